@@ -1,0 +1,131 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
+import type { Op } from '../schedules/types.js';
+import { loadAdapter } from './adapters.js';
+import type { Lock, LockContext } from './locks/types.js';
+import { classifyRead, type ReadResult } from './outcome.js';
+import { toErrorInfo, type ActorSpec, type Command, type Reply } from './protocol.js';
+
+export interface ActorEnvironment {
+  shared: Int32Array;
+  local: Map<string, unknown>;
+  signal: AbortSignal;
+}
+
+/**
+ * One contender. It owns a lock instance, carries out write / read / exit one at a time, and
+ * reports each read's outcome. The same class runs as an async task, in a worker_thread and in
+ * a child process.
+ */
+export class Actor {
+  private readonly spec: ActorSpec;
+  private readonly lock: Lock;
+  private holds = false;
+  private written: string | undefined;
+  private writes = 0;
+  private blockedOn: Op | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private exited = false;
+
+  private constructor(spec: ActorSpec, lock: Lock) {
+    this.spec = spec;
+    this.lock = lock;
+  }
+
+  static async create(spec: ActorSpec, env: ActorEnvironment): Promise<Actor> {
+    const adapter = await loadAdapter(spec.lock);
+    const ctx: LockContext = {
+      worker: spec.worker,
+      kind: spec.kind,
+      lockPath: spec.lockPath,
+      shared: env.shared,
+      signal: env.signal,
+      local<T>(key: string, make: () => T): T {
+        if (!env.local.has(key)) env.local.set(key, make());
+        return env.local.get(key) as T;
+      },
+    };
+    const options = { ...(adapter.defaults ?? {}), ...spec.lockOptions };
+    return new Actor(spec, await adapter.create(ctx, options));
+  }
+
+  /** Commands run strictly one after another, whoever sends them and however fast. */
+  handle(command: Command): Promise<Reply> {
+    const next = this.queue.then(() => this.run(command));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Frees the lock instance; used on exit and when a case is torn down. */
+  async dispose(): Promise<void> {
+    if (this.exited) return;
+    this.exited = true;
+    await this.releaseIfHeld();
+    await this.lock.close?.();
+  }
+
+  private async run(command: Command): Promise<Reply> {
+    const op = command.op === 'retry' ? this.blockedOn : command.op;
+    if (op === undefined) return { status: 'error', op: 'start', error: toErrorInfo(new Error('retry sent to a worker that is not blocked')) };
+    try {
+      if (command.op !== 'retry' && this.blockedOn) throw new Error(`'${command.op}' sent while blocked on '${this.blockedOn}'`);
+      if (this.exited) throw new Error(`'${op}' sent after exit`);
+      if (this.needsLock(op) && !this.holds) {
+        if (this.spec.waiting === 'self') await this.lock.acquire();
+        else if (!(await this.lock.tryAcquire())) {
+          this.blockedOn = op;
+          return { status: 'blocked', op };
+        }
+        this.holds = true;
+      }
+      this.blockedOn = undefined;
+      const started = performance.now();
+      let read: ReadResult | undefined;
+      let released = false;
+      if (op === 'write') await this.write();
+      else if (op === 'read') {
+        read = await this.read();
+        if (this.spec.granularity === 'operation') released = await this.releaseIfHeld();
+      } else {
+        released = this.holds;
+        await this.dispose();
+      }
+      const ms = performance.now() - started;
+      return { status: 'done', op, holds: this.holds, released, ms, ...(read ? { read } : {}) };
+    } catch (error) {
+      return { status: 'error', op, error: toErrorInfo(error) };
+    }
+  }
+
+  // lifetime: the lock is taken before the first command of any kind; operation: before a write.
+  private needsLock(op: Op): boolean {
+    if (op === 'exit') return false;
+    return this.spec.granularity === 'lifetime' || op === 'write';
+  }
+
+  private async releaseIfHeld(): Promise<boolean> {
+    if (!this.holds) return false;
+    this.holds = false;
+    await this.lock.release();
+    return true;
+  }
+
+  private async write(): Promise<void> {
+    this.writes += 1;
+    const { worker, kind } = this.spec;
+    // Unique to this worker and this write, as in the seed: name, process and thread.
+    const content = JSON.stringify({ worker, name: `worker-${worker}`, kind, pid: process.pid, threadId, write: this.writes });
+    await writeFile(this.spec.file, content);
+    this.written = content;
+  }
+
+  private async read(): Promise<ReadResult> {
+    let text: string | undefined;
+    try {
+      text = await readFile(this.spec.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return classifyRead(text, this.written);
+  }
+}

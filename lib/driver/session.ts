@@ -1,0 +1,69 @@
+import type { Op } from '../../schedules/types.js';
+import { WorkerFaultError } from '../errors.js';
+import { ChannelFault, type ActorChannel } from '../kinds/channel.js';
+import type { ReadResult } from '../outcome.js';
+import type { Command, Reply } from '../protocol.js';
+
+export interface TraceEntry {
+  /** Index of the tick the action came from; -1 for the closing exits. */
+  tick: number;
+  worker: number;
+  op: Op | 'retry';
+  status: 'done' | 'blocked' | 'queued';
+}
+
+export interface WorkerRead extends ReadResult {
+  worker: number;
+}
+
+/**
+ * The driver's view of a running case, shared by both modes: requests with a hang timeout,
+ * faults turned into WorkerFaultError with worker number and action, reads and a trace recorded.
+ */
+export class CaseSession {
+  readonly channels: ReadonlyMap<number, ActorChannel>;
+  readonly reads: WorkerRead[] = [];
+  readonly trace: TraceEntry[] = [];
+  /** Workers whose last reply said they hold the lock. */
+  readonly holding = new Set<number>();
+  readonly timings: Record<'write' | 'read', number[]> = { write: [], read: [] };
+  private readonly timeoutMs: number;
+
+  constructor(channels: ActorChannel[], timeoutMs: number) {
+    this.channels = new Map(channels.map((c) => [c.worker, c]));
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Sends one command; `action` names what the worker is doing, for fault reports. */
+  async request(worker: number, command: Command, action: Op, tick: number): Promise<Extract<Reply, { status: 'done' | 'blocked' }>> {
+    const channel = this.channels.get(worker)!;
+    let timer: NodeJS.Timeout | undefined;
+    let reply: Reply;
+    try {
+      reply = await Promise.race([
+        channel.request(command),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new ChannelFault('hung', `no reply in ${this.timeoutMs} ms`)), this.timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      const fault = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
+      if (fault.reason === 'hung') await channel.kill();
+      throw new WorkerFaultError([{ worker, action: command.op === 'retry' ? `${action} (retry)` : action, reason: fault.reason, detail: fault.message }]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (reply.status === 'error') {
+      const { name, message } = reply.error;
+      throw new WorkerFaultError([{ worker, action, reason: 'threw', detail: `${name}: ${message}` }]);
+    }
+    this.trace.push({ tick, worker, op: command.op, status: reply.status });
+    if (reply.status === 'done') {
+      if (reply.holds) this.holding.add(worker);
+      else this.holding.delete(worker);
+      if (reply.read) this.reads.push({ worker, ...reply.read });
+      if (reply.op === 'write' || reply.op === 'read') this.timings[reply.op].push(reply.ms);
+    }
+    return reply;
+  }
+}

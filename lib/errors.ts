@@ -1,0 +1,77 @@
+/**
+ * Every error contend raises on purpose is a ContendError with a stable `code`,
+ * so callers (and the CLI) can tell bad input from a fault in a worker.
+ */
+export class ContendError extends Error {
+  readonly code: string;
+  /** For failures inside a case: the literal that reruns it (options, schedule, seed's table). */
+  replay?: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An option outside its allowed values; the message lists what is allowed. */
+export class InvalidOptionError extends ContendError {
+  readonly option: string;
+  readonly allowed: string;
+  constructor(option: string, allowed: string, got: unknown) {
+    super('E_INVALID_OPTION', `invalid ${option}: ${describe(got)}; allowed: ${allowed}`);
+    this.option = option;
+    this.allowed = allowed;
+  }
+}
+
+/** A module/export reference that does not yield a usable adapter. */
+export class AdapterLoadError extends ContendError {
+  constructor(message: string) {
+    super('E_ADAPTER_LOAD', message);
+  }
+}
+
+export interface WorkerFault {
+  worker: number;
+  /** The command the worker was carrying out, or `start` before its first one. */
+  action: string;
+  reason: 'threw' | 'died' | 'hung';
+  detail: string;
+}
+
+/** One or more workers threw, died or hung; every one is listed with its action. */
+export class WorkerFaultError extends ContendError {
+  readonly faults: WorkerFault[];
+  constructor(faults: WorkerFault[]) {
+    super('E_WORKER_FAULT', faults.map(formatFault).join('\n'));
+    this.faults = faults;
+  }
+}
+
+/** Nothing can move: blocked workers wait on a lock nobody will release. */
+export class DeadlockError extends ContendError {
+  readonly waiting: number[];
+  readonly holders: number[];
+  constructor(waiting: number[], holders: number[]) {
+    const who = holders.length
+      ? `held by worker ${holders.join(', ')}`
+      : 'held by no live worker (never released, or held outside this case)';
+    super('E_DEADLOCK', `deadlock: worker ${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the lock, ${who}`);
+    this.waiting = waiting;
+    this.holders = holders;
+  }
+}
+
+export function formatFault(f: WorkerFault): string {
+  return `worker ${f.worker} ${f.reason} during '${f.action}': ${f.detail}`;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === undefined) return 'nothing';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,12 @@
+export * from '../schedules/index.js';
+export * from './errors.js';
+export * from './outcome.js';
+export * from './locks/index.js';
+export { registerLock, unregisterLock, lockNames, resolveLock, loadAdapter } from './adapters.js';
+export { GRANULARITIES, type Granularity, type ActorSpec } from './protocol.js';
+export { MODES, resolveCase, type CaseOptions, type Mode, type ResolvedCase } from './options.js';
+export { validateKind, closeThreadPool } from './kinds/index.js';
+export { expectsRace, predictOutcomes } from './rule.js';
+export { runCase, replayLiteral, type CaseResult } from './run-case.js';
+export { calibratePeriod, type Calibration } from './driver/calibrate.js';
+export type { TraceEntry, WorkerRead } from './driver/session.js';

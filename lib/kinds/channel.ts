@@ -1,0 +1,75 @@
+import type { Command, HostMessage, Reply } from '../protocol.js';
+
+/** Why a worker stopped answering: the driver turns it into a WorkerFault with the action. */
+export class ChannelFault extends Error {
+  readonly reason: 'died' | 'threw' | 'hung';
+  constructor(reason: 'died' | 'threw' | 'hung', detail: string) {
+    super(detail);
+    this.reason = reason;
+  }
+}
+
+/** The driver's side of one actor, whatever kind of worker runs it. */
+export interface ActorChannel {
+  readonly worker: number;
+  request(command: Command): Promise<Reply>;
+  /** After `exit`: waits for the worker to end by itself, and ends it if it does not. */
+  close(): Promise<void>;
+  /** Ends the worker now (a hang, a fault elsewhere, a test that failed). */
+  kill(): Promise<void>;
+}
+
+/**
+ * Request/response bookkeeping over a message port: numbered requests, replies matched by
+ * number, every outstanding request failed at once when the worker dies.
+ */
+export class PendingReplies {
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private fault: ChannelFault | undefined;
+
+  /** Registers a request; `send` gets its number. */
+  request(send: (id: number) => void): Promise<Reply> {
+    if (this.fault) return Promise.reject(this.fault);
+    const id = this.next++;
+    return new Promise<Reply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      try {
+        send(id);
+      } catch (error) {
+        this.waiting.delete(id);
+        reject(new ChannelFault('died', `cannot send: ${(error as Error).message}`));
+      }
+    });
+  }
+
+  /** Feeds a host message in; returns it back when it is not a reply. */
+  receive(message: HostMessage): HostMessage | undefined {
+    if (message.type !== 'reply') return message;
+    const entry = this.waiting.get(message.id);
+    this.waiting.delete(message.id);
+    entry?.resolve(message.reply);
+    return undefined;
+  }
+
+  failAll(fault: ChannelFault): void {
+    this.fault ??= fault;
+    for (const entry of this.waiting.values()) entry.reject(fault);
+    this.waiting.clear();
+  }
+}
+
+/** Waits for the host's `ready`, or the reason it could not start. */
+export function readiness(): { settle: (m: HostMessage) => void; fail: (e: Error) => void; ready: Promise<void> } {
+  let settle!: (m: HostMessage) => void;
+  let fail!: (e: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    fail = reject;
+    settle = (m) => {
+      if (m.type === 'ready') resolve();
+      else if (m.type === 'start-failed') reject(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`));
+    };
+  });
+  ready.catch(() => {});
+  return { settle, fail, ready };
+}

@@ -1,0 +1,57 @@
+import { InvalidOptionError, WorkerFaultError, type WorkerFault } from '../errors.js';
+import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
+import type { ActorSpec } from '../protocol.js';
+import { startAsyncActor } from './async.js';
+import { ChannelFault, type ActorChannel } from './channel.js';
+import { startProcessActor } from './process.js';
+import { startThreadActor } from './thread.js';
+
+export { closeThreadPool } from './thread.js';
+export { closeProcessPool, prewarmProcesses } from './process.js';
+export { ChannelFault, type ActorChannel } from './channel.js';
+
+export function validateKind(kind: unknown): WorkerKind {
+  if (!WORKER_KINDS.includes(kind as WorkerKind)) throw new InvalidOptionError('worker kind', WORKER_KINDS.join(', '), kind);
+  return kind as WorkerKind;
+}
+
+/**
+ * Starts one actor per spec under the given kind and waits until all are ready. If any fails to
+ * start, the others are ended and every failure is reported by worker number.
+ */
+export async function startActors(kind: WorkerKind, specs: ActorSpec[], signal: AbortSignal): Promise<ActorChannel[]> {
+  // The case's memory for in-memory locks: seen by every async actor and every thread alike.
+  const shared = new SharedArrayBuffer(64);
+  const local = new Map<string, unknown>();
+  const started = await Promise.allSettled(
+    specs.map((spec) => {
+      switch (kind) {
+        case 'async':
+          return startAsyncActor(spec, shared, local, signal);
+        case 'thread':
+          return startThreadActor(spec, shared, specs.length);
+        case 'process':
+          return startProcessActor(spec);
+      }
+    }),
+  );
+  const faults: WorkerFault[] = [];
+  const channels: ActorChannel[] = [];
+  started.forEach((result, i) => {
+    if (result.status === 'fulfilled') channels.push(result.value);
+    else {
+      const error = result.reason as Error;
+      faults.push({
+        worker: specs[i]!.worker,
+        action: 'start',
+        reason: error instanceof ChannelFault ? error.reason : 'threw',
+        detail: error.message,
+      });
+    }
+  });
+  if (faults.length) {
+    await Promise.allSettled(channels.map((c) => c.kill()));
+    throw new WorkerFaultError(faults);
+  }
+  return channels;
+}

@@ -1,0 +1,133 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { hostEntry } from '../paths.js';
+import type { ActorSpec, HostAssignment, HostMessage } from '../protocol.js';
+import { ChannelFault, PendingReplies, readiness, type ActorChannel } from './channel.js';
+
+const STDERR_KEPT = 4_000;
+const IDLE_KEPT = 16;
+
+/** A child process that hosts one actor at a time. */
+class ProcessHost {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  stderr = '';
+  /** Set while an actor runs: where its messages and the host's death go. */
+  onMessage: ((message: HostMessage) => void) | undefined;
+  onExit: ((fault: ChannelFault) => void) | undefined;
+
+  constructor() {
+    this.child = fork(hostEntry('process-host'), [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    live.add(this);
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-STDERR_KEPT);
+    });
+    this.child.on('error', () => {});
+    this.child.on('message', (message: HostMessage) => this.onMessage?.(message));
+    this.exited = new Promise<void>((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        live.delete(this);
+        const at = idle.indexOf(this);
+        if (at >= 0) idle.splice(at, 1);
+        const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        const stderr = this.stderr.trim();
+        this.onExit?.(new ChannelFault('died', `process ${this.child.pid} ${how}${stderr ? `; stderr: ${stderr}` : ''}`));
+        resolve();
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  // An idle host must not keep the driver's process alive; a busy one must.
+  hold(busy: boolean): void {
+    const handles = [this.child, this.child.channel, this.child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
+    for (const h of handles) {
+      if (busy) h?.ref();
+      else h?.unref();
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.alive) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+const live = new Set<ProcessHost>();
+const idle: ProcessHost[] = [];
+// Last resort: whatever way the driver's process ends, no child outlives it.
+process.on('exit', () => {
+  for (const host of live) host.child.kill('SIGKILL');
+});
+
+/** Ends every idle process host; the CLI and the test suite call it when they are done. */
+export async function closeProcessPool(): Promise<void> {
+  await Promise.all(idle.splice(0).map((h) => h.kill()));
+}
+
+/** Starts hosts ahead of need, so the first process case does not pay for their start. */
+export function prewarmProcesses(count: number): void {
+  while (idle.length < Math.min(count, IDLE_KEPT)) {
+    const host = new ProcessHost();
+    host.hold(false);
+    idle.push(host);
+  }
+}
+
+export async function startProcessActor(spec: ActorSpec): Promise<ActorChannel> {
+  const host = idle.pop() ?? new ProcessHost();
+  host.hold(true);
+  const pending = new PendingReplies();
+  const start = readiness();
+  let idleSeen!: () => void;
+  const done = new Promise<void>((resolve) => (idleSeen = resolve));
+  host.onMessage = (message) => {
+    if (message.type === 'idle') idleSeen();
+    else {
+      const other = pending.receive(message);
+      if (other) start.settle(other);
+    }
+  };
+  host.onExit = (fault) => {
+    pending.failAll(fault);
+    start.fail(fault);
+    idleSeen();
+  };
+  const release = (): void => {
+    host.onMessage = undefined;
+    host.onExit = undefined;
+  };
+  host.child.send({ type: 'start', spec } satisfies HostAssignment);
+  try {
+    await start.ready;
+  } catch (error) {
+    release();
+    await host.kill();
+    throw error;
+  }
+  return {
+    worker: spec.worker,
+    request: (command) => pending.request((id) => host.child.send({ type: 'command', id, command })),
+    async close() {
+      const timer = setTimeout(() => host.child.kill('SIGKILL'), 2_000);
+      await done;
+      clearTimeout(timer);
+      release();
+      if (!host.alive) throw new ChannelFault('died', `process ${host.child.pid} did not return after exit`);
+      if (idle.length < IDLE_KEPT) {
+        host.hold(false);
+        idle.push(host);
+      } else await host.kill();
+    },
+    async kill() {
+      release();
+      await host.kill();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { watch } from 'node:fs';
+import { dirname } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { retryUntil } from './wait.js';
+import type { LockAdapter } from './types.js';
+
+export interface LockfileOptions {
+  /** A lock whose directory was not refreshed for this long is taken over, ms. */
+  staleMs: number;
+  /** How often the holder refreshes its lock's mtime, ms. */
+  updateMs: number;
+  maxPollMs: number;
+}
+
+/**
+ * proper-lockfile: an atomic mkdir of `<lockPath>.lock`, kept fresh by mtime updates, and
+ * reclaimed when stale. Works between any contenders that share the file system.
+ */
+export const LockfileAdapter: LockAdapter<LockfileOptions> = {
+  name: 'lockfile',
+  description: 'proper-lockfile (mkdir + mtime refresh, stale recovery): excludes actors, threads, processes',
+  excludes: { async: true, thread: true, process: true },
+  defaults: { staleMs: 10_000, updateMs: 2_000, maxPollMs: 8 },
+  create(ctx, { staleMs, updateMs, maxPollMs }) {
+    let unlock: (() => Promise<void>) | undefined;
+    let compromised: Error | undefined;
+    const options = {
+      realpath: false,
+      lockfilePath: `${ctx.lockPath}.lock`,
+      stale: staleMs,
+      update: updateMs,
+      retries: 0,
+      // The default throws from a timer, which would take the whole worker down unreported.
+      onCompromised: (error: Error) => {
+        compromised = error;
+      },
+    };
+    const attempt = async (): Promise<boolean> => {
+      if (compromised) throw compromised;
+      try {
+        unlock = await lockfile.lock(ctx.lockPath, options);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return false;
+        throw error;
+      }
+    };
+    const release = async (): Promise<void> => {
+      const held = unlock;
+      unlock = undefined;
+      await held?.();
+    };
+    return {
+      tryAcquire: attempt,
+      acquire: () =>
+        retryUntil(attempt, {
+          signal: ctx.signal,
+          maxPollMs,
+          wake(hint) {
+            // The holder's unlock removes the lock directory: a rename event in the parent.
+            const watcher = watch(dirname(ctx.lockPath), { persistent: false }, hint);
+            watcher.on('error', () => {});
+            return () => watcher.close();
+          },
+        }),
+      release,
+      close: release,
+    };
+  },
+};

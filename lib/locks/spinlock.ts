@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ContendError } from '../errors.js';
+import type { LockAdapter } from './types.js';
+
+export interface SpinlockOptions {
+  /** Pause between polls of the flag, ms (the seed's `wait = 0.1`). */
+  pollMs: number;
+  /** Give up after this long, ms (the seed's `timeout = 60`). */
+  timeoutMs: number;
+}
+
+/**
+ * The seed's `_locked`: a boolean flag on the instance, polled until it clears. Every worker owns
+ * its instance, so the flag is only ever seen by its owner and it keeps nobody else out.
+ */
+export const SpinlockAdapter: LockAdapter<SpinlockOptions> = {
+  name: 'spinlock',
+  description: "the seed's per-instance flag, polled: excludes nobody else",
+  excludes: { async: false, thread: false, process: false },
+  defaults: { pollMs: 100, timeoutMs: 60_000 },
+  create(ctx, { pollMs, timeoutMs }) {
+    let locked = false;
+    return {
+      tryAcquire() {
+        if (locked) return false;
+        locked = true;
+        return true;
+      },
+      async acquire() {
+        let left = timeoutMs;
+        while (locked) {
+          if (left < 0) throw new ContendError('E_LOCK_TIMEOUT', `could not get lock in ${timeoutMs} ms`);
+          await sleep(pollMs, undefined, { signal: ctx.signal });
+          left -= pollMs;
+        }
+        locked = true;
+      },
+      release() {
+        locked = false;
+      },
+    };
+  },
+};

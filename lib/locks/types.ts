@@ -1,0 +1,52 @@
+export const WORKER_KINDS = ['async', 'thread', 'process'] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
+
+/**
+ * Which contenders a lock keeps apart: other async actors in the same thread, other
+ * worker_threads of the same process, other processes.
+ */
+export type Excludes = Record<WorkerKind, boolean>;
+
+export interface LockContext {
+  /** Worker number of the actor that owns this lock instance, from 1. */
+  worker: number;
+  kind: WorkerKind;
+  /** A path shared by every contender of the case, for locks that live in the file system. */
+  lockPath: string;
+  /**
+   * Memory for in-memory locks: the same buffer in every thread of the driver's process,
+   * a buffer of its own in each child process (which is why such locks cannot exclude processes).
+   */
+  shared: Int32Array;
+  /** One object per key for every actor of the case that runs in this thread. */
+  local<T>(key: string, make: () => T): T;
+  /** Aborted when the case is torn down; `acquire()` should stop waiting then. */
+  signal: AbortSignal;
+}
+
+export interface Lock {
+  /** Takes the lock if it is free, and never waits. */
+  tryAcquire(): boolean | Promise<boolean>;
+  /** Takes the lock, waiting as long as needed (or until the context's signal aborts). */
+  acquire(): Promise<void>;
+  /** Gives the lock back; a second call, or a call without holding it, does nothing. */
+  release(): void | Promise<void>;
+  /** Frees what the instance holds open (file descriptors, timers). */
+  close?(): void | Promise<void>;
+}
+
+export interface LockAdapter<O extends object = Record<string, unknown>> {
+  name: string;
+  /** One line for tables and `--help`. */
+  description: string;
+  excludes: Excludes;
+  /** Option values used where the case gives none. */
+  defaults?: O;
+  create(ctx: LockContext, options: O): Lock | Promise<Lock>;
+}
+
+/**
+ * How a worker finds an adapter: built-ins by name, the user's own by module and export, since
+ * functions cannot be sent to a thread or a process; each worker imports the module itself.
+ */
+export type AdapterRef = { builtin: string } | { module: string; export: string };

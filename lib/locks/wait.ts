@@ -1,0 +1,57 @@
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
+
+export interface WaitOptions {
+  signal: AbortSignal;
+  /** Longest pause between two attempts, in ms: the bound on how late a silent release is seen. */
+  maxPollMs?: number;
+  /**
+   * Subscribes to a hint that the lock may have been released; returns the unsubscribe.
+   * The hint only cuts the pause short: the next attempt still decides.
+   */
+  wake?: (onHint: () => void) => () => void;
+}
+
+/**
+ * Repeats a non-blocking attempt until it succeeds. It never parks a thread of libuv's pool
+ * (a blocking lock wait there stalls every other fs call of the process): the pause between
+ * attempts grows from an immediate to `maxPollMs`, and a wake hint ends it early.
+ */
+export async function retryUntil(attempt: () => boolean | Promise<boolean>, options: WaitOptions): Promise<void> {
+  const { signal, maxPollMs = 8 } = options;
+  let hinted = false;
+  let interrupt: (() => void) | undefined;
+  const unsubscribe = options.wake?.(() => {
+    hinted = true;
+    interrupt?.();
+  });
+  try {
+    for (let round = 0; ; round++) {
+      signal.throwIfAborted();
+      if (await attempt()) return;
+      if (hinted) {
+        hinted = false;
+        continue;
+      }
+      if (round < 2) {
+        await immediate(undefined, { signal });
+        continue;
+      }
+      const pause = Math.min(maxPollMs, 2 ** (round - 2));
+      const controller = new AbortController();
+      interrupt = () => controller.abort();
+      const onAbort = (): void => controller.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await sleep(pause, undefined, { signal: controller.signal });
+      } catch {
+        // woken early by a hint or by the case's signal; the loop head tells which
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        interrupt = undefined;
+      }
+      hinted = false;
+    }
+  } finally {
+    unsubscribe?.();
+  }
+}

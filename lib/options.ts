@@ -1,0 +1,107 @@
+import { generateSchedule, validatePattern, validatePeriod, validateSeed, validateWorkers } from '../schedules/generate.js';
+import { applyOrdering } from '../schedules/order.js';
+import { ORDERINGS, type Ordering, type Pattern, type Schedule } from '../schedules/types.js';
+import { validateSchedule } from '../schedules/validate.js';
+import { resolveLock } from './adapters.js';
+import { InvalidOptionError } from './errors.js';
+import { validateKind } from './kinds/index.js';
+import type { AdapterRef, LockAdapter, WorkerKind } from './locks/types.js';
+import { GRANULARITIES, type Granularity } from './protocol.js';
+
+export const MODES = ['step', 'period'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface CaseOptions {
+  /** How each actor runs: async tasks in this thread, worker_threads, or child processes. */
+  kind: WorkerKind;
+  /** A lock adapter name: a built-in or one added with registerLock(). */
+  lock: string;
+  /** Order of the actions inside one tick (default force-write, the seed's). */
+  order?: Ordering;
+  /** Number of actors (default 5, as in the seed). */
+  workers?: number;
+  /** `step` (default): deterministic, no sleeps. `period`: wall clock, as in the seed. */
+  mode?: Mode;
+  /** Seconds between ticks (default 2, the seed's; only period mode sleeps it). */
+  period?: number;
+  pattern?: Pattern;
+  seed?: number;
+  /** A schedule of your own instead of a generated one. */
+  schedule?: Schedule;
+  granularity?: Granularity;
+  /** Options handed to the lock adapter, over its defaults. */
+  lockOptions?: Record<string, unknown>;
+  /** Period mode: raise the period when a read+write takes more than a tenth of it (default true). */
+  calibrate?: boolean;
+  /** A worker that does not answer a command for this long is reported hung and ended, ms. */
+  actionTimeoutMs?: number;
+}
+
+export interface ResolvedCase {
+  kind: WorkerKind;
+  lock: string;
+  adapter: LockAdapter;
+  ref: AdapterRef;
+  order: Ordering;
+  workers: number;
+  mode: Mode;
+  granularity: Granularity;
+  lockOptions: Record<string, unknown>;
+  calibrate: boolean;
+  actionTimeoutMs: number;
+  /** As generated (or given), before ordering. */
+  schedule: Schedule;
+  /** With the tick ordering applied: what the driver dispatches. */
+  ordered: Schedule;
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[], value: unknown, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
+  return value as T;
+}
+
+/** Checks every option once, at the boundary, and fills the defaults. */
+export function resolveCase(options: CaseOptions): ResolvedCase {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
+  const kind = validateKind(options.kind);
+  const { adapter, ref } = resolveLock(options.lock);
+  const order = oneOf('order', ORDERINGS, options.order, 'force-write');
+  const mode = oneOf('mode', MODES, options.mode, 'step');
+  const granularity = oneOf('granularity', GRANULARITIES, options.granularity, 'lifetime');
+  const actionTimeoutMs = options.actionTimeoutMs ?? 10_000;
+  if (!Number.isFinite(actionTimeoutMs) || actionTimeoutMs <= 0) {
+    throw new InvalidOptionError('actionTimeoutMs', 'a positive number of ms', options.actionTimeoutMs);
+  }
+  const lockOptions = options.lockOptions ?? {};
+  if (typeof lockOptions !== 'object' || lockOptions === null) throw new InvalidOptionError('lockOptions', 'an object', lockOptions);
+  let schedule: Schedule;
+  if (options.schedule !== undefined) {
+    schedule = validateSchedule(options.schedule);
+    if (options.workers !== undefined && validateWorkers(options.workers) !== schedule.workers) {
+      throw new InvalidOptionError('workers', `the schedule's own count (${schedule.workers}) or nothing`, options.workers);
+    }
+  } else {
+    schedule = generateSchedule({
+      workers: validateWorkers(options.workers ?? 5),
+      period: validatePeriod(options.period ?? 2),
+      pattern: validatePattern(options.pattern ?? 'staggered'),
+      ...(options.seed !== undefined ? { seed: validateSeed(options.seed) } : {}),
+    });
+  }
+  return {
+    kind,
+    lock: adapter.name,
+    adapter,
+    ref,
+    order,
+    workers: schedule.workers,
+    mode,
+    granularity,
+    lockOptions,
+    calibrate: options.calibrate ?? true,
+    actionTimeoutMs,
+    schedule,
+    ordered: applyOrdering(schedule, order),
+  };
+}

@@ -1,0 +1,69 @@
+import type { Op } from '../schedules/types.js';
+import type { AdapterRef, WorkerKind } from './locks/types.js';
+import type { ReadResult } from './outcome.js';
+
+export const GRANULARITIES = ['lifetime', 'operation'] as const;
+/**
+ * `lifetime`: the actor takes its lock before its first command and leaves it at exit (the seed).
+ * `operation`: the lock is held around each write…read pair, as an application would.
+ */
+export type Granularity = (typeof GRANULARITIES)[number];
+
+/** Everything a worker needs to build its actor; plain data, so it crosses threads and processes. */
+export interface ActorSpec {
+  worker: number;
+  kind: WorkerKind;
+  /** The shared JSON file the actors contend for. */
+  file: string;
+  lockPath: string;
+  lock: AdapterRef;
+  lockOptions: Record<string, unknown>;
+  granularity: Granularity;
+  /**
+   * `driver` (step mode): a failed tryAcquire is reported as blocked and retried only when the
+   * driver says so, which makes hand-over order deterministic. `self` (period mode): the actor
+   * waits in `acquire()` on its own.
+   */
+  waiting: 'driver' | 'self';
+}
+
+export type Command = { op: Op } | { op: 'retry' };
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export type Reply =
+  | { status: 'done'; op: Op; read?: ReadResult; holds: boolean; released: boolean; ms: number }
+  | { status: 'blocked'; op: Op }
+  | { status: 'error'; op: Op | 'start'; error: ErrorInfo };
+
+/** Messages from a worker host to the driver. */
+export type HostMessage =
+  | { type: 'ready' }
+  | { type: 'start-failed'; error: ErrorInfo }
+  | { type: 'reply'; id: number; reply: Reply }
+  /** A process host whose actor is done and which can take the next one. */
+  | { type: 'idle' };
+
+/** Messages from the driver to a worker host. */
+export type DriverMessage = { type: 'command'; id: number; command: Command };
+
+/** To a process host: the actor to run next. */
+export type HostAssignment = { type: 'start'; spec: ActorSpec };
+
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}

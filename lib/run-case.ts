@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatTable } from '../schedules/format.js';
+import type { Schedule } from '../schedules/types.js';
+import { ContendError } from './errors.js';
+import { calibratePeriod, type Calibration } from './driver/calibrate.js';
+import { runPeriodSchedule } from './driver/period.js';
+import { CaseSession, type TraceEntry, type WorkerRead } from './driver/session.js';
+import { runStepSchedule } from './driver/step.js';
+import { startActors, type ActorChannel } from './kinds/index.js';
+import { formatVector, type Outcome } from './outcome.js';
+import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
+import type { ActorSpec } from './protocol.js';
+import { expectsRace, predictOutcomes } from './rule.js';
+
+export interface CaseResult {
+  case: Omit<ResolvedCase, 'adapter' | 'ref'>;
+  /** One outcome per read, in worker order: the vector a case compares exactly. */
+  outcomes: Outcome[];
+  reads: WorkerRead[];
+  /** Some read did not find its own write. */
+  race: boolean;
+  /** What the rule says for this kind and lock. */
+  expectedRace: boolean;
+  /** The vector the schedule implies for this lock (see predictOutcomes). */
+  predicted: Outcome[];
+  trace: TraceEntry[];
+  ms: number;
+  calibration?: Calibration;
+  lateness?: number[];
+  timings: Record<'write' | 'read', number[]>;
+  /** A literal that reruns exactly this case. */
+  replay: string;
+}
+
+/**
+ * Runs one case: builds the schedule, starts one actor per worker under the chosen kind, drives the
+ * schedule, and returns the outcome vector. Every thread, process and temporary file is gone when it
+ * returns or throws; a thrown ContendError carries the replay literal.
+ */
+export async function runCase(options: CaseOptions): Promise<CaseResult> {
+  const resolved = resolveCase(options);
+  const started = performance.now();
+  const dir = await mkdtemp(join(tmpdir(), 'contend-'));
+  const teardown = new AbortController();
+  let channels: ActorChannel[] = [];
+  let schedule = resolved.ordered;
+  try {
+    let calibration: Calibration | undefined;
+    if (resolved.mode === 'period' && resolved.calibrate) {
+      calibration = await calibratePeriod(schedule.period, dir);
+      schedule = rescale(schedule, calibration.period);
+    }
+    const specs: ActorSpec[] = Array.from({ length: resolved.workers }, (_, i) => ({
+      worker: i + 1,
+      kind: resolved.kind,
+      file: join(dir, 'shared.json'),
+      lockPath: join(dir, 'shared.lock'),
+      lock: resolved.ref,
+      lockOptions: resolved.lockOptions,
+      granularity: resolved.granularity,
+      waiting: resolved.mode === 'step' ? 'driver' : 'self',
+    }));
+    channels = await startActors(resolved.kind, specs, teardown.signal);
+    const last = schedule.ticks.at(-1)?.at ?? 0;
+    const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);
+    const session = new CaseSession(channels, timeout);
+    let lateness: number[] | undefined;
+    if (resolved.mode === 'step') await runStepSchedule(session, schedule);
+    else lateness = (await runPeriodSchedule(session, schedule)).lateness;
+    await Promise.all(channels.map((c) => c.close()));
+    channels = [];
+    const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
+    const outcomes = reads.map((r) => r.outcome);
+    const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
+    const { adapter: _a, ref: _r, ...plain } = resolved;
+    return {
+      case: { ...plain, ordered: schedule },
+      outcomes,
+      reads,
+      race: outcomes.some((o) => o !== 'intact'),
+      expectedRace,
+      predicted: predictOutcomes(schedule, !expectedRace),
+      trace: session.trace,
+      ms: performance.now() - started,
+      ...(calibration ? { calibration } : {}),
+      ...(lateness ? { lateness } : {}),
+      timings: session.timings,
+      replay: replayLiteral(resolved, options),
+    };
+  } catch (error) {
+    if (error instanceof ContendError) Object.assign(error, { replay: replayLiteral(resolved, options) });
+    throw error;
+  } finally {
+    teardown.abort();
+    await Promise.allSettled(channels.map((c) => c.kill()));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function rescale(schedule: Schedule, period: number): Schedule {
+  if (period === schedule.period) return schedule;
+  const factor = period / schedule.period;
+  return { ...schedule, period, ticks: schedule.ticks.map((t) => ({ ...t, at: t.at * factor })) };
+}
+
+/** What a failure prints so it can be rerun: the options, the schedule literal and the seed's table. */
+export function replayLiteral(resolved: ResolvedCase, options: CaseOptions): string {
+  const literal = {
+    kind: resolved.kind,
+    lock: resolved.lock,
+    order: resolved.order,
+    mode: resolved.mode,
+    granularity: resolved.granularity,
+    ...(Object.keys(resolved.lockOptions).length ? { lockOptions: resolved.lockOptions } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    schedule: resolved.schedule,
+  };
+  return `runCase(${JSON.stringify(literal)})\nschedule (${resolved.order}):\n${formatTable(resolved.ordered)}`;
+}
+
+export { formatVector };

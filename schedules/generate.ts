@@ -1,0 +1,89 @@
+import seedrandom from 'seedrandom';
+import { InvalidOptionError } from '../lib/errors.js';
+import { PATTERNS, type Action, type Pattern, type Schedule, type Tick } from './types.js';
+
+export const MAX_WORKERS = 64;
+
+export interface ScheduleOptions {
+  workers: number;
+  /** Seconds between ticks. */
+  period: number;
+  pattern?: Pattern;
+  /** Seeds the random pattern; the same seed gives the same schedule. */
+  seed?: number;
+  /** Random pattern: number of ticks the writes and reads are spread over (default 2 × workers). */
+  span?: number;
+}
+
+export function validateWorkers(workers: unknown): number {
+  if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new InvalidOptionError('workers', `an integer from 1 to ${MAX_WORKERS}`, workers);
+  }
+  return workers;
+}
+
+export function validatePeriod(period: unknown): number {
+  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
+    throw new InvalidOptionError('period', 'a positive number of seconds', period);
+  }
+  return period;
+}
+
+export function validatePattern(pattern: unknown): Pattern {
+  if (!PATTERNS.includes(pattern as Pattern)) throw new InvalidOptionError('pattern', PATTERNS.join(', '), pattern);
+  return pattern as Pattern;
+}
+
+export function validateSeed(seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new InvalidOptionError('seed', 'an integer', seed);
+  }
+  return seed;
+}
+
+/**
+ * Builds a schedule. `staggered` is the seed's pattern: worker n writes at (n−1)·period and reads
+ * at (n+1)·period, so every read overlaps the next worker's write. `random` gives each worker one
+ * write and a later read at seeded random ticks.
+ */
+export function generateSchedule(options: ScheduleOptions): Schedule {
+  const workers = validateWorkers(options.workers);
+  const period = validatePeriod(options.period);
+  const pattern = validatePattern(options.pattern ?? 'staggered');
+  if (pattern === 'staggered') {
+    const slots = new Map<number, Action[]>();
+    for (let n = 1; n <= workers; n++) {
+      place(slots, n - 1, { worker: n, op: 'write' });
+      place(slots, n + 1, { worker: n, op: 'read' });
+    }
+    return { workers, period, pattern, ticks: toTicks(slots, period) };
+  }
+  const seed = validateSeed(options.seed ?? 1);
+  const span = options.span ?? 2 * workers;
+  if (!Number.isInteger(span) || span < 2) throw new InvalidOptionError('span', 'an integer of at least 2', span);
+  const rng = seedrandom(String(seed));
+  const slots = new Map<number, Action[]>();
+  for (let n = 1; n <= workers; n++) {
+    const write = Math.floor(rng() * (span - 1));
+    const read = write + 1 + Math.floor(rng() * (span - 1 - write));
+    place(slots, write, { worker: n, op: 'write' });
+    place(slots, read, { worker: n, op: 'read' });
+  }
+  return { workers, period, pattern, seed, ticks: toTicks(slots, period) };
+}
+
+function place(slots: Map<number, Action[]>, slot: number, action: Action): void {
+  const list = slots.get(slot);
+  if (list) list.push(action);
+  else slots.set(slot, [action]);
+}
+
+// Generated order inside a tick is by worker number, as the seed prints it.
+function toTicks(slots: Map<number, Action[]>, period: number): Tick[] {
+  return [...slots.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([slot, actions]) => ({
+      at: slot * period,
+      actions: actions.sort((x, y) => x.worker - y.worker),
+    }));
+}

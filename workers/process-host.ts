@@ -1,0 +1,44 @@
+import { serveActor } from '../lib/host.js';
+import type { DriverMessage, HostAssignment, HostMessage } from '../lib/protocol.js';
+
+/**
+ * Child-process entry. It runs one actor at a time: a `start` message brings the spec, commands
+ * follow, and after the actor's exit it reports `idle` and waits for the next, so a run of many
+ * cases does not pay a process start per actor. It ends itself when the driver goes away, so a
+ * killed driver never leaves it running.
+ */
+const send = process.send?.bind(process);
+if (!send) {
+  process.stderr.write('contend process host: start me through the driver (an IPC channel is needed)\n');
+  process.exit(2);
+}
+
+let controller = new AbortController();
+let handler: ((message: DriverMessage) => void) | undefined;
+let lastSend: Promise<void> = Promise.resolve();
+
+const post = (message: HostMessage): void => {
+  lastSend = new Promise((resolve) => send(message, undefined, {}, () => resolve()));
+};
+
+process.on('disconnect', () => {
+  controller.abort();
+  // Nobody is left to report to; do not linger on half-finished work.
+  setTimeout(() => process.exit(1), 200).unref();
+});
+
+process.on('message', (message: DriverMessage | HostAssignment) => {
+  if (message.type === 'command') {
+    handler?.(message);
+    return;
+  }
+  controller = new AbortController();
+  // Each process has memory of its own: in-memory locks cannot reach the other processes.
+  const shared = new Int32Array(new SharedArrayBuffer(64));
+  void serveActor(message.spec, shared, { post, onMessage: (h) => (handler = h) }, controller.signal)
+    .then(() => lastSend)
+    .finally(() => {
+      handler = undefined;
+      post({ type: 'idle' });
+    });
+});
