@@ -50,8 +50,8 @@ export class Actor {
   }
 
   /** Commands run strictly one after another, whoever sends them and however fast. */
-  handle(command: Command): Promise<Reply> {
-    const next = this.queue.then(() => this.run(command));
+  handle(command: Command, onBlocked?: () => void): Promise<Reply> {
+    const next = this.queue.then(() => this.run(command, onBlocked));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -64,17 +64,20 @@ export class Actor {
     await this.lock.close?.();
   }
 
-  private async run(command: Command): Promise<Reply> {
+  private async run(command: Command, onBlocked?: () => void): Promise<Reply> {
     const op = command.op === 'retry' ? this.blockedOn : command.op;
     if (op === undefined) return { status: 'error', op: 'start', error: toErrorInfo(new Error('retry sent to a worker that is not blocked')) };
     try {
       if (command.op !== 'retry' && this.blockedOn) throw new Error(`'${command.op}' sent while blocked on '${this.blockedOn}'`);
       if (this.exited) throw new Error(`'${op}' sent after exit`);
       if (this.needsLock(op) && !this.holds) {
-        if (this.spec.waiting === 'self') await this.lock.acquire();
-        else if (!(await this.lock.tryAcquire())) {
-          this.blockedOn = op;
-          return { status: 'blocked', op };
+        if (!(await this.lock.tryAcquire())) {
+          if (this.spec.waiting === 'driver') {
+            this.blockedOn = op;
+            return { status: 'blocked', op };
+          }
+          onBlocked?.();
+          await this.lock.acquire();
         }
         this.holds = true;
       }

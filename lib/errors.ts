@@ -52,13 +52,17 @@ export class WorkerFaultError extends ContendError {
 export class DeadlockError extends ContendError {
   readonly waiting: number[];
   readonly holders: number[];
-  constructor(waiting: number[], holders: number[]) {
+  readonly lastHolder: number | undefined;
+  constructor(waiting: number[], holders: number[], lastHolder?: number) {
     const who = holders.length
       ? `held by worker ${holders.join(', ')}`
-      : 'held by no live worker (never released, or held outside this case)';
+      : lastHolder !== undefined
+        ? `last held by worker ${lastHolder}, whose release did not free it`
+        : 'never held by a worker of this case (is it held from outside?)';
     super('E_DEADLOCK', `deadlock: worker ${waiting.join(', ')} wait${waiting.length === 1 ? 's' : ''} for the lock, ${who}`);
     this.waiting = waiting;
     this.holders = holders;
+    this.lastHolder = lastHolder;
   }
 }
 

@@ -24,7 +24,8 @@ export async function serveActor(spec: ActorSpec, shared: Int32Array, port: Host
     };
     signal.addEventListener('abort', finish, { once: true });
     port.onMessage((message) => {
-      void actor.handle(message.command).then((reply) => {
+      const onBlocked = (): void => port.post({ type: 'blocked', id: message.id });
+      void actor.handle(message.command, onBlocked).then((reply) => {
         port.post({ type: 'reply', id: message.id, reply });
         if (reply.status === 'done' && reply.op === 'exit') finish();
       });

@@ -46,6 +46,8 @@ export type HostMessage =
   | { type: 'ready' }
   | { type: 'start-failed'; error: ErrorInfo }
   | { type: 'reply'; id: number; reply: Reply }
+  /** Period mode: request `id` found the lock taken and its actor now waits for it on its own. */
+  | { type: 'blocked'; id: number }
   /** A process host whose actor is done and which can take the next one. */
   | { type: 'idle' };
 

@@ -8,19 +8,44 @@ export interface PeriodRun {
 }
 
 /**
- * The seed's wall-clock driver: sleep until each tick, send its actions in order, go on without
- * waiting for them. Each actor carries out its commands in order and waits on its lock by itself.
+ * The seed's wall-clock driver: sleep until each tick, then send its actions in their order. Inside
+ * a tick each action is awaited until it is done or its actor reports it waits for the lock, so
+ * force-write means the writes have landed before the reads start; an actor that waits takes the
+ * lock by itself when it can, and what it is sent meanwhile queues behind.
  */
 export async function runPeriodSchedule(session: CaseSession, schedule: Schedule): Promise<PeriodRun> {
   const inflight: Promise<unknown>[] = [];
   const lateness: number[] = [];
+  // Worker → the request it is waiting on the lock for.
+  const waiting = new Map<number, number>();
+  let requests = 0;
+  // A fault is collected and rethrown once the sends are over, so every worker is accounted for.
+  let firstFault: unknown;
+
+  const send = async (worker: number, op: 'write' | 'read' | 'exit', tick: number): Promise<void> => {
+    const id = ++requests;
+    const queuedBehind = waiting.has(worker);
+    let accepted!: () => void;
+    const blocked = new Promise<void>((resolve) => (accepted = resolve));
+    const reply = session
+      .request(worker, { op }, op, tick, () => {
+        waiting.set(worker, id);
+        accepted();
+      })
+      .then(
+        () => {
+          if (waiting.get(worker) === id) waiting.delete(worker);
+        },
+        (error: unknown) => {
+          firstFault ??= error;
+        },
+      );
+    inflight.push(reply);
+    if (!queuedBehind) await Promise.race([reply, blocked]);
+  };
+
   const start = performance.now();
   const exited = new Set<number>();
-  // A fault is collected and rethrown after the sends, so the other workers are still accounted for.
-  let firstFault: unknown;
-  const track = (p: Promise<unknown>): void => {
-    inflight.push(p.catch((error: unknown) => (firstFault ??= error)));
-  };
   for (const [index, tick] of schedule.ticks.entries()) {
     const due = start + tick.at * 1000;
     const wait = due - performance.now();
@@ -28,12 +53,11 @@ export async function runPeriodSchedule(session: CaseSession, schedule: Schedule
     lateness.push(Math.max(0, performance.now() - due));
     for (const action of tick.actions) {
       if (action.op === 'exit') exited.add(action.worker);
-      track(session.request(action.worker, { op: action.op }, action.op, index));
+      if (!firstFault) await send(action.worker, action.op, index);
     }
-    if (firstFault) break;
   }
   for (let worker = 1; worker <= schedule.workers && !firstFault; worker++) {
-    if (!exited.has(worker)) track(session.request(worker, { op: 'exit' }, 'exit', -1));
+    if (!exited.has(worker)) await send(worker, 'exit', -1);
   }
   await Promise.all(inflight);
   if (firstFault) throw firstFault;

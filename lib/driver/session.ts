@@ -26,6 +26,8 @@ export class CaseSession {
   readonly trace: TraceEntry[] = [];
   /** Workers whose last reply said they hold the lock. */
   readonly holding = new Set<number>();
+  /** The worker that took the lock most recently. */
+  lastHolder: number | undefined;
   readonly timings: Record<'write' | 'read', number[]> = { write: [], read: [] };
   private readonly timeoutMs: number;
 
@@ -35,13 +37,25 @@ export class CaseSession {
   }
 
   /** Sends one command; `action` names what the worker is doing, for fault reports. */
-  async request(worker: number, command: Command, action: Op, tick: number): Promise<Extract<Reply, { status: 'done' | 'blocked' }>> {
+  async request(
+    worker: number,
+    command: Command,
+    action: Op,
+    tick: number,
+    onBlocked?: () => void,
+  ): Promise<Extract<Reply, { status: 'done' | 'blocked' }>> {
     const channel = this.channels.get(worker)!;
     let timer: NodeJS.Timeout | undefined;
     let reply: Reply;
+    const blocked = onBlocked
+      ? (): void => {
+          this.trace.push({ tick, worker, op: action, status: 'blocked' });
+          onBlocked();
+        }
+      : undefined;
     try {
       reply = await Promise.race([
-        channel.request(command),
+        channel.request(command, blocked),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new ChannelFault('hung', `no reply in ${this.timeoutMs} ms`)), this.timeoutMs);
         }),
@@ -59,8 +73,11 @@ export class CaseSession {
     }
     this.trace.push({ tick, worker, op: command.op, status: reply.status });
     if (reply.status === 'done') {
-      if (reply.holds) this.holding.add(worker);
-      else this.holding.delete(worker);
+      if (!reply.holds) this.holding.delete(worker);
+      else if (!this.holding.has(worker)) {
+        this.holding.add(worker);
+        this.lastHolder = worker;
+      }
       if (reply.read) this.reads.push({ worker, ...reply.read });
       if (reply.op === 'write' || reply.op === 'read') this.timings[reply.op].push(reply.ms);
     }

@@ -86,5 +86,7 @@ export async function runStepSchedule(session: CaseSession, schedule: Schedule):
     if (!exited.has(worker)) await dispatch(worker, 'exit', -1);
   }
   await settle(-1);
-  if (blocked.length) throw new DeadlockError([...blocked].sort((a, b) => a - b), [...session.holding].sort((a, b) => a - b));
+  if (blocked.length) {
+    throw new DeadlockError([...blocked].sort((a, b) => a - b), [...session.holding].sort((a, b) => a - b), session.lastHolder);
+  }
 }

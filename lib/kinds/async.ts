@@ -15,7 +15,7 @@ export async function startAsyncActor(spec: ActorSpec, shared: SharedArrayBuffer
   }
   return {
     worker: spec.worker,
-    request: (command) => actor.handle(command),
+    request: (command, onBlocked) => actor.handle(command, onBlocked),
     close: () => actor.dispose(),
     kill: () => actor.dispose(),
   };

@@ -12,7 +12,8 @@ export class ChannelFault extends Error {
 /** The driver's side of one actor, whatever kind of worker runs it. */
 export interface ActorChannel {
   readonly worker: number;
-  request(command: Command): Promise<Reply>;
+  /** `onBlocked`: period mode's notice that the actor found the lock taken and waits for it. */
+  request(command: Command, onBlocked?: () => void): Promise<Reply>;
   /** After `exit`: waits for the worker to end by itself, and ends it if it does not. */
   close(): Promise<void>;
   /** Ends the worker now (a hang, a fault elsewhere, a test that failed). */
@@ -25,15 +26,15 @@ export interface ActorChannel {
  */
 export class PendingReplies {
   private next = 1;
-  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void; onBlocked?: () => void }>();
   private fault: ChannelFault | undefined;
 
   /** Registers a request; `send` gets its number. */
-  request(send: (id: number) => void): Promise<Reply> {
+  request(send: (id: number) => void, onBlocked?: () => void): Promise<Reply> {
     if (this.fault) return Promise.reject(this.fault);
     const id = this.next++;
     return new Promise<Reply>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve, reject, ...(onBlocked ? { onBlocked } : {}) });
       try {
         send(id);
       } catch (error) {
@@ -45,6 +46,10 @@ export class PendingReplies {
 
   /** Feeds a host message in; returns it back when it is not a reply. */
   receive(message: HostMessage): HostMessage | undefined {
+    if (message.type === 'blocked') {
+      this.waiting.get(message.id)?.onBlocked?.();
+      return undefined;
+    }
     if (message.type !== 'reply') return message;
     const entry = this.waiting.get(message.id);
     this.waiting.delete(message.id);

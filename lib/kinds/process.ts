@@ -113,7 +113,7 @@ export async function startProcessActor(spec: ActorSpec): Promise<ActorChannel> 
   }
   return {
     worker: spec.worker,
-    request: (command) => pending.request((id) => host.child.send({ type: 'command', id, command })),
+    request: (command, onBlocked) => pending.request((id) => host.child.send({ type: 'command', id, command }), onBlocked),
     async close() {
       const timer = setTimeout(() => host.child.kill('SIGKILL'), 2_000);
       await done;

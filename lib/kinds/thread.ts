@@ -75,7 +75,7 @@ export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffe
   }
   return {
     worker: spec.worker,
-    request: (command) => pending.request((id) => port1.postMessage({ type: 'command', id, command })),
+    request: (command, onBlocked) => pending.request((id) => port1.postMessage({ type: 'command', id, command }), onBlocked),
     async close() {
       const timer = setTimeout(() => abort.abort(), 2_000);
       await task;

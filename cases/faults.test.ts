@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  closeProcessPool,
+  DeadlockError,
+  registerLock,
+  runCase,
+  unregisterLock,
+  WorkerFaultError,
+  type CaseOptions,
+} from '../lib/index.js';
+import { caseDirs, hostProcesses } from './support/leftovers.js';
+
+const MODULE = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;
+
+beforeAll(async () => {
+  await registerLock({ module: MODULE, export: 'FaultyLockAdapter' });
+  await registerLock({ module: MODULE, export: 'LeakyLockAdapter' });
+});
+afterAll(() => {
+  unregisterLock('faulty');
+  unregisterLock('leaky');
+});
+
+async function failure(options: CaseOptions): Promise<WorkerFaultError | DeadlockError> {
+  const dirsBefore = caseDirs().length;
+  const error = await runCase(options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  // Nothing is left behind by a case that failed: no temp directory, no busy process host.
+  expect(caseDirs().length).toBeLessThanOrEqual(dirsBefore);
+  await closeProcessPool();
+  expect(hostProcesses()).toEqual([]);
+  if (!(error instanceof WorkerFaultError || error instanceof DeadlockError)) throw new Error(`expected a fault, got ${String(error)}`);
+  expect(error.replay).toContain('runCase(');
+  return error;
+}
+
+describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
+  test('a worker that throws is reported by number and action', async () => {
+    const error = await failure({ kind, lock: 'faulty', lockOptions: { worker: 3, how: 'throw' } });
+    expect(error).toBeInstanceOf(WorkerFaultError);
+    expect((error as WorkerFaultError).faults).toEqual([
+      { worker: 3, action: 'write', reason: 'threw', detail: 'Error: worker 3 cannot lock' },
+    ]);
+    expect(error.message).toBe("worker 3 threw during 'write': Error: worker 3 cannot lock");
+  });
+
+  test('a worker that hangs is reported, ended, and the case does not hang', async () => {
+    const error = await failure({ kind, lock: 'faulty', lockOptions: { worker: 4, how: 'hang' }, actionTimeoutMs: 300 });
+    expect((error as WorkerFaultError).faults).toEqual([
+      { worker: 4, action: 'write', reason: 'hung', detail: 'no reply in 300 ms' },
+    ]);
+  });
+
+  test('a lock that is never freed ends in a deadlock report naming waiters and holder', async () => {
+    const error = await failure({ kind, lock: 'leaky' });
+    expect(error).toBeInstanceOf(DeadlockError);
+    expect((error as DeadlockError).waiting).toEqual([2, 3, 4, 5]);
+    expect(error.message).toBe('deadlock: worker 2, 3, 4, 5 wait for the lock, last held by worker 1, whose release did not free it');
+  });
+});
+
+describe.each(['thread', 'process'] as const)('%s workers that die', (kind) => {
+  test('are reported by number and action', async () => {
+    const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'exit' } })) as WorkerFaultError;
+    expect(error.faults).toHaveLength(1);
+    expect(error.faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'died' });
+    expect(error.faults[0]!.detail).toMatch(kind === 'process' ? /exited with code 7/ : /thread/);
+  });
+});
+
+test('period mode reports a hung worker too', async () => {
+  const error = await failure({ kind: 'process', lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'hang' }, actionTimeoutMs: 300 });
+  expect((error as WorkerFaultError).faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'hung' });
+});
+
+test.each(['async', 'thread', 'process'] as const)('%s: a worker whose lock cannot be made is reported at start', async (kind) => {
+  const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'create' } })) as WorkerFaultError;
+  expect(error.faults).toEqual([{ worker: 2, action: 'start', reason: 'threw', detail: 'Error: worker 2 has no lock' }]);
+});

@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { formatSchedule, SCHEDULE_FORMATS, type ScheduleFormat } from '../schedules/format.js';
+import { generateSchedule } from '../schedules/generate.js';
+import { applyOrdering } from '../schedules/order.js';
+import { ORDERINGS, PATTERNS, type Ordering, type Pattern } from '../schedules/types.js';
+import { lockNames, registerLock } from './adapters.js';
+import { ContendError, InvalidOptionError } from './errors.js';
+import { closeProcessPool, closeThreadPool } from './kinds/index.js';
+import { withCpuLoad } from './load.js';
+import { WORKER_KINDS, type WorkerKind } from './locks/types.js';
+import { runMatrix } from './matrix.js';
+import { MODES, type CaseOptions, type Mode } from './options.js';
+import { formatVector } from './outcome.js';
+import { GRANULARITIES, type Granularity } from './protocol.js';
+import { formatMatrix, matrixRowCells } from './report.js';
+import { runCase } from './run-case.js';
+
+// Values are checked by the library, not by yargs, so the CLI and the library give the same error.
+const caseOptions = <T>(y: Argv<T>) =>
+  y
+    .option('workers', { type: 'number', default: 5, describe: 'number of actors' })
+    .option('mode', { type: 'string', default: 'step', describe: `driver mode: ${MODES.join(', ')}` })
+    .option('period', { type: 'number', describe: 'seconds between ticks (period mode sleeps it; default 2)' })
+    .option('pattern', { type: 'string', default: 'staggered', describe: `schedule pattern: ${PATTERNS.join(', ')}` })
+    .option('seed', { type: 'number', describe: 'seed of the random pattern' })
+    .option('granularity', { type: 'string', default: 'lifetime', describe: `lock held: ${GRANULARITIES.join(', ')}` })
+    .option('no-calibrate', { type: 'boolean', describe: 'period mode: keep the period even if a read+write is slow' });
+
+const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
+
+async function emit(json: unknown, value: unknown, text: string): Promise<void> {
+  if (typeof json === 'string' && json !== '') {
+    await writeFile(json, JSON.stringify(value, null, 2) + '\n');
+    process.stdout.write(`${text}\nwritten: ${json}\n`);
+  } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  else process.stdout.write(text + '\n');
+}
+
+async function loadLockModules(specs: string[] | undefined): Promise<void> {
+  for (const spec of specs ?? []) {
+    const at = spec.lastIndexOf('#');
+    if (at <= 0) throw new InvalidOptionError('lock-module', 'MODULE#EXPORT, e.g. ./my-lock.js#myLock', spec);
+    const module = spec.slice(0, at);
+    await registerLock({ module: /^[./]/.test(module) ? new URL(module, `file://${process.cwd()}/`).href : module, export: spec.slice(at + 1) });
+  }
+}
+
+function caseFrom(argv: Record<string, unknown>): Omit<CaseOptions, 'kind' | 'lock'> {
+  return {
+    workers: argv.workers as number,
+    mode: argv.mode as Mode,
+    ...(argv.period !== undefined ? { period: argv.period as number } : {}),
+    pattern: argv.pattern as Pattern,
+    ...(argv.seed !== undefined ? { seed: argv.seed as number } : {}),
+    granularity: argv.granularity as Granularity,
+    ...(argv.calibrate === false ? { calibrate: false } : {}),
+  };
+}
+
+export async function main(args: string[]): Promise<number> {
+  let exitCode = 0;
+  const cli = yargs(args)
+    .scriptName('contend')
+    .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
+    .option('json', { describe: 'print JSON instead of text (or write it to the given file)' })
+    .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
+    .command(
+      'schedule',
+      "print a schedule (the seed's table by default)",
+      (y) =>
+        y
+          .option('workers', { type: 'number', default: 5 })
+          .option('period', { type: 'number', default: 2 })
+          .option('pattern', { type: 'string', default: 'staggered', describe: PATTERNS.join(', ') })
+          .option('seed', { type: 'number', describe: 'seed of the random pattern' })
+          .option('order', { type: 'string', default: 'as-generated', describe: ORDERINGS.join(', ') })
+          .option('format', { type: 'string', default: 'table', describe: SCHEDULE_FORMATS.join(', ') })
+          .example('$0 schedule --workers 5 --period 2', "the seed's table")
+          .example('$0 schedule --format timeline --order force-write', 'one row per worker'),
+      async (argv) => {
+        const schedule = applyOrdering(
+          generateSchedule({
+            workers: argv.workers,
+            period: argv.period,
+            pattern: argv.pattern as Pattern,
+            ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+          }),
+          argv.order as Ordering,
+        );
+        const format = (argv.json ? 'json' : argv.format) as ScheduleFormat;
+        process.stdout.write(formatSchedule(schedule, format) + (format === 'svg' ? '' : '\n'));
+      },
+    )
+    .command(
+      'run',
+      'run one case and print its outcome vector',
+      (y) =>
+        caseOptions(y)
+          .option('workers-kind', { type: 'string', default: 'async', describe: `worker kind: ${WORKER_KINDS.join(', ')}` })
+          .option('lock', { type: 'string', default: 'none', describe: 'lock adapter (see `contend locks`)' })
+          .option('order', { type: 'string', default: 'force-write', describe: ORDERINGS.join(', ') })
+          .option('trace', { type: 'boolean', describe: 'print every step the driver took' })
+          .example('$0 run --workers-kind process --lock flock --order force-write', 'five processes, a kernel lock'),
+      async (argv) => {
+        await loadLockModules(argv['lock-module']);
+        const result = await runCase({
+          ...caseFrom(argv),
+          kind: argv['workers-kind'] as WorkerKind,
+          lock: argv.lock,
+          order: argv.order as Ordering,
+        });
+        const verdict = result.outcomes.join() === result.predicted.join() ? 'PASS' : 'FAIL';
+        const lines = [
+          `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${result.case.workers} workers, ${result.case.mode} mode, ${result.case.granularity}`,
+          `observed  ${formatVector(result.outcomes)}${result.race ? '  (race)' : '  (no race)'}`,
+          `expected  ${formatVector(result.predicted)}  (rule: ${result.expectedRace ? 'race' : 'no race'})`,
+          `reads     ${result.reads.map((r) => `${r.worker}:${r.outcome}${r.by ? `←${r.by}` : ''}`).join(' ')}`,
+          `verdict   ${verdict}  in ${result.ms.toFixed(1)} ms${result.calibration ? `, period ${result.calibration.period.toFixed(4)} s` : ''}`,
+        ];
+        if (argv.trace) lines.push('trace', ...result.trace.map((t) => `  tick ${t.tick < 0 ? 'end' : t.tick}  worker ${t.worker}  ${t.op}  ${t.status}`));
+        if (verdict === 'FAIL') lines.push(`replay    ${result.replay}`);
+        await emit(argv.json, result, lines.join('\n'));
+        if (verdict === 'FAIL') exitCode = 1;
+      },
+    )
+    .command(
+      'matrix',
+      'run every kind × lock × ordering and print the verdicts',
+      (y) =>
+        caseOptions(y)
+          .option('kinds', { type: 'string', describe: `comma list of ${WORKER_KINDS.join(', ')}` })
+          .option('locks', { type: 'string', describe: 'comma list of lock names (default: all)' })
+          .option('orders', { type: 'string', describe: 'comma list of force-write, force-read, as-generated' })
+          .option('repeat', { type: 'number', default: 1, describe: 'run each case N times; all must agree' })
+          .option('cpu-load', { type: 'number', default: 0, describe: 'keep N busy threads running meanwhile' })
+          .example('$0 matrix', 'the 30 cases of the seed, in step mode')
+          .example('$0 matrix --repeat 100 --cpu-load 1', 'determinism under load'),
+      async (argv) => {
+        await loadLockModules(argv['lock-module']);
+        const started = performance.now();
+        const run = () =>
+          runMatrix(
+            {
+              ...caseFrom(argv),
+              ...(argv.kinds ? { kinds: list(argv.kinds) as WorkerKind[] } : {}),
+              ...(argv.locks ? { locks: list(argv.locks)! } : {}),
+              ...(argv.orders ? { orders: list(argv.orders) as Ordering[] } : {}),
+              repeat: argv.repeat,
+            },
+            (row, i, total) => process.stderr.write(`[${i + 1}/${total}] ${matrixRowCells(row).join('  ')}\n`),
+          );
+        const rows = argv['cpu-load'] > 0 ? await withCpuLoad(argv['cpu-load'], run) : await run();
+        const ms = performance.now() - started;
+        const failed = rows.filter((r) => r.verdict !== 'pass').length;
+        const text = `${formatMatrix(rows)}\n\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
+        const json = rows.map(({ last: _last, ...r }) => r);
+        await emit(argv.json, { rows: json, ms, passed: rows.length - failed, failed }, text);
+        if (failed) exitCode = 1;
+      },
+    )
+    .command(
+      'locks',
+      'list the lock adapters and whom each excludes',
+      (y) => y,
+      async (argv) => {
+        await loadLockModules(argv['lock-module']);
+        const { resolveLock } = await import('./adapters.js');
+        const adapters = lockNames().map((n) => resolveLock(n).adapter);
+        const { formatColumns } = await import('./report.js');
+        const yes = (b: boolean): string => (b ? 'yes' : 'no');
+        await emit(
+          argv.json,
+          adapters.map((a) => ({ name: a.name, excludes: a.excludes, description: a.description })),
+          formatColumns([
+            ['lock', 'async', 'thread', 'process', 'description'],
+            ...adapters.map((a) => [a.name, yes(a.excludes.async), yes(a.excludes.thread), yes(a.excludes.process), a.description]),
+          ]),
+        );
+      },
+    )
+    .demandCommand(1, 'name a command: schedule, run, matrix, locks')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      throw error ?? new ContendError('E_USAGE', message);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    const e = error as Error & { replay?: string };
+    process.stderr.write(`contend: ${e.message}\n`);
+    if (e.replay) process.stderr.write(`replay: ${e.replay}\n`);
+    exitCode = error instanceof ContendError && (error.code === 'E_INVALID_OPTION' || error.code === 'E_USAGE' || error.code === 'E_ADAPTER_LOAD') ? 2 : 1;
+    if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
+  } finally {
+    await closeThreadPool();
+    await closeProcessPool();
+  }
+  return exitCode;
+}
+
+process.exitCode = await main(hideBin(process.argv));
