@@ -28,7 +28,7 @@ async function failure(options: CaseOptions): Promise<WorkerFaultError | Deadloc
     (e: unknown) => e,
   );
   // Nothing is left behind by a case that failed: no temp directory, no busy process host.
-  expect(caseDirs().length).toBeLessThanOrEqual(dirsBefore);
+  expect(caseDirs().length).toBe(dirsBefore);
   await closeProcessPool();
   expect(hostProcesses()).toEqual([]);
   if (!(error instanceof WorkerFaultError || error instanceof DeadlockError)) throw new Error(`expected a fault, got ${String(error)}`);

@@ -68,6 +68,8 @@ export async function loadAdapter(ref: AdapterRef): Promise<LockAdapter> {
 // adapter runs in threads and processes without a build step of theirs.
 async function importModule(specifier: string): Promise<Record<string, unknown>> {
   if (/\.[mc]?ts$/.test(specifier)) {
+    // tsx would otherwise keep a transform cache in the temp directory, a leftover of every run.
+    process.env.TSX_DISABLE_CACHE ??= '1';
     const { tsImport } = await import('tsx/esm/api');
     return (await tsImport(specifier, import.meta.url)) as Record<string, unknown>;
   }

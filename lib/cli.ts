@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { formatSchedule, SCHEDULE_FORMATS, type ScheduleFormat } from '../schedules/format.js';
@@ -44,7 +47,9 @@ async function loadLockModules(specs: string[] | undefined): Promise<void> {
     const at = spec.lastIndexOf('#');
     if (at <= 0) throw new InvalidOptionError('lock-module', 'MODULE#EXPORT, e.g. ./my-lock.js#myLock', spec);
     const module = spec.slice(0, at);
-    await registerLock({ module: /^[./]/.test(module) ? new URL(module, `file://${process.cwd()}/`).href : module, export: spec.slice(at + 1) });
+    // A file that exists is meant as a path (relative to here); anything else as a package name.
+    const file = resolve(module);
+    await registerLock({ module: existsSync(file) ? pathToFileURL(file).href : module, export: spec.slice(at + 1) });
   }
 }
 

@@ -26,7 +26,10 @@ export interface CaseResult {
   /** The vector the schedule implies for this lock (see predictOutcomes). */
   predicted: Outcome[];
   trace: TraceEntry[];
+  /** Wall time of the whole case, ms: start of the workers, the schedule, exit and clean-up. */
   ms: number;
+  /** Wall time of the schedule alone, ms, from the first action to the last exit's reply. */
+  driveMs: number;
   calibration?: Calibration;
   lateness?: number[];
   timings: Record<'write' | 'read', number[]>;
@@ -67,8 +70,10 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);
     const session = new CaseSession(channels, timeout);
     let lateness: number[] | undefined;
+    const driveStart = performance.now();
     if (resolved.mode === 'step') await runStepSchedule(session, schedule);
     else lateness = (await runPeriodSchedule(session, schedule)).lateness;
+    const driveMs = performance.now() - driveStart;
     await Promise.all(channels.map((c) => c.close()));
     channels = [];
     const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
@@ -84,6 +89,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       predicted: predictOutcomes(schedule, !expectedRace),
       trace: session.trace,
       ms: performance.now() - started,
+      driveMs,
       ...(calibration ? { calibration } : {}),
       ...(lateness ? { lateness } : {}),
       timings: session.timings,

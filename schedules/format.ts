@@ -59,6 +59,7 @@ export function formatSvg(schedule: Schedule): string {
     parts.push(`<line x1="${x(tick.at)}" y1="20" x2="${x(tick.at)}" y2="${height - 24}" stroke="#ddd"/>`);
     parts.push(`<text x="${x(tick.at)}" y="${height - 8}" text-anchor="middle">${formatSeconds(tick.at)}</text>`);
   }
+  const dots: string[] = [];
   for (let w = 1; w <= schedule.workers; w++) {
     const y = 24 + (w - 1) * laneHeight;
     parts.push(`<text x="8" y="${y + 16}">worker ${w}</text>`);
@@ -71,11 +72,16 @@ export function formatSvg(schedule: Schedule): string {
           writeAt = undefined;
         }
         const colour = a.op === 'write' ? '#d62728' : a.op === 'read' ? '#2ca02c' : '#7f7f7f';
-        parts.push(`<circle cx="${x(tick.at)}" cy="${y + 12}" r="5" fill="${colour}"><title>(${a.worker}, '${a.op}') at ${formatSeconds(tick.at)} s</title></circle>`);
+        dots.push(`<circle cx="${x(tick.at)}" cy="${y + 12}" r="5" fill="${colour}"><title>(${a.worker}, '${a.op}') at ${formatSeconds(tick.at)} s</title></circle>`);
       }
     }
   }
-  parts.push(`<text x="${left}" y="14">write ● red   read ● green   bar: content that must stay the worker's own</text>`);
+  // Dots after bars, so a write's dot is not hidden under its own bar.
+  parts.push(...dots);
+  parts.push(
+    `<text x="${left}" y="14" xml:space="preserve"><tspan fill="#d62728">●</tspan> write   <tspan fill="#2ca02c">●</tspan> read   bar: the file must still hold the worker's own write</text>`,
+  );
+  parts.push(`<text x="${width - 8}" y="${height - 8}" text-anchor="end">s</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

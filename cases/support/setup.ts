@@ -1,9 +1,30 @@
-import { afterAll } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { closeProcessPool, closeThreadPool } from '../../lib/index.js';
+import { hostProcesses } from './leftovers.js';
 import './matchers.js';
 
-// Idle threads and process hosts are kept warm between cases; none outlives a test file.
+// Each test file gets a temporary directory of its own, so "nothing left behind" can be checked
+// exactly, without the files that run alongside in other processes getting in the way.
+const outer = process.env.TMPDIR;
+let scratch: string;
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'contend-suite-'));
+  process.env.TMPDIR = scratch;
+});
+
+// Idle threads and process hosts are kept warm between cases; none outlives a test file, and no
+// case leaves a file or a process behind.
 afterAll(async () => {
   await closeThreadPool();
   await closeProcessPool();
+  if (outer === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = outer;
+  const left = readdirSync(scratch);
+  rmSync(scratch, { recursive: true, force: true });
+  expect(hostProcesses()).toEqual([]);
+  expect(left).toEqual([]);
 });

@@ -20,11 +20,19 @@ export class AtomicsMutex {
   }
 
   async lock(signal: AbortSignal): Promise<void> {
-    while (!this.tryLock()) {
-      signal.throwIfAborted();
-      // The bound on the wait only matters for noticing an abort; a release notifies at once.
-      const waiting = Atomics.waitAsync(this.cell, this.index, TAKEN, 50);
-      if (waiting.async) await waiting.value;
+    if (this.tryLock()) return;
+    // A pending Atomics.waitAsync does not keep Node's event loop alive: without a handle of its
+    // own, a thread with nothing else to do would simply end while it waits.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      while (!this.tryLock()) {
+        signal.throwIfAborted();
+        // The bound on the wait only matters for noticing an abort; a release notifies at once.
+        const waiting = Atomics.waitAsync(this.cell, this.index, TAKEN, 50);
+        if (waiting.async) await waiting.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 

@@ -1,0 +1,163 @@
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as hdr from 'hdr-histogram-js';
+import { closeProcessPool, closeThreadPool, prewarmProcesses } from '../lib/kinds/index.js';
+import type { WorkerKind } from '../lib/locks/types.js';
+import { matrixCases, runMatrix } from '../lib/matrix.js';
+import { formatColumns } from '../lib/report.js';
+import { runCase } from '../lib/run-case.js';
+
+/**
+ * `npm run bench`: the costs users ask about, all measured in this one run on this machine. Figures
+ * are for comparison with each other (ratios), not for assertions: the machine is shared.
+ */
+
+const HANDOVER_ROUNDS = 200;
+
+const section = (title: string): void => {
+  process.stdout.write(`\n## ${title}\n\n`);
+};
+
+async function matrixTimes(): Promise<void> {
+  section('the seed\'s 30-case matrix (5 workers, kind × lock × order)');
+  const time = async (label: string, options: Parameters<typeof runMatrix>[0]) => {
+    const started = performance.now();
+    const rows = await runMatrix(options);
+    const ms = performance.now() - started;
+    const passed = rows.filter((r) => r.verdict === 'pass').length;
+    return { label, ms, passed, total: rows.length };
+  };
+  // A first pass warms the thread pool and process hosts, as a test run's first file does.
+  await runMatrix({ orders: ['force-write'], locks: ['none'] });
+  const step = await time('step mode', {});
+  const period = await time('period mode, 10 ms period', { mode: 'period', period: 0.01 });
+  process.stdout.write(
+    formatColumns([
+      ['mode', 'cases passed', 'wall time s', 'vs step'],
+      ...[step, period].map((r) => [r.label, `${r.passed}/${r.total}`, (r.ms / 1000).toFixed(2), `×${(r.ms / step.ms).toFixed(1)}`]),
+      ['seed (Python, 2 s period)', '12 cases', '≈145', `×${(145_000 / step.ms).toFixed(0)}`],
+    ]) + '\n',
+  );
+}
+
+async function dispatchOverhead(): Promise<void> {
+  section('per-action dispatch overhead in step mode (16 workers, no lock: 48 actions a case, median of 20)');
+  const rows: string[][] = [['kind', 'µs per action', 'vs async', 'case wall ms (incl. start)']];
+  let asyncUs = 0;
+  for (const kind of ['async', 'thread', 'process'] as WorkerKind[]) {
+    const perAction: number[] = [];
+    const walls: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const r = await runCase({ kind, lock: 'none', workers: 16 });
+      if (i === 0) continue;
+      perAction.push((r.driveMs * 1000) / r.trace.length);
+      walls.push(r.ms);
+    }
+    const us = median(perAction);
+    if (kind === 'async') asyncUs = us;
+    rows.push([kind, us.toFixed(1), `×${(us / asyncUs).toFixed(1)}`, median(walls).toFixed(1)]);
+  }
+  process.stdout.write(formatColumns(rows) + '\n');
+}
+
+interface Side {
+  send(order: object): void;
+  next(type: string): Promise<{ at?: string }>;
+  end(): Promise<void>;
+}
+
+function side(kind: 'thread' | 'process', setup: object): Side {
+  const entry = new URL('./handover-worker.js', import.meta.url);
+  const inbox: { type: string; at?: string }[] = [];
+  const waiters: (() => void)[] = [];
+  const push = (m: { type: string; at?: string }): void => {
+    inbox.push(m);
+    waiters.splice(0).forEach((w) => w());
+  };
+  let send: (o: object) => void;
+  let end: () => Promise<void>;
+  if (kind === 'thread') {
+    const w = new Worker(entry, { workerData: setup });
+    w.on('message', push);
+    send = (o) => w.postMessage(o);
+    end = async () => void (await w.terminate());
+  } else {
+    const c = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    c.on('message', push);
+    // A SharedArrayBuffer cannot cross a process boundary; the child makes its own.
+    const { shared: _shared, ...plain } = setup as { shared?: unknown };
+    c.send(plain);
+    send = (o) => c.send(o);
+    end = () => new Promise((resolve) => (c.exitCode !== null ? resolve() : (c.once('exit', () => resolve()), c.kill('SIGKILL'))));
+  }
+  return {
+    send,
+    async next(type) {
+      for (;;) {
+        const at = inbox.findIndex((m) => m.type === type);
+        if (at >= 0) return inbox.splice(at, 1)[0]!;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    end,
+  };
+}
+
+async function handover(): Promise<void> {
+  section(`lock hand-over latency: release by one contender → acquire() returns in the other (${HANDOVER_ROUNDS} rounds)`);
+  const rows: string[][] = [['lock', 'between', 'p50 µs', 'p99 µs', 'max µs']];
+  const pairs: [string, 'thread' | 'process'][] = [
+    ['mutex', 'thread'],
+    ['flock', 'thread'],
+    ['flock', 'process'],
+    ['lockfile', 'thread'],
+    ['lockfile', 'process'],
+  ];
+  for (const [lock, kind] of pairs) {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
+    const shared = new SharedArrayBuffer(64);
+    const sides = [1, 2].map((worker) => side(kind, { lock, lockPath: join(dir, 'shared.lock'), worker, shared }));
+    const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+    try {
+      await Promise.all(sides.map((s) => s.next('ready')));
+      let [holder, waiter] = sides as [Side, Side];
+      holder.send({ type: 'hold' });
+      await holder.next('held');
+      for (let round = 0; round < HANDOVER_ROUNDS; round++) {
+        waiter.send({ type: 'wait' });
+        await waiter.next('waiting');
+        holder.send({ type: 'release' });
+        const released = await holder.next('released');
+        const acquired = await waiter.next('acquired');
+        histogram.recordValue(Math.max(1, Number(BigInt(acquired.at!) - BigInt(released.at!)) / 1000));
+        [holder, waiter] = [waiter, holder];
+      }
+      holder.send({ type: 'release' });
+      await holder.next('released');
+      rows.push([lock, kind === 'thread' ? 'threads' : 'processes', ...[50, 99, 100].map((p) => String(histogram.getValueAtPercentile(p)))]);
+    } finally {
+      await Promise.all(sides.map((s) => s.end()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(formatColumns(rows) + '\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+prewarmProcesses(8);
+process.stdout.write(`# contend benchmark — node ${process.version}, ${matrixCases().length} matrix cases\n`);
+try {
+  await matrixTimes();
+  await dispatchOverhead();
+  await handover();
+} finally {
+  await closeThreadPool();
+  await closeProcessPool();
+}

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { caseDirs } from './support/leftovers.js';
+
+function contend(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/lib/cli.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('contend run', () => {
+  test('runs one case and prints its vector', () => {
+    const r = contend('run', '--workers-kind', 'process', '--lock', 'flock', '--order', 'force-write', '--workers', '5', '--mode', 'step');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('observed  [intact ×5]  (no race)');
+    expect(r.stdout).toContain('verdict   PASS');
+  });
+
+  test('--json gives the whole result', () => {
+    const r = contend('run', '--workers-kind', 'thread', '--lock', 'none', '--json');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.outcomes).toEqual(['overwritten', 'overwritten', 'overwritten', 'overwritten', 'intact']);
+    expect(result.reads.map((x: { by?: number }) => x.by)).toEqual([3, 4, 5, 5, undefined]);
+  });
+
+  test('period mode with a seeded random schedule', () => {
+    const r = contend('run', '--workers-kind', 'async', '--lock', 'mutex', '--mode', 'period', '--period', '0.02', '--pattern', 'random', '--seed', '3', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).race).toBe(false);
+  });
+
+  test('a lock of your own through --lock-module', () => {
+    const r = contend('run', '--lock-module', 'cases/fixtures/excl-lock.ts#ExclusiveFileLockAdapter', '--lock', 'excl', '--workers-kind', 'process');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('[intact ×5]');
+  });
+});
+
+test('contend matrix runs the seed\'s 30 cases and says so', () => {
+  const r = contend('matrix', '--json');
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report.passed).toBe(30);
+  expect(report.rows).toHaveLength(30);
+  expect(r.stderr).toContain('[30/30]');
+});
+
+test('contend locks lists whom each lock excludes', () => {
+  const r = contend('locks');
+  expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
+  expect(r.stdout).toMatch(/^flock +yes +yes +yes /m);
+});
+
+describe('bad input: one clear line naming the allowed values, exit 2, nothing run', () => {
+  test.each([
+    [['run', '--workers', '0'], 'contend: invalid workers: 0; allowed: an integer from 1 to 64'],
+    [['run', '--mode', 'period', '--period', '-1'], 'contend: invalid period: -1; allowed: a positive number of seconds'],
+    [['run', '--lock', 'foo'], 'contend: invalid lock: "foo"; allowed: none, spinlock, mutex, flock, lockfile'],
+    [['run', '--workers-kind', 'fiber'], 'contend: invalid worker kind: "fiber"; allowed: async, thread, process'],
+    [['run', '--order', 'sideways'], 'contend: invalid order: "sideways"; allowed: force-write, force-read, as-generated'],
+    [['run', '--mode', 'fast'], 'contend: invalid mode: "fast"; allowed: step, period'],
+    [['matrix', '--kinds', 'async,fiber'], 'contend: invalid kinds: "fiber"; allowed: async, thread, process'],
+    [['schedule', '--format', 'yaml'], 'contend: invalid format: "yaml"; allowed: table, timeline, json, svg'],
+    [['schedule', '--workers', '65'], 'contend: invalid workers: 65; allowed: an integer from 1 to 64'],
+    [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-lock.js#myLock'],
+  ])('%j', (args, message) => {
+    const before = caseDirs().length;
+    const r = contend(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(message + '\n');
+    expect(r.stdout).toBe('');
+    expect(caseDirs().length).toBe(before);
+  });
+
+  test('an unknown option or command is refused', () => {
+    expect(contend('run', '--wrokers', '3').code).toBe(2);
+    expect(contend('frobnicate').code).toBe(2);
+  });
+});
+
+test.each(['schedule', 'run', 'matrix', 'locks'])('%s --help', (command) => {
+  const r = contend(command, '--help');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`contend ${command}`);
+});
