@@ -64,6 +64,7 @@ if (parentPort) {
   const port = parentPort;
   void serve(workerData as Setup, (r) => port.postMessage(r), (h) => port.on('message', h));
 } else {
+  process.once('disconnect', () => process.exit(0));
   process.once('message', (setup: Setup) => {
     void serve(setup, (r) => process.send!(r), (h) => process.on('message', h));
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
+import { exitOnSignals, removeAtExit } from '../lib/cleanup.js';
 import { closeProcessPool, closeThreadPool, prewarmProcesses } from '../lib/kinds/index.js';
 import type { WorkerKind } from '../lib/locks/types.js';
 import { matrixCases, runMatrix } from '../lib/matrix.js';
@@ -118,6 +119,7 @@ async function handover(): Promise<void> {
   ];
   for (const [lock, kind] of pairs) {
     const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
+    const forget = removeAtExit(dir);
     const shared = new SharedArrayBuffer(64);
     const sides = [1, 2].map((worker) => side(kind, { lock, lockPath: join(dir, 'shared.lock'), worker, shared }));
     const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
@@ -141,6 +143,7 @@ async function handover(): Promise<void> {
     } finally {
       await Promise.all(sides.map((s) => s.end()));
       rmSync(dir, { recursive: true, force: true });
+      forget();
     }
   }
   process.stdout.write(formatColumns(rows) + '\n');
@@ -151,6 +154,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+exitOnSignals();
 prewarmProcesses(8);
 process.stdout.write(`# contend benchmark — node ${process.version}, ${matrixCases().length} matrix cases\n`);
 try {

@@ -10,6 +10,7 @@ import { generateSchedule } from '../schedules/generate.js';
 import { applyOrdering } from '../schedules/order.js';
 import { ORDERINGS, PATTERNS, type Ordering, type Pattern } from '../schedules/types.js';
 import { lockNames, registerLock } from './adapters.js';
+import { exitOnSignals } from './cleanup.js';
 import { ContendError, InvalidOptionError } from './errors.js';
 import { closeProcessPool, closeThreadPool } from './kinds/index.js';
 import { withCpuLoad } from './load.js';
@@ -210,4 +211,5 @@ export async function main(args: string[]): Promise<number> {
   return exitCode;
 }
 
+exitOnSignals();
 process.exitCode = await main(hideBin(process.argv));

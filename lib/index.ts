@@ -13,3 +13,4 @@ export type { TraceEntry, WorkerRead } from './driver/session.js';
 export { matrixCases, runMatrix, sameVector, type MatrixOptions, type MatrixRow } from './matrix.js';
 export { formatMatrix, formatColumns } from './report.js';
 export { withCpuLoad } from './load.js';
+export { exitOnSignals, onExitUndo, removeAtExit } from './cleanup.js';

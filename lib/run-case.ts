@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../schedules/format.js';
 import type { Schedule } from '../schedules/types.js';
+import { removeAtExit } from './cleanup.js';
 import { ContendError } from './errors.js';
 import { calibratePeriod, type Calibration } from './driver/calibrate.js';
 import { runPeriodSchedule } from './driver/period.js';
@@ -46,6 +47,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
   const resolved = resolveCase(options);
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'contend-'));
+  const forget = removeAtExit(dir);
   const teardown = new AbortController();
   let channels: ActorChannel[] = [];
   let schedule = resolved.ordered;
@@ -102,6 +104,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     teardown.abort();
     await Promise.allSettled(channels.map((c) => c.kill()));
     await rm(dir, { recursive: true, force: true });
+    forget();
   }
 }
 

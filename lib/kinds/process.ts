@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { onExitUndo } from '../cleanup.js';
 import { hostEntry } from '../paths.js';
 import type { ActorSpec, HostAssignment, HostMessage } from '../protocol.js';
 import { ChannelFault, PendingReplies, readiness, type ActorChannel } from './channel.js';
@@ -61,8 +62,8 @@ class ProcessHost {
 
 const live = new Set<ProcessHost>();
 const idle: ProcessHost[] = [];
-// Last resort: whatever way the driver's process ends, no child outlives it.
-process.on('exit', () => {
+// Whatever way the driver's process ends, no child outlives it.
+onExitUndo(() => {
   for (const host of live) host.child.kill('SIGKILL');
 });
 

@@ -1,6 +1,6 @@
-import { closeSync, futimesSync, openSync, watch } from 'node:fs';
+import { closeSync, futimesSync, openSync } from 'node:fs';
 import { tryLock, unlock } from 'fs-native-extensions';
-import { retryUntil } from './wait.js';
+import { retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 
 export interface FlockOptions {
@@ -39,11 +39,8 @@ export const FlockAdapter: LockAdapter<FlockOptions> = {
         retryUntil(attempt, {
           signal: ctx.signal,
           maxPollMs,
-          wake(hint) {
-            const watcher = watch(ctx.lockPath, { persistent: false }, hint);
-            watcher.on('error', () => {});
-            return () => watcher.close();
-          },
+          // The releaser touches the lock file (see release).
+          wake: wakeOnChange(ctx.lockPath),
         }),
       release,
       close() {

@@ -13,4 +13,4 @@ export const builtinLocks: ReadonlyMap<string, LockAdapter> = new Map(
 export { FlockAdapter, LockfileAdapter, MutexAdapter, NoLockAdapter, SpinlockAdapter };
 export * from './types.js';
 export { AtomicsMutex } from './atomics-mutex.js';
-export { retryUntil, type WaitOptions } from './wait.js';
+export { retryUntil, wakeOnChange, type WaitOptions } from './wait.js';

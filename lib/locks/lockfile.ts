@@ -1,7 +1,6 @@
-import { watch } from 'node:fs';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { retryUntil } from './wait.js';
+import { retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 
 export interface LockfileOptions {
@@ -56,12 +55,8 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
         retryUntil(attempt, {
           signal: ctx.signal,
           maxPollMs,
-          wake(hint) {
-            // The holder's unlock removes the lock directory: a rename event in the parent.
-            const watcher = watch(dirname(ctx.lockPath), { persistent: false }, hint);
-            watcher.on('error', () => {});
-            return () => watcher.close();
-          },
+          // The holder's unlock removes the lock directory: an event in the parent directory.
+          wake: wakeOnChange(dirname(ctx.lockPath)),
         }),
       release,
       close: release,

@@ -1,3 +1,4 @@
+import { watch } from 'node:fs';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 
 export interface WaitOptions {
@@ -54,4 +55,16 @@ export async function retryUntil(attempt: () => boolean | Promise<boolean>, opti
   } finally {
     unsubscribe?.();
   }
+}
+
+/**
+ * A wake hint from inotify: any change to `path` (a file, or a directory whose entries change).
+ * Events arrive on the event loop, so waiting on them costs no thread.
+ */
+export function wakeOnChange(path: string): NonNullable<WaitOptions['wake']> {
+  return (hint) => {
+    const watcher = watch(path, { persistent: false }, hint);
+    watcher.on('error', () => {});
+    return () => watcher.close();
+  };
 }
