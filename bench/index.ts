@@ -149,6 +149,79 @@ async function handover(): Promise<void> {
   process.stdout.write(formatColumns(rows) + '\n');
 }
 
+/**
+ * The libuv trap: a lock wait that blocks a thread of the 4-thread pool stalls every fs call of
+ * the process. Reads of a small file are timed while six waiters wait on a held lock: with
+ * contend's flock (non-blocking attempts + inotify wake), and with fs-native-extensions' own
+ * waitForLock, which blocks an OS thread of its own per waiter (not the pool's), cannot be
+ * cancelled, and keeps the event loop alive until the lock comes.
+ */
+async function poolStall(): Promise<void> {
+  section('file reads while 6 waiters wait on a held lock in the same process (p50 / max of 64 reads, ms)');
+  const { openSync, closeSync, writeFileSync } = await import('node:fs');
+  const { readFile } = await import('node:fs/promises');
+  const fsx = await import('fs-native-extensions');
+  const { FlockAdapter } = await import('../lib/locks/flock.js');
+  const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
+  const forget = removeAtExit(dir);
+  const probe = join(dir, 'probe.json');
+  writeFileSync(probe, '{"probe":true}');
+  const lockPath = join(dir, 'shared.lock');
+  const timeReads = async (): Promise<number[]> =>
+    Promise.all(
+      Array.from({ length: 64 }, async () => {
+        const t = performance.now();
+        await readFile(probe);
+        return performance.now() - t;
+      }),
+    );
+  const rows: string[][] = [['waiters', 'p50 ms', 'max ms', 'vs none (p50)']];
+  try {
+    const baseline = await timeReads();
+    const report = (label: string, times: number[]): void => {
+      rows.push([label, median(times).toFixed(2), Math.max(...times).toFixed(2), `×${(median(times) / median(baseline)).toFixed(1)}`]);
+    };
+    report('none', baseline);
+    // contend's flock: waiters never occupy the pool.
+    const ctx = (worker: number) => ({
+      worker,
+      kind: 'async' as const,
+      lockPath,
+      shared: new Int32Array(new SharedArrayBuffer(64)),
+      local: <T>(_k: string, make: () => T) => make(),
+      signal: new AbortController().signal,
+    });
+    const [holder, ...waiters] = await Promise.all(Array.from({ length: 7 }, (_, i) => FlockAdapter.create(ctx(i + 1), { maxPollMs: 8 })));
+    await holder!.acquire();
+    const waiting = waiters.map(async (w) => {
+      await w.acquire();
+      await w.release();
+    });
+    report('6 × contend flock', await timeReads());
+    await holder!.release();
+    await Promise.all(waiting);
+    await Promise.all([holder, ...waiters].map((l) => l!.close?.()));
+    // The trap, for contrast: blocking waits on libuv's pool.
+    const held = openSync(lockPath, 'a+');
+    fsx.tryLock(held);
+    const fds = Array.from({ length: 6 }, () => openSync(lockPath, 'a+'));
+    const blocked = fds.map(async (fd) => {
+      await fsx.waitForLock(fd);
+      fsx.unlock(fd);
+    });
+    const letGo = setTimeout(() => fsx.unlock(held), 200);
+    report('6 × waitForLock (own threads)', await timeReads());
+    clearTimeout(letGo);
+    fsx.unlock(held);
+    await Promise.all(blocked);
+    for (const fd of [held, ...fds]) closeSync(fd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
+  process.stdout.write(formatColumns(rows) + '\n');
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -161,6 +234,7 @@ try {
   await matrixTimes();
   await dispatchOverhead();
   await handover();
+  await poolStall();
 } finally {
   await closeThreadPool();
   await closeProcessPool();
