@@ -11,6 +11,7 @@ describe('bad options are refused before anything runs', () => {
     [{ kind: 'async', lock: 'none', granularity: 'forever' as never }, 'invalid granularity: "forever"; allowed: lifetime, operation'],
     [{ kind: 'async', lock: 'none', mode: 'fast' as never }, 'invalid mode: "fast"; allowed: step, period'],
     [{ kind: 'async', lock: 'none', actionTimeoutMs: 0 }, 'invalid actionTimeoutMs: 0; allowed: a positive number of ms'],
+    [{ kind: 'async', lock: 'none', startTimeoutMs: -5 }, 'invalid startTimeoutMs: -5; allowed: a positive number of ms'],
   ])('%o', async (options, message) => {
     const before = caseDirs().length;
     const error = await runCase(options as CaseOptions).catch((e: unknown) => e);

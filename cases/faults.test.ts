@@ -75,6 +75,11 @@ test('period mode reports a hung worker too', async () => {
   expect((error as WorkerFaultError).faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'hung' });
 });
 
+test.each(['async', 'thread', 'process'] as const)('%s: a worker that never gets ready is reported hung at start', async (kind) => {
+  const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 3, how: 'create-hang' }, startTimeoutMs: 3000 })) as WorkerFaultError;
+  expect(error.faults).toEqual([{ worker: 3, action: 'start', reason: 'hung', detail: 'not ready in 3000 ms' }]);
+});
+
 test.each(['async', 'thread', 'process'] as const)('%s: a worker whose lock cannot be made is reported at start', async (kind) => {
   const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'create' } })) as WorkerFaultError;
   expect(error.faults).toEqual([{ worker: 2, action: 'start', reason: 'threw', detail: 'Error: worker 2 has no lock' }]);

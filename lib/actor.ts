@@ -60,8 +60,11 @@ export class Actor {
   async dispose(): Promise<void> {
     if (this.exited) return;
     this.exited = true;
-    await this.releaseIfHeld();
-    await this.lock.close?.();
+    try {
+      await this.releaseIfHeld();
+    } finally {
+      await this.lock.close?.();
+    }
   }
 
   private async run(command: Command, onBlocked?: () => void): Promise<Reply> {

@@ -35,6 +35,8 @@ export interface CaseOptions {
   calibrate?: boolean;
   /** A worker that does not answer a command for this long is reported hung and ended, ms. */
   actionTimeoutMs?: number;
+  /** A worker that is not ready this long after it was started is reported hung, ms (default 20 s: a cold process start on a busy machine is slow). */
+  startTimeoutMs?: number;
 }
 
 export interface ResolvedCase {
@@ -49,6 +51,7 @@ export interface ResolvedCase {
   lockOptions: Record<string, unknown>;
   calibrate: boolean;
   actionTimeoutMs: number;
+  startTimeoutMs: number;
   /** As generated (or given), before ordering. */
   schedule: Schedule;
   /** With the tick ordering applied: what the driver dispatches. */
@@ -61,6 +64,12 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], value: unk
   return value as T;
 }
 
+function positiveMs(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(name, 'a positive number of ms', value);
+  return value;
+}
+
 /** Checks every option once, at the boundary, and fills the defaults. */
 export function resolveCase(options: CaseOptions): ResolvedCase {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
@@ -69,10 +78,8 @@ export function resolveCase(options: CaseOptions): ResolvedCase {
   const order = oneOf('order', ORDERINGS, options.order, 'force-write');
   const mode = oneOf('mode', MODES, options.mode, 'step');
   const granularity = oneOf('granularity', GRANULARITIES, options.granularity, 'lifetime');
-  const actionTimeoutMs = options.actionTimeoutMs ?? 10_000;
-  if (!Number.isFinite(actionTimeoutMs) || actionTimeoutMs <= 0) {
-    throw new InvalidOptionError('actionTimeoutMs', 'a positive number of ms', options.actionTimeoutMs);
-  }
+  const actionTimeoutMs = positiveMs('actionTimeoutMs', options.actionTimeoutMs, 10_000);
+  const startTimeoutMs = positiveMs('startTimeoutMs', options.startTimeoutMs, 20_000);
   const lockOptions = options.lockOptions ?? {};
   if (typeof lockOptions !== 'object' || lockOptions === null) throw new InvalidOptionError('lockOptions', 'an object', lockOptions);
   let schedule: Schedule;
@@ -101,6 +108,7 @@ export function resolveCase(options: CaseOptions): ResolvedCase {
     lockOptions,
     calibrate: options.calibrate ?? true,
     actionTimeoutMs,
+    startTimeoutMs,
     schedule,
     ordered: applyOrdering(schedule, order),
   };

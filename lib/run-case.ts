@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { formatTable } from '../schedules/format.js';
 import type { Schedule } from '../schedules/types.js';
 import { removeAtExit } from './cleanup.js';
-import { ContendError } from './errors.js';
+import { ContendError, WorkerFaultError, type WorkerFault } from './errors.js';
 import { calibratePeriod, type Calibration } from './driver/calibrate.js';
 import { runPeriodSchedule } from './driver/period.js';
 import { CaseSession, type TraceEntry, type WorkerRead } from './driver/session.js';
 import { runStepSchedule } from './driver/step.js';
-import { startActors, type ActorChannel } from './kinds/index.js';
+import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import { formatVector, type Outcome } from './outcome.js';
 import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
 import type { ActorSpec } from './protocol.js';
@@ -67,7 +67,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       granularity: resolved.granularity,
       waiting: resolved.mode === 'step' ? 'driver' : 'self',
     }));
-    channels = await startActors(resolved.kind, specs, teardown.signal);
+    channels = await startActors(resolved.kind, specs, teardown.signal, resolved.startTimeoutMs);
     const last = schedule.ticks.at(-1)?.at ?? 0;
     const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);
     const session = new CaseSession(channels, timeout);
@@ -76,8 +76,9 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     if (resolved.mode === 'step') await runStepSchedule(session, schedule);
     else lateness = (await runPeriodSchedule(session, schedule)).lateness;
     const driveMs = performance.now() - driveStart;
-    await Promise.all(channels.map((c) => c.close()));
+    const running = channels;
     channels = [];
+    await closeAll(running);
     const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
     const outcomes = reads.map((r) => r.outcome);
     const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
@@ -106,6 +107,19 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     await rm(dir, { recursive: true, force: true });
     forget();
   }
+}
+
+// Every worker must also end properly after its exit; one that does not is a fault like any other.
+async function closeAll(channels: ActorChannel[]): Promise<void> {
+  const closed = await Promise.allSettled(channels.map((c) => c.close()));
+  const faults: WorkerFault[] = [];
+  closed.forEach((r, i) => {
+    if (r.status === 'rejected') {
+      const error = r.reason as Error;
+      faults.push({ worker: channels[i]!.worker, action: 'exit', reason: error instanceof ChannelFault ? error.reason : 'threw', detail: error.message });
+    }
+  });
+  if (faults.length) throw new WorkerFaultError(faults);
 }
 
 function rescale(schedule: Schedule, period: number): Schedule {

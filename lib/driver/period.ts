@@ -19,8 +19,12 @@ export async function runPeriodSchedule(session: CaseSession, schedule: Schedule
   // Worker → the request it is waiting on the lock for.
   const waiting = new Map<number, number>();
   let requests = 0;
-  // A fault is collected and rethrown once the sends are over, so every worker is accounted for.
+  // The first fault ends the run at once: no more ticks, no waiting for the others (the case's
+  // teardown ends them). It is the one reported.
   let firstFault: unknown;
+  const stop = new AbortController();
+
+  const aborted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
 
   const send = async (worker: number, op: 'write' | 'read' | 'exit', tick: number): Promise<void> => {
     const id = ++requests;
@@ -38,28 +42,30 @@ export async function runPeriodSchedule(session: CaseSession, schedule: Schedule
         },
         (error: unknown) => {
           firstFault ??= error;
+          stop.abort();
         },
       );
     inflight.push(reply);
-    if (!queuedBehind) await Promise.race([reply, blocked]);
+    if (!queuedBehind) await Promise.race([reply, blocked, aborted]);
   };
 
   const start = performance.now();
   const exited = new Set<number>();
-  for (const [index, tick] of schedule.ticks.entries()) {
+  run: for (const [index, tick] of schedule.ticks.entries()) {
     const due = start + tick.at * 1000;
     const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(wait, undefined, { signal: stop.signal }).catch(() => {});
     lateness.push(Math.max(0, performance.now() - due));
     for (const action of tick.actions) {
+      if (firstFault) break run;
       if (action.op === 'exit') exited.add(action.worker);
-      if (!firstFault) await send(action.worker, action.op, index);
+      await send(action.worker, action.op, index);
     }
   }
   for (let worker = 1; worker <= schedule.workers && !firstFault; worker++) {
     if (!exited.has(worker)) await send(worker, 'exit', -1);
   }
-  await Promise.all(inflight);
+  await Promise.race([Promise.all(inflight), aborted]);
   if (firstFault) throw firstFault;
   return { lateness };
 }

@@ -1,6 +1,6 @@
 import type { Op } from '../../schedules/types.js';
 import { WorkerFaultError } from '../errors.js';
-import { ChannelFault, type ActorChannel } from '../kinds/channel.js';
+import { ChannelFault, withinTime, type ActorChannel } from '../kinds/channel.js';
 import type { ReadResult } from '../outcome.js';
 import type { Command, Reply } from '../protocol.js';
 
@@ -45,7 +45,7 @@ export class CaseSession {
     onBlocked?: () => void,
   ): Promise<Extract<Reply, { status: 'done' | 'blocked' }>> {
     const channel = this.channels.get(worker)!;
-    let timer: NodeJS.Timeout | undefined;
+    const label = command.op === 'retry' ? `${action} (retry)` : action;
     let reply: Reply;
     const blocked = onBlocked
       ? (): void => {
@@ -54,22 +54,15 @@ export class CaseSession {
         }
       : undefined;
     try {
-      reply = await Promise.race([
-        channel.request(command, blocked),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new ChannelFault('hung', `no reply in ${this.timeoutMs} ms`)), this.timeoutMs);
-        }),
-      ]);
+      reply = await withinTime(channel.request(command, blocked), this.timeoutMs, `no reply in ${this.timeoutMs} ms`);
     } catch (error) {
       const fault = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
       if (fault.reason === 'hung') await channel.kill();
-      throw new WorkerFaultError([{ worker, action: command.op === 'retry' ? `${action} (retry)` : action, reason: fault.reason, detail: fault.message }]);
-    } finally {
-      clearTimeout(timer);
+      throw new WorkerFaultError([{ worker, action: label, reason: fault.reason, detail: fault.message }]);
     }
     if (reply.status === 'error') {
       const { name, message } = reply.error;
-      throw new WorkerFaultError([{ worker, action, reason: 'threw', detail: `${name}: ${message}` }]);
+      throw new WorkerFaultError([{ worker, action: label, reason: 'threw', detail: `${name}: ${message}` }]);
     }
     this.trace.push({ tick, worker, op: command.op, status: reply.status });
     if (reply.status === 'done') {

@@ -1,5 +1,8 @@
 import type { Command, HostMessage, Reply } from '../protocol.js';
 
+/** How long a worker may take to end after its exit reply before it is ended by force, ms. */
+export const CLOSE_GRACE_MS = 2_000;
+
 /** Why a worker stopped answering: the driver turns it into a WorkerFault with the action. */
 export class ChannelFault extends Error {
   readonly reason: 'died' | 'threw' | 'hung';
@@ -77,4 +80,19 @@ export function readiness(): { settle: (m: HostMessage) => void; fail: (e: Error
   });
   ready.catch(() => {});
   return { settle, fail, ready };
+}
+
+/** Settles like `promise`, or fails with a `hung` fault once `ms` have passed without an answer. */
+export async function withinTime<T>(promise: Promise<T>, ms: number, detail: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ChannelFault('hung', detail)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

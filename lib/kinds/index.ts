@@ -1,5 +1,6 @@
 import { InvalidOptionError, WorkerFaultError, type WorkerFault } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
+import { hostEntry } from '../paths.js';
 import type { ActorSpec } from '../protocol.js';
 import { startAsyncActor } from './async.js';
 import { ChannelFault, type ActorChannel } from './channel.js';
@@ -19,7 +20,9 @@ export function validateKind(kind: unknown): WorkerKind {
  * Starts one actor per spec under the given kind and waits until all are ready. If any fails to
  * start, the others are ended and every failure is reported by worker number.
  */
-export async function startActors(kind: WorkerKind, specs: ActorSpec[], signal: AbortSignal): Promise<ActorChannel[]> {
+export async function startActors(kind: WorkerKind, specs: ActorSpec[], signal: AbortSignal, startTimeoutMs: number): Promise<ActorChannel[]> {
+  // A missing build is a set-up error of its own, not a fault of each worker.
+  if (kind !== 'async') hostEntry(kind === 'thread' ? 'thread-host' : 'process-host');
   // The case's memory for in-memory locks: seen by every async actor and every thread alike.
   const shared = new SharedArrayBuffer(64);
   const local = new Map<string, unknown>();
@@ -27,11 +30,11 @@ export async function startActors(kind: WorkerKind, specs: ActorSpec[], signal: 
     specs.map((spec) => {
       switch (kind) {
         case 'async':
-          return startAsyncActor(spec, shared, local, signal);
+          return startAsyncActor(spec, shared, local, signal, startTimeoutMs);
         case 'thread':
-          return startThreadActor(spec, shared, specs.length);
+          return startThreadActor(spec, shared, startTimeoutMs);
         case 'process':
-          return startProcessActor(spec);
+          return startProcessActor(spec, startTimeoutMs);
       }
     }),
   );

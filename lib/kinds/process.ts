@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { onExitUndo } from '../cleanup.js';
 import { hostEntry } from '../paths.js';
 import type { ActorSpec, HostAssignment, HostMessage } from '../protocol.js';
-import { ChannelFault, PendingReplies, readiness, type ActorChannel } from './channel.js';
+import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, withinTime, type ActorChannel } from './channel.js';
 
 const STDERR_KEPT = 4_000;
 const IDLE_KEPT = 16;
@@ -81,9 +81,11 @@ export function prewarmProcesses(count: number): void {
   }
 }
 
-export async function startProcessActor(spec: ActorSpec): Promise<ActorChannel> {
+export async function startProcessActor(spec: ActorSpec, startTimeoutMs: number): Promise<ActorChannel> {
   const host = idle.pop() ?? new ProcessHost();
   host.hold(true);
+  // What an earlier actor of this host wrote is no evidence about this one.
+  host.stderr = '';
   const pending = new PendingReplies();
   const start = readiness();
   let idleSeen!: () => void;
@@ -106,29 +108,34 @@ export async function startProcessActor(spec: ActorSpec): Promise<ActorChannel> 
   };
   host.child.send({ type: 'start', spec } satisfies HostAssignment);
   try {
-    await start.ready;
+    await withinTime(start.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`);
   } catch (error) {
-    release();
     await host.kill();
+    release();
     throw error;
   }
   return {
     worker: spec.worker,
     request: (command, onBlocked) => pending.request((id) => host.child.send({ type: 'command', id, command }), onBlocked),
     async close() {
-      const timer = setTimeout(() => host.child.kill('SIGKILL'), 2_000);
-      await done;
-      clearTimeout(timer);
+      try {
+        await withinTime(done, CLOSE_GRACE_MS, `process ${host.child.pid} did not finish within ${CLOSE_GRACE_MS} ms of its exit`);
+      } catch (error) {
+        await host.kill();
+        release();
+        throw error;
+      }
       release();
-      if (!host.alive) throw new ChannelFault('died', `process ${host.child.pid} did not return after exit`);
+      if (!host.alive) throw new ChannelFault('died', `process ${host.child.pid} ended after its exit reply instead of waiting for the next actor`);
       if (idle.length < IDLE_KEPT) {
         host.hold(false);
         idle.push(host);
       } else await host.kill();
     },
     async kill() {
-      release();
+      // Killed first, detached after: the exit handler still fails whatever is pending.
       await host.kill();
+      release();
     },
   };
 }

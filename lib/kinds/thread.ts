@@ -1,21 +1,23 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ThreadTask } from '../../workers/thread-host.js';
+import { MAX_WORKERS } from '../../schedules/generate.js';
 import { hostEntry } from '../paths.js';
 import type { ActorSpec, HostMessage } from '../protocol.js';
-import { ChannelFault, PendingReplies, readiness, type ActorChannel } from './channel.js';
+import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, withinTime, type ActorChannel } from './channel.js';
 
 let pool: Piscina<ThreadTask, void> | undefined;
 
 // One pool for the whole run, so threads stay warm from case to case. Each actor is one
-// long task pinned to its own thread (one task per thread), which keeps its lock and fd.
-function threadPool(capacity: number): Piscina<ThreadTask, void> {
-  if (!pool || pool.options.maxThreads < capacity) {
-    void pool?.destroy();
+// long task pinned to its own thread (one task per thread), which keeps its lock and fd. Sized
+// once for the largest case: threads are only made when needed, and replacing a pool would end
+// the threads of a case still running on it.
+function threadPool(): Piscina<ThreadTask, void> {
+  if (!pool) {
     pool = new Piscina<ThreadTask, void>({
       filename: hostEntry('thread-host'),
       minThreads: 0,
-      maxThreads: Math.max(capacity, 8),
+      maxThreads: MAX_WORKERS,
       concurrentTasksPerWorker: 1,
       idleTimeout: 30_000,
       // Tasks here are long and talk over their own ports; no need for piscina's Atomics wake-ups.
@@ -32,7 +34,7 @@ export async function closeThreadPool(): Promise<void> {
   await p?.destroy();
 }
 
-export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffer, capacity: number): Promise<ActorChannel> {
+export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffer, startTimeoutMs: number): Promise<ActorChannel> {
   const { port1, port2 } = new MessageChannel();
   const pending = new PendingReplies();
   const start = readiness();
@@ -45,7 +47,7 @@ export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffe
     const other = pending.receive(message);
     if (other) start.settle(other);
   });
-  const task = threadPool(capacity)
+  const task = threadPool()
     .run({ spec, shared, port: port2 }, { transferList: [port2], signal: abort.signal })
     .then(
       async () => {
@@ -68,7 +70,7 @@ export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffe
     await task;
   };
   try {
-    await start.ready;
+    await withinTime(start.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`);
   } catch (error) {
     await kill();
     throw error;
@@ -77,9 +79,12 @@ export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffe
     worker: spec.worker,
     request: (command, onBlocked) => pending.request((id) => port1.postMessage({ type: 'command', id, command }), onBlocked),
     async close() {
-      const timer = setTimeout(() => abort.abort(), 2_000);
-      await task;
-      clearTimeout(timer);
+      try {
+        await withinTime(task, CLOSE_GRACE_MS, `the thread did not end within ${CLOSE_GRACE_MS} ms of its exit`);
+      } catch (error) {
+        await kill();
+        throw error;
+      }
     },
     kill,
   };
