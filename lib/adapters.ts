@@ -48,6 +48,9 @@ export function unregisterLock(name: string): boolean {
   return userLocks.delete(name);
 }
 
+// Threads and process hosts outlive a case: a module is imported once per thread, not per case.
+const loaded = new Map<string, Promise<LockAdapter>>();
+
 /** Loads the adapter a reference names; runs in the driver and in every worker. */
 export async function loadAdapter(ref: AdapterRef): Promise<LockAdapter> {
   if ('builtin' in ref) {
@@ -55,6 +58,18 @@ export async function loadAdapter(ref: AdapterRef): Promise<LockAdapter> {
     if (!adapter) throw new InvalidOptionError('lock', [...builtinLocks.keys()].join(', '), ref.builtin);
     return adapter;
   }
+  const key = `${ref.module}#${ref.export}`;
+  let adapter = loaded.get(key);
+  if (!adapter) {
+    adapter = importAdapter(ref);
+    loaded.set(key, adapter);
+    // A failed import may succeed later (a file being written); do not remember the failure.
+    adapter.catch(() => loaded.delete(key));
+  }
+  return adapter;
+}
+
+async function importAdapter(ref: { module: string; export: string }): Promise<LockAdapter> {
   let namespace: Record<string, unknown>;
   try {
     namespace = await importModule(ref.module);
