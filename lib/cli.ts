@@ -9,17 +9,17 @@ import { formatSchedule, SCHEDULE_FORMATS, type ScheduleFormat } from '../schedu
 import { generateSchedule } from '../schedules/generate.js';
 import { applyOrdering } from '../schedules/order.js';
 import { ORDERINGS, PATTERNS, type Ordering, type Pattern } from '../schedules/types.js';
-import { lockNames, registerLock } from './adapters.js';
+import { lockNames, registerLock, resolveLock } from './adapters.js';
 import { exitOnSignals } from './cleanup.js';
 import { ContendError, InvalidOptionError } from './errors.js';
 import { closeProcessPool, closeThreadPool } from './kinds/index.js';
 import { withCpuLoad } from './load.js';
 import { WORKER_KINDS, type WorkerKind } from './locks/types.js';
-import { runMatrix } from './matrix.js';
+import { runMatrix, sameVector } from './matrix.js';
 import { MODES, type CaseOptions, type Mode } from './options.js';
 import { formatVector } from './outcome.js';
 import { GRANULARITIES, type Granularity } from './protocol.js';
-import { formatMatrix, matrixRowCells } from './report.js';
+import { formatColumns, formatMatrix, matrixRowCells } from './report.js';
 import { runCase } from './run-case.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
@@ -118,7 +118,7 @@ export async function main(args: string[]): Promise<number> {
           lock: argv.lock,
           order: argv.order as Ordering,
         });
-        const verdict = result.outcomes.join() === result.predicted.join() ? 'PASS' : 'FAIL';
+        const verdict = sameVector(result.outcomes, result.predicted) ? 'PASS' : 'FAIL';
         const lines = [
           `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${result.case.workers} workers, ${result.case.mode} mode, ${result.case.granularity}`,
           `observed  ${formatVector(result.outcomes)}${result.race ? '  (race)' : '  (no race)'}`,
@@ -173,9 +173,7 @@ export async function main(args: string[]): Promise<number> {
       (y) => y,
       async (argv) => {
         await loadLockModules(argv['lock-module']);
-        const { resolveLock } = await import('./adapters.js');
         const adapters = lockNames().map((n) => resolveLock(n).adapter);
-        const { formatColumns } = await import('./report.js');
         const yes = (b: boolean): string => (b ? 'yes' : 'no');
         await emit(
           argv.json,

@@ -10,7 +10,7 @@ import { runPeriodSchedule } from './driver/period.js';
 import { CaseSession, type TraceEntry, type WorkerRead } from './driver/session.js';
 import { runStepSchedule } from './driver/step.js';
 import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
-import { formatVector, type Outcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
 import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
 import type { ActorSpec } from './protocol.js';
 import { expectsRace, predictOutcomes } from './rule.js';
@@ -143,4 +143,3 @@ export function replayLiteral(resolved: ResolvedCase, options: CaseOptions): str
   return `runCase(${JSON.stringify(literal)})\nschedule (${resolved.order}):\n${formatTable(resolved.ordered)}`;
 }
 
-export { formatVector };
