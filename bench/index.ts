@@ -197,6 +197,8 @@ async function poolStall(): Promise<void> {
       await w.acquire();
       await w.release();
     });
+    // Measured once the waiters are in their steady state (inotify watch + backed-off polls).
+    await new Promise((resolve) => setTimeout(resolve, 20));
     report('6 × contend flock', await timeReads());
     await holder!.release();
     await Promise.all(waiting);
