@@ -1,0 +1,112 @@
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { AdapterLoadError, InvalidOptionError } from './errors.js';
+import type { AdapterRef } from './locks/types.js';
+
+export interface Registered<T> {
+  adapter: T;
+  ref: AdapterRef;
+}
+
+// Threads and process hosts outlive a case: a module is imported once per thread, not per case.
+const imported = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * Adapters of one kind (locks, write strategies): the built-ins by name, and those a user
+ * registers by module and export, since functions cannot be sent to a thread or a process —
+ * each worker loads the module itself.
+ */
+export class AdapterRegistry<T extends { name: string }> {
+  private readonly user = new Map<string, Registered<T>>();
+
+  /**
+   * @param option the option name in error messages (`lock`, `strategy`)
+   * @param check turns an exported value into an adapter, or throws AdapterLoadError
+   */
+  constructor(
+    private readonly option: string,
+    private readonly builtins: ReadonlyMap<string, T>,
+    private readonly check: (value: unknown, where: string) => T,
+  ) {}
+
+  /** Every name: the built-ins, then those registered in this process. */
+  names(): string[] {
+    return [...this.builtins.keys(), ...this.user.keys()];
+  }
+
+  /** The adapter and the reference workers load it by; an unknown name lists the allowed ones. */
+  resolve(name: unknown): Registered<T> {
+    if (typeof name === 'string') {
+      const builtin = this.builtins.get(name);
+      if (builtin) return { adapter: builtin, ref: { builtin: name } };
+      const user = this.user.get(name);
+      if (user) return user;
+    }
+    throw new InvalidOptionError(this.option, this.names().join(', '), name);
+  }
+
+  async register(ref: { module: string; export: string }): Promise<T> {
+    const normalised = { module: isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module, export: ref.export };
+    const adapter = await this.load(normalised);
+    if (this.builtins.has(adapter.name)) {
+      throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
+    }
+    this.user.set(adapter.name, { adapter, ref: normalised });
+    return adapter;
+  }
+
+  unregister(name: string): boolean {
+    return this.user.delete(name);
+  }
+
+  /** Loads the adapter a reference names; runs in the driver and in every worker. */
+  async load(ref: AdapterRef): Promise<T> {
+    if ('builtin' in ref) {
+      const adapter = this.builtins.get(ref.builtin);
+      if (!adapter) throw new InvalidOptionError(this.option, [...this.builtins.keys()].join(', '), ref.builtin);
+      return adapter;
+    }
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = await importOnce(ref.module);
+    } catch (error) {
+      throw new AdapterLoadError(`cannot import ${this.option} adapter module ${ref.module}: ${(error as Error).message}`);
+    }
+    return this.check(namespace[ref.export], `${ref.module}#${ref.export}`);
+  }
+}
+
+function importOnce(specifier: string): Promise<Record<string, unknown>> {
+  let namespace = imported.get(specifier);
+  if (!namespace) {
+    namespace = importModule(specifier);
+    imported.set(specifier, namespace);
+    // A failed import may succeed later (a file being written); do not remember the failure.
+    namespace.catch(() => imported.delete(specifier));
+  }
+  return namespace;
+}
+
+// TypeScript adapters go through tsx, scoped to this one import, so a user's own `.ts`
+// adapter runs in threads and processes without a build step of theirs.
+async function importModule(specifier: string): Promise<Record<string, unknown>> {
+  if (/\.[mc]?ts$/.test(specifier)) {
+    // tsx would otherwise keep a transform cache in the temp directory, a leftover of every run.
+    process.env.TSX_DISABLE_CACHE ??= '1';
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(specifier, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(specifier)) as Record<string, unknown>;
+}
+
+/** Collects what is wrong with an exported value, for one AdapterLoadError naming all of it. */
+export function adapterProblems(value: unknown, where: string, rules: [ok: (a: Record<string, unknown>) => boolean, problem: string][]): void {
+  const problems: string[] = [];
+  if (!value || typeof value !== 'object') problems.push('no object exported under that name');
+  else {
+    const a = value as Record<string, unknown>;
+    if (typeof a.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(a.name)) problems.push('name must be a lower-case word (a-z, 0-9, -)');
+    for (const [ok, problem] of rules) if (!ok(a)) problems.push(problem);
+  }
+  if (problems.length) throw new AdapterLoadError(`not an adapter: ${where}: ${problems.join('; ')}`);
+}
