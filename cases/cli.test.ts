@@ -45,6 +45,16 @@ test('contend matrix runs the seed\'s 30 cases and says so', () => {
   expect(r.stderr).toContain('[30/30]');
 });
 
+test('contend crashpoints prints the table of a strategy', () => {
+  const r = contend('crashpoints', '--strategy', 'truncate', '--items', '300', '--json');
+  expect(r.code).toBe(0);
+  const table = JSON.parse(r.stdout);
+  expect(table.points.map((p: { state: string }) => p.state)).toContain('torn');
+  expect(table.points[1].state).toBe('empty');
+  const text = contend('crashpoints', '--strategy', 'atomic', '--items', '300');
+  expect(text.stdout).toMatch(/^\d+ +rename <tmp> → state\.json +old +<tmp>$/m);
+});
+
 test('contend locks lists whom each lock excludes', () => {
   const r = contend('locks');
   expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
@@ -62,6 +72,8 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['matrix', '--kinds', 'async,fiber'], 'contend: invalid kinds: "fiber"; allowed: async, thread, process'],
     [['schedule', '--format', 'yaml'], 'contend: invalid format: "yaml"; allowed: table, timeline, json, svg'],
     [['schedule', '--workers', '65'], 'contend: invalid workers: 65; allowed: an integer from 1 to 64'],
+    [['crashpoints', '--strategy', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic'],
+    [['crashpoints', '--items', '0'], 'contend: invalid items: 0; allowed: a positive integer'],
     [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-lock.js#myLock'],
   ])('%j', (args, message) => {
     const before = caseDirs().length;
@@ -78,7 +90,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
   });
 });
 
-test.each(['schedule', 'run', 'matrix', 'locks'])('%s --help', (command) => {
+test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints'])('%s --help', (command) => {
   const r = contend(command, '--help');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`contend ${command}`);

@@ -21,6 +21,8 @@ import { formatVector } from './outcome.js';
 import { GRANULARITIES, type Granularity } from './protocol.js';
 import { formatColumns, formatMatrix, matrixRowCells } from './report.js';
 import { runCase } from './run-case.js';
+import { crashPoints } from './writes/crashpoints.js';
+import { writeStrategyNames } from './writes/index.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
 const caseOptions = <T>(y: Argv<T>) =>
@@ -185,7 +187,35 @@ export async function main(args: string[]): Promise<number> {
         );
       },
     )
-    .demandCommand(1, 'name a command: schedule, run, matrix, locks')
+    .command(
+      'crashpoints',
+      'kill a write strategy before each of its file-system steps and show what is left',
+      (y) =>
+        y
+          .option('strategy', { type: 'string', default: 'atomic', describe: `write strategy: ${writeStrategyNames().join(', ')}` })
+          .option('items', { type: 'number', default: 5000, describe: "entries in the saved document (the seed's 5000)" })
+          .example('$0 crashpoints --strategy truncate', 'where a truncating save leaves an empty or torn file'),
+      async (argv) => {
+        const table = await crashPoints({
+          strategy: argv.strategy,
+          items: argv.items,
+          onPoint: (p, total) => process.stderr.write(`\r[${p.k ?? total}/${total}] ${p.state.padEnd(8)}`),
+        });
+        process.stderr.write('\n');
+        const rows = table.points.map((p) => [
+          p.k === null ? 'none' : String(p.k),
+          p.step ? `${p.step.op} ${p.step.detail}` : '(ran to the end)',
+          p.state,
+          p.leftovers.join(', ') || '-',
+        ]);
+        const text = `${table.strategy}: SIGKILL just before step k of a save over an older file (${table.items} items)\n\n${formatColumns([
+          ['k', 'step not taken', 'target', 'left behind'],
+          ...rows,
+        ])}`;
+        await emit(argv.json, table, text);
+      },
+    )
+    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints')
     .strict()
     .help()
     .alias('h', 'help')

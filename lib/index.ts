@@ -14,3 +14,5 @@ export { matrixCases, runMatrix, sameVector, type MatrixOptions, type MatrixRow 
 export { formatMatrix, formatColumns } from './report.js';
 export { withCpuLoad } from './load.js';
 export { exitOnSignals, onExitUndo, removeAtExit } from './cleanup.js';
+export * from './writes/index.js';
+export { crashPoints, type CrashPoint, type CrashTable, type CrashPointOptions, type FileState } from './writes/crashpoints.js';

@@ -11,7 +11,7 @@ export const packageRoot = here.endsWith('.ts') ? resolve(dirname(here), '..') :
  * The compiled entry of a worker host. Threads and processes always run the build, never the
  * sources through a loader: a loader would cost every process a few hundred ms to start.
  */
-export function hostEntry(name: 'thread-host' | 'process-host'): string {
+export function hostEntry(name: 'thread-host' | 'process-host' | 'crash-writer'): string {
   const file = join(packageRoot, 'dist', 'workers', `${name}.js`);
   if (!existsSync(file)) {
     throw new ContendError('E_NOT_BUILT', `${file} is missing: run \`npm run build\` (npm install and npm test do it)`);

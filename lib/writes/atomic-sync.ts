@@ -1,0 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { uniqueTemp, writeThenRename } from './chunks.js';
+import { tracedStep } from './trace.js';
+import type { WriteStrategy } from './types.js';
+
+/** atomic, then a global `sync` after the rename (the seed's variants 2–3: `os.system("sync")`). */
+export const AtomicSyncStrategy: WriteStrategy = {
+  name: 'atomic-sync',
+  description: 'atomic + a global sync(1) after the rename',
+  save(path, data) {
+    writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
+    tracedStep('sync', 'all file systems', () => execFileSync('sync'));
+  },
+};

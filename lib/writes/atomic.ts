@@ -1,0 +1,11 @@
+import { uniqueTemp, writeThenRename } from './chunks.js';
+import type { WriteStrategy } from './types.js';
+
+/** Temp file in the same directory, fsync, rename over the target (the seed's variant 1). */
+export const AtomicStrategy: WriteStrategy = {
+  name: 'atomic',
+  description: 'temp file in the same directory + fsync + rename',
+  save(path, data) {
+    writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
+  },
+};

@@ -1,0 +1,124 @@
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { removeAtExit } from '../cleanup.js';
+import { ContendError, InvalidOptionError } from '../errors.js';
+import { hostEntry } from '../paths.js';
+import { makeDocument } from './document.js';
+import { resolveWriteStrategy } from './index.js';
+import type { FsStep } from './trace.js';
+import type { CrashOrder } from '../../workers/crash-writer.js';
+
+/** What the target holds after the crash. */
+export type FileState = 'old' | 'new' | 'empty' | 'torn' | 'missing';
+
+export interface CrashPoint {
+  /** The writer was killed just before this step (1-based); `null`: it ran to the end. */
+  k: number | null;
+  /** The step it did not get to take. */
+  step: FsStep | null;
+  state: FileState;
+  /** Files other than the target left in the directory, temp names shown as `<tmp>`. */
+  leftovers: string[];
+}
+
+export interface CrashTable {
+  strategy: string;
+  items: number;
+  /** Every step of a complete save, in order. */
+  steps: FsStep[];
+  points: CrashPoint[];
+}
+
+export interface CrashPointOptions {
+  strategy: string;
+  /** Entries in the document saved over an older one (default 5000, the seed's). */
+  items?: number;
+  onPoint?: (point: CrashPoint, total: number) => void;
+}
+
+interface ChildReport {
+  steps: FsStep[];
+  error?: string;
+}
+
+/**
+ * For every k, runs the strategy in a child that SIGKILLs itself just before its k-th file-system
+ * step, over a file holding an older version, and records what is left. The steps of a save do not
+ * depend on timing, so the table is the same on every run.
+ */
+export async function crashPoints(options: CrashPointOptions): Promise<CrashTable> {
+  const { adapter, ref } = resolveWriteStrategy(options.strategy);
+  const items = options.items ?? 5000;
+  if (!Number.isInteger(items) || items < 1) throw new InvalidOptionError('items', 'a positive integer', items);
+  const oldData = makeDocument(items, 'old');
+  const newData = makeDocument(items, 'new');
+  const entry = hostEntry('crash-writer');
+
+  const attempt = async (crashBefore?: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-crash-'));
+    const forget = removeAtExit(dir);
+    const path = join(dir, 'state.json');
+    writeFileSync(path, oldData);
+    try {
+      const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      let report: ChildReport | undefined;
+      child.on('message', (m: ChildReport) => (report = m));
+      const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      child.send({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) } satisfies CrashOrder);
+      const signal = await ended;
+      if (report?.error) throw new ContendError('E_STRATEGY_FAILED', `${adapter.name} failed: ${report.error}`);
+      if (!report && signal !== 'SIGKILL') throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${stderr.trim()}`);
+      return { report, signal, state: stateOf(path, oldData, newData), leftovers: leftovers(dir, path) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      forget();
+    }
+  };
+
+  const complete = await attempt();
+  const steps = (complete.report?.steps ?? []).map((s) => ({ op: s.op, detail: relativise(s.detail) }));
+  const points: CrashPoint[] = [];
+  const total = steps.length + 1;
+  for (let k = 1; k <= steps.length; k++) {
+    const run = await attempt(k);
+    if (run.signal !== 'SIGKILL') {
+      throw new ContendError('E_NONDETERMINISTIC', `${adapter.name} took fewer steps than before (${run.report?.steps.length} < ${k}): its steps depend on something other than the data`);
+    }
+    const point = { k, step: steps[k - 1]!, state: run.state, leftovers: run.leftovers };
+    points.push(point);
+    options.onPoint?.(point, total);
+  }
+  const last = { k: null, step: null, state: complete.state, leftovers: complete.leftovers };
+  points.push(last);
+  options.onPoint?.(last, total);
+  return { strategy: adapter.name, items, steps, points };
+}
+
+function stateOf(path: string, oldData: string, newData: string): FileState {
+  if (!existsSync(path)) return 'missing';
+  const text = readFileSync(path, 'utf8');
+  if (text.length === 0) return 'empty';
+  if (text === oldData) return 'old';
+  if (text === newData) return 'new';
+  return 'torn';
+}
+
+function leftovers(dir: string, path: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => n !== basename(path))
+    .map((n) => tempName(n))
+    .sort();
+}
+
+// Temp names carry a pid or a random part; the table shows the role, so it is the same every run.
+function tempName(name: string): string {
+  return name === 'state.json.tmp' ? 'state.json.tmp' : '<tmp>';
+}
+
+function relativise(detail: string): string {
+  return detail.replace(/\S*contend-crash-[^/\s]+\/?(\S*)/g, (_m, rest: string) => (rest === '' ? '<dir>' : rest === 'state.json' || rest === 'state.json.tmp' ? rest : '<tmp>'));
+}

@@ -1,0 +1,8 @@
+/**
+ * The seed's large document: `items` entries, pretty-printed as `json.dump(…, indent=2)` does.
+ * `version` tells two saves of the same size apart.
+ */
+export function makeDocument(items: number, version: string): string {
+  const entries = Array.from({ length: items }, (_, i) => ({ id: i, name: `item-${i}`, value: (i * 7919) % 10007, tags: ['a', 'b'] }));
+  return JSON.stringify({ version, items: entries }, null, 2);
+}

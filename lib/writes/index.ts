@@ -1,0 +1,35 @@
+import { AdapterRegistry, adapterProblems, type Registered } from '../registry.js';
+import type { AdapterRef } from '../locks/types.js';
+import { AtomicDirsyncStrategy } from './atomic-dirsync.js';
+import { AtomicSyncStrategy } from './atomic-sync.js';
+import { AtomicStrategy } from './atomic.js';
+import { FixedTempStrategy } from './fixed-temp.js';
+import { TruncateStrategy } from './truncate.js';
+import type { WriteStrategy } from './types.js';
+import { WriteFileAtomicStrategy } from './write-file-atomic.js';
+
+/** The built-in write strategies, by name, in the order tables list them. */
+export const builtinWrites: ReadonlyMap<string, WriteStrategy> = new Map(
+  [TruncateStrategy, AtomicStrategy, AtomicDirsyncStrategy, AtomicSyncStrategy, FixedTempStrategy, WriteFileAtomicStrategy].map((s) => [s.name, s]),
+);
+
+function checkStrategy(value: unknown, where: string): WriteStrategy {
+  adapterProblems(value, where, [[(a) => typeof a.save === 'function', 'save(path, data) must be a function']]);
+  const strategy = value as WriteStrategy;
+  return { ...strategy, description: strategy.description ?? '' };
+}
+
+export const writeRegistry = new AdapterRegistry<WriteStrategy>('strategy', builtinWrites, checkStrategy);
+
+export const writeStrategyNames = (): string[] => writeRegistry.names();
+export const resolveWriteStrategy = (name: unknown): Registered<WriteStrategy> => writeRegistry.resolve(name);
+/** Makes a write strategy of your own usable by name, in every worker (see doc/adapters.md for locks: the same way). */
+export const registerWriteStrategy = (ref: { module: string; export: string }): Promise<WriteStrategy> => writeRegistry.register(ref);
+export const unregisterWriteStrategy = (name: string): boolean => writeRegistry.unregister(name);
+export const loadWriteStrategy = (ref: AdapterRef): Promise<WriteStrategy> => writeRegistry.load(ref);
+
+export { AtomicDirsyncStrategy, AtomicStrategy, AtomicSyncStrategy, FixedTempStrategy, TruncateStrategy, WriteFileAtomicStrategy };
+export type { WriteStrategy } from './types.js';
+export { traceFs, tracedStep, type FsStep } from './trace.js';
+export { CHUNK, writeInChunks, writeThenRename, uniqueTemp } from './chunks.js';
+export { makeDocument } from './document.js';

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+
+/** One file-system step a writer took: `open`, `write`, `fsync`, `rename`, … */
+export interface FsStep {
+  op: string;
+  /** Paths and sizes involved: `<path> (w)`, `16384 B to <path>`, `<from> → <to>`. */
+  detail: string;
+}
+
+type Hook = (step: FsStep) => void;
+
+// Calls that change what is on disk, or make it durable. Reads and stats are not steps.
+const STEPS = ['open', 'write', 'writev', 'fsync', 'fdatasync', 'close', 'rename', 'unlink', 'ftruncate', 'truncate', 'mkdir', 'rmdir', 'copyFile', 'link', 'symlink', 'chmod', 'fchmod', 'chown', 'fchown'] as const;
+
+let hook: Hook | undefined;
+let installed = false;
+const fdPaths = new Map<number, string>();
+
+function describe(op: string, args: unknown[]): string {
+  const path = (v: unknown): string => (typeof v === 'number' ? (fdPaths.get(v) ?? `fd ${v}`) : String(v));
+  switch (op) {
+    case 'open':
+      return `${path(args[0])} (${typeof args[1] === 'string' ? args[1] : 'r'})`;
+    case 'write': {
+      const data = args[1];
+      const bytes = typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? (typeof args[3] === 'number' ? args[3] : data.byteLength) : 0;
+      return `${bytes} B to ${path(args[0])}`;
+    }
+    case 'rename':
+    case 'copyFile':
+    case 'link':
+    case 'symlink':
+      return `${path(args[0])} → ${path(args[1])}`;
+    default:
+      return path(args[0]);
+  }
+}
+
+function announce(op: string, args: unknown[]): void {
+  hook?.({ op, detail: describe(op, args) });
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/**
+ * Routes the `fs` module's mutating calls (sync and callback forms) through a hook that runs just
+ * before each one. ESM named imports see the wrapped functions too. Calls fs makes to itself
+ * internally (writeFileSync's own open, fs/promises' FileHandle) are not seen: a strategy that
+ * wants its steps traced makes them one by one, as the built-ins do.
+ */
+export function traceFs(onStep: Hook): () => void {
+  if (!installed) {
+    installed = true;
+    const table = fs as unknown as Record<string, AnyFn>;
+    for (const op of STEPS) {
+      const sync = table[`${op}Sync`];
+      if (sync) {
+        table[`${op}Sync`] = function (this: unknown, ...args: unknown[]) {
+          announce(op, args);
+          const result = sync.apply(this, args);
+          if (op === 'open') fdPaths.set(result as number, String(args[0]));
+          if (op === 'close') fdPaths.delete(args[0] as number);
+          return result;
+        };
+      }
+      const callback = table[op];
+      if (callback) {
+        table[op] = function (this: unknown, ...args: unknown[]) {
+          announce(op, args);
+          const last = args.length - 1;
+          const done = args[last];
+          if (typeof done === 'function' && (op === 'open' || op === 'close')) {
+            args[last] = (error: unknown, fd: unknown) => {
+              if (!error && op === 'open') fdPaths.set(fd as number, String(args[0]));
+              if (!error && op === 'close') fdPaths.delete(args[0] as number);
+              (done as AnyFn)(error, fd);
+            };
+          }
+          return callback.apply(this, args);
+        };
+      }
+    }
+    syncBuiltinESMExports();
+  }
+  hook = onStep;
+  return () => {
+    if (hook === onStep) hook = undefined;
+  };
+}
+
+/** A step that is not an `fs` call (a global `sync`), announced to the trace like one. */
+export function tracedStep<T>(op: string, detail: string, run: () => T): T {
+  hook?.({ op, detail });
+  return run();
+}

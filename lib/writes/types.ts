@@ -1,0 +1,10 @@
+/**
+ * A way of saving a JSON document to a path: what the application calls where it would call
+ * `fs.writeFileSync(path, JSON.stringify(data))`.
+ */
+export interface WriteStrategy {
+  name: string;
+  /** One line for tables and `--help`. */
+  description: string;
+  save(path: string, data: string): void | Promise<void>;
+}
