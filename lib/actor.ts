@@ -1,7 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import type { Op } from '../schedules/types.js';
 import { loadAdapter } from './adapters.js';
+import { loadWriteStrategy } from './writes/index.js';
+import type { WriteStrategy } from './writes/types.js';
 import type { Lock, LockContext } from './locks/types.js';
 import { classifyRead, type ReadResult } from './outcome.js';
 import { toErrorInfo, type ActorSpec, type Command, type Reply } from './protocol.js';
@@ -20,6 +22,7 @@ export interface ActorEnvironment {
 export class Actor {
   private readonly spec: ActorSpec;
   private readonly lock: Lock;
+  private readonly strategy: WriteStrategy;
   private holds = false;
   private written: string | undefined;
   private writes = 0;
@@ -27,13 +30,14 @@ export class Actor {
   private queue: Promise<unknown> = Promise.resolve();
   private exited = false;
 
-  private constructor(spec: ActorSpec, lock: Lock) {
+  private constructor(spec: ActorSpec, lock: Lock, strategy: WriteStrategy) {
     this.spec = spec;
     this.lock = lock;
+    this.strategy = strategy;
   }
 
   static async create(spec: ActorSpec, env: ActorEnvironment): Promise<Actor> {
-    const adapter = await loadAdapter(spec.lock);
+    const [adapter, strategy] = await Promise.all([loadAdapter(spec.lock), loadWriteStrategy(spec.write)]);
     const ctx: LockContext = {
       worker: spec.worker,
       kind: spec.kind,
@@ -46,7 +50,7 @@ export class Actor {
       },
     };
     const options = { ...(adapter.defaults ?? {}), ...spec.lockOptions };
-    return new Actor(spec, await adapter.create(ctx, options));
+    return new Actor(spec, await adapter.create(ctx, options), strategy);
   }
 
   /** Commands run strictly one after another, whoever sends them and however fast. */
@@ -121,7 +125,7 @@ export class Actor {
     const { worker, kind } = this.spec;
     // Unique to this worker and this write, as in the seed: name, process and thread.
     const content = JSON.stringify({ worker, name: `worker-${worker}`, kind, pid: process.pid, threadId, write: this.writes });
-    await writeFile(this.spec.file, content);
+    await this.strategy.save(this.spec.file, content);
     this.written = content;
   }
 

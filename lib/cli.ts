@@ -33,6 +33,7 @@ const caseOptions = <T>(y: Argv<T>) =>
     .option('pattern', { type: 'string', default: 'staggered', describe: `schedule pattern: ${PATTERNS.join(', ')}` })
     .option('seed', { type: 'number', describe: 'seed of the random pattern' })
     .option('granularity', { type: 'string', default: 'lifetime', describe: `lock held: ${GRANULARITIES.join(', ')}` })
+    .option('write', { type: 'string', default: 'truncate', describe: `write strategy: ${writeStrategyNames().join(', ')}` })
     .option('no-calibrate', { type: 'boolean', describe: 'period mode: keep the period even if a read+write is slow' });
 
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
@@ -64,6 +65,7 @@ function caseFrom(argv: Record<string, unknown>): Omit<CaseOptions, 'kind' | 'lo
     pattern: argv.pattern as Pattern,
     ...(argv.seed !== undefined ? { seed: argv.seed as number } : {}),
     granularity: argv.granularity as Granularity,
+    write: argv.write as string,
     ...(argv.calibrate === false ? { calibrate: false } : {}),
   };
 }
@@ -122,7 +124,7 @@ export async function main(args: string[]): Promise<number> {
         });
         const verdict = sameVector(result.outcomes, result.predicted) ? 'PASS' : 'FAIL';
         const lines = [
-          `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${result.case.workers} workers, ${result.case.mode} mode, ${result.case.granularity}`,
+          `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${result.case.workers} workers, ${result.case.mode} mode, ${result.case.granularity}, write ${result.case.write}`,
           `observed  ${formatVector(result.outcomes)}${result.race ? '  (race)' : '  (no race)'}`,
           `expected  ${formatVector(result.predicted)}  (rule: ${result.expectedRace ? 'race' : 'no race'})`,
           `reads     ${result.reads.map((r) => `${r.worker}:${r.outcome}${r.by ? `←${r.by}` : ''}`).join(' ')}`,

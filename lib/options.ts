@@ -3,6 +3,7 @@ import { applyOrdering } from '../schedules/order.js';
 import { ORDERINGS, type Ordering, type Pattern, type Schedule } from '../schedules/types.js';
 import { validateSchedule } from '../schedules/validate.js';
 import { resolveLock } from './adapters.js';
+import { resolveWriteStrategy } from './writes/index.js';
 import { InvalidOptionError } from './errors.js';
 import { validateKind } from './kinds/index.js';
 import type { AdapterRef, LockAdapter, WorkerKind } from './locks/types.js';
@@ -29,6 +30,8 @@ export interface CaseOptions {
   /** A schedule of your own instead of a generated one. */
   schedule?: Schedule;
   granularity?: Granularity;
+  /** How each write saves the shared file: a write strategy name (default truncate, a plain overwrite). */
+  write?: string;
   /** Options handed to the lock adapter, over its defaults. */
   lockOptions?: Record<string, unknown>;
   /** Period mode: raise the period when a read+write takes more than a tenth of it (default true). */
@@ -49,6 +52,8 @@ export interface ResolvedCase {
   mode: Mode;
   granularity: Granularity;
   lockOptions: Record<string, unknown>;
+  write: string;
+  writeRef: AdapterRef;
   calibrate: boolean;
   actionTimeoutMs: number;
   startTimeoutMs: number;
@@ -80,6 +85,7 @@ export function resolveCase(options: CaseOptions): ResolvedCase {
   const granularity = oneOf('granularity', GRANULARITIES, options.granularity, 'lifetime');
   const actionTimeoutMs = positiveMs('actionTimeoutMs', options.actionTimeoutMs, 10_000);
   const startTimeoutMs = positiveMs('startTimeoutMs', options.startTimeoutMs, 20_000);
+  const { adapter: strategy, ref: writeRef } = resolveWriteStrategy(options.write ?? 'truncate');
   const lockOptions = options.lockOptions ?? {};
   if (typeof lockOptions !== 'object' || lockOptions === null) throw new InvalidOptionError('lockOptions', 'an object', lockOptions);
   let schedule: Schedule;
@@ -106,6 +112,8 @@ export function resolveCase(options: CaseOptions): ResolvedCase {
     mode,
     granularity,
     lockOptions,
+    write: strategy.name,
+    writeRef,
     calibrate: options.calibrate ?? true,
     actionTimeoutMs,
     startTimeoutMs,

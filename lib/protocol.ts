@@ -18,6 +18,8 @@ export interface ActorSpec {
   lockPath: string;
   lock: AdapterRef;
   lockOptions: Record<string, unknown>;
+  /** How each write saves the file. */
+  write: AdapterRef;
   granularity: Granularity;
   /**
    * `driver` (step mode): a failed tryAcquire is reported as blocked and retried only when the

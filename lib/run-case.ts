@@ -16,7 +16,7 @@ import type { ActorSpec } from './protocol.js';
 import { expectsRace, predictOutcomes } from './rule.js';
 
 export interface CaseResult {
-  case: Omit<ResolvedCase, 'adapter' | 'ref'>;
+  case: Omit<ResolvedCase, 'adapter' | 'ref' | 'writeRef'>;
   /** One outcome per read, in worker order: the vector a case compares exactly. */
   outcomes: Outcome[];
   reads: WorkerRead[];
@@ -64,6 +64,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       lockPath: join(dir, 'shared.lock'),
       lock: resolved.ref,
       lockOptions: resolved.lockOptions,
+      write: resolved.writeRef,
       granularity: resolved.granularity,
       waiting: resolved.mode === 'step' ? 'driver' : 'self',
     }));
@@ -82,7 +83,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
     const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
     const outcomes = reads.map((r) => r.outcome);
     const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
-    const { adapter: _a, ref: _r, ...plain } = resolved;
+    const { adapter: _a, ref: _r, writeRef: _w, ...plain } = resolved;
     return {
       case: { ...plain, ordered: schedule },
       outcomes,
@@ -137,6 +138,7 @@ export function replayLiteral(resolved: ResolvedCase, options: CaseOptions): str
     mode: resolved.mode,
     granularity: resolved.granularity,
     ...(Object.keys(resolved.lockOptions).length ? { lockOptions: resolved.lockOptions } : {}),
+    ...(resolved.write !== 'truncate' ? { write: resolved.write } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     schedule: resolved.schedule,
   };
