@@ -7,8 +7,8 @@ import type { WriteStrategy } from './types.js';
 export const AtomicSyncStrategy: WriteStrategy = {
   name: 'atomic-sync',
   description: 'atomic + a global sync(1) after the rename',
-  save(path, data) {
-    writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
-    tracedStep('sync', 'all file systems', () => execFileSync('sync'));
+  async save(path, data) {
+    await writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
+    await tracedStep('sync', 'all file systems', () => execFileSync('sync'));
   },
 };

@@ -5,7 +5,7 @@ import type { WriteStrategy } from './types.js';
 export const AtomicStrategy: WriteStrategy = {
   name: 'atomic',
   description: 'temp file in the same directory + fsync + rename',
-  save(path, data) {
-    writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
+  async save(path, data) {
+    await writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
   },
 };

@@ -9,7 +9,7 @@ import type { WriteStrategy } from './types.js';
 export const FixedTempStrategy: WriteStrategy = {
   name: 'fixed-temp',
   description: 'one shared temp name <target>.tmp + rename, no fsync',
-  save(path, data) {
-    writeThenRename(path, data, `${path}.tmp`, { fsync: false, flags: 'w' });
+  async save(path, data) {
+    await writeThenRename(path, data, `${path}.tmp`, { fsync: false, flags: 'w' });
   },
 };

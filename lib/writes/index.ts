@@ -30,6 +30,6 @@ export const loadWriteStrategy = (ref: AdapterRef): Promise<WriteStrategy> => wr
 
 export { AtomicDirsyncStrategy, AtomicStrategy, AtomicSyncStrategy, FixedTempStrategy, TruncateStrategy, WriteFileAtomicStrategy };
 export type { WriteStrategy } from './types.js';
-export { traceFs, tracedStep, type FsStep } from './trace.js';
-export { CHUNK, writeInChunks, writeThenRename, uniqueTemp } from './chunks.js';
+export { traceFs, tracedStep, withStepHook, type FsStep } from './trace.js';
+export { CHUNK, steps as fsSteps, writeInChunks, writeThenRename, uniqueTemp } from './chunks.js';
 export { makeDocument } from './document.js';

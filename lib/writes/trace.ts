@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 
@@ -8,7 +9,15 @@ export interface FsStep {
   detail: string;
 }
 
-type Hook = (step: FsStep) => void;
+/**
+ * Runs just before a step. Returning a promise holds the step until it settles — possible only for
+ * the callback (async) forms of fs; a sync call cannot be held and goes on at once.
+ */
+type Hook = (step: FsStep) => void | Promise<void>;
+
+// A save's own hook, for several savers in one thread (async actors): it follows the save's
+// callbacks and promises, so each step is announced to the save that made it.
+const scoped = new AsyncLocalStorage<Hook>();
 
 // Calls that change what is on disk, or make it durable. Reads and stats are not steps.
 const STEPS = ['open', 'write', 'writev', 'fsync', 'fdatasync', 'close', 'rename', 'unlink', 'ftruncate', 'truncate', 'mkdir', 'rmdir', 'copyFile', 'link', 'symlink', 'chmod', 'fchmod', 'chown', 'fchown'] as const;
@@ -37,8 +46,9 @@ function describe(op: string, args: unknown[]): string {
   }
 }
 
-function announce(op: string, args: unknown[]): void {
-  hook?.({ op, detail: describe(op, args) });
+function announce(op: string, args: unknown[]): void | Promise<void> {
+  const current = scoped.getStore() ?? hook;
+  return current?.({ op, detail: describe(op, args) });
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -50,6 +60,20 @@ type AnyFn = (...args: unknown[]) => unknown;
  * wants its steps traced makes them one by one, as the built-ins do.
  */
 export function traceFs(onStep: Hook): () => void {
+  install();
+  hook = onStep;
+  return () => {
+    if (hook === onStep) hook = undefined;
+  };
+}
+
+/** Runs `save` with its own step hook (see Hook), leaving other saves of the thread alone. */
+export function withStepHook<T>(onStep: Hook, save: () => T): T {
+  install();
+  return scoped.run(onStep, save);
+}
+
+function install(): void {
   if (!installed) {
     installed = true;
     const table = fs as unknown as Record<string, AnyFn>;
@@ -67,7 +91,6 @@ export function traceFs(onStep: Hook): () => void {
       const callback = table[op];
       if (callback) {
         table[op] = function (this: unknown, ...args: unknown[]) {
-          announce(op, args);
           const last = args.length - 1;
           const done = args[last];
           if (typeof done === 'function' && (op === 'open' || op === 'close')) {
@@ -77,20 +100,22 @@ export function traceFs(onStep: Hook): () => void {
               (done as AnyFn)(error, fd);
             };
           }
-          return callback.apply(this, args);
+          const gate = announce(op, args);
+          if (!gate) return callback.apply(this, args);
+          gate.then(
+            () => callback.apply(this, args),
+            (error: unknown) => (typeof done === 'function' ? (done as AnyFn)(error) : undefined),
+          );
+          return undefined;
         };
       }
     }
     syncBuiltinESMExports();
   }
-  hook = onStep;
-  return () => {
-    if (hook === onStep) hook = undefined;
-  };
 }
 
 /** A step that is not an `fs` call (a global `sync`), announced to the trace like one. */
-export function tracedStep<T>(op: string, detail: string, run: () => T): T {
-  hook?.({ op, detail });
+export async function tracedStep<T>(op: string, detail: string, run: () => T): Promise<T> {
+  await (scoped.getStore() ?? hook)?.({ op, detail });
   return run();
 }
