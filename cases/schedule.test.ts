@@ -120,10 +120,18 @@ describe('validation', () => {
     expect(() => generateSchedule(options as never)).toThrow(message);
   });
 
-  test('a hand-written schedule with a read before its write is refused', () => {
-    expect(() =>
-      validateSchedule({ workers: 2, period: 1, ticks: [{ at: 0, actions: [{ worker: 1, op: 'read' }] }] }),
-    ).toThrow('read by worker 1 before its write');
+  const one = (...actions: object[]) => ({ workers: 2, period: 1, ticks: actions.map((a, i) => ({ at: i, actions: [a] })) });
+  test('a worker may only read (a pure reader)', () => {
+    expect(validateSchedule(one({ worker: 1, op: 'read' })).ticks).toHaveLength(1);
+  });
+  test('pauses go on writes only, name a step, and are followed by their resume', () => {
+    expect(() => validateSchedule(one({ worker: 1, op: 'read', pause: 'write' }))).toThrow('allowed: a pause on a write only');
+    expect(() => validateSchedule(one({ worker: 1, op: 'write', pause: 'write#0' }))).toThrow('allowed: a step name with an optional count');
+    expect(() => validateSchedule(one({ worker: 1, op: 'write', pause: 'rename' }, { worker: 1, op: 'read' }))).toThrow(
+      "allowed: a paused worker's next action: its resume",
+    );
+    expect(() => validateSchedule(one({ worker: 2, op: 'resume' }))).toThrow('a resume only after a paused write of the same worker');
+    expect(validateSchedule(one({ worker: 1, op: 'write', pause: 'write#2' }, { worker: 2, op: 'read' }, { worker: 1, op: 'resume' })).ticks).toHaveLength(3);
   });
   test('a worker outside the schedule is refused', () => {
     expect(() =>

@@ -3,10 +3,11 @@ import { threadId } from 'node:worker_threads';
 import type { Op } from '../schedules/types.js';
 import { loadAdapter } from './adapters.js';
 import { loadWriteStrategy } from './writes/index.js';
+import { withStepHook, type FsStep } from './writes/trace.js';
 import type { WriteStrategy } from './writes/types.js';
 import type { Lock, LockContext } from './locks/types.js';
 import { classifyRead, type ReadResult } from './outcome.js';
-import { toErrorInfo, type ActorSpec, type Command, type Reply } from './protocol.js';
+import { toErrorInfo, type ActorSpec, type Command, type ErrorInfo, type Reply } from './protocol.js';
 
 export interface ActorEnvironment {
   shared: Int32Array;
@@ -27,6 +28,9 @@ export class Actor {
   private written: string | undefined;
   private writes = 0;
   private blockedOn: Op | undefined;
+  private blockedPause: string | undefined;
+  /** A write held at its pause point: what lets it go on, and its end. */
+  private held: { resume: () => void; finished: Promise<ErrorInfo | undefined> } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private exited = false;
 
@@ -77,10 +81,14 @@ export class Actor {
     try {
       if (command.op !== 'retry' && this.blockedOn) throw new Error(`'${command.op}' sent while blocked on '${this.blockedOn}'`);
       if (this.exited) throw new Error(`'${op}' sent after exit`);
+      if (op === 'resume') return await this.resume();
+      if (this.held) throw new Error(`'${op}' sent while a write is paused; resume it first`);
+      const pause = command.op === 'retry' ? this.blockedPause : command.pause;
       if (this.needsLock(op) && !this.holds) {
         if (!(await this.lock.tryAcquire())) {
           if (this.spec.waiting === 'driver') {
             this.blockedOn = op;
+            this.blockedPause = pause;
             return { status: 'blocked', op };
           }
           onBlocked?.();
@@ -89,11 +97,20 @@ export class Actor {
         this.holds = true;
       }
       this.blockedOn = undefined;
+      this.blockedPause = undefined;
       const started = performance.now();
       let read: ReadResult | undefined;
+      let failed: ErrorInfo | undefined;
       let released = false;
-      if (op === 'write') await this.write();
-      else if (op === 'read') {
+      if (op === 'write') {
+        const save = this.write(pause);
+        const first = await Promise.race([save.finished.then(() => undefined), save.paused]);
+        if (first) {
+          this.held = { resume: save.resume, finished: save.finished };
+          return { status: 'paused', op, step: first };
+        }
+        failed = await save.finished;
+      } else if (op === 'read') {
         read = await this.read();
         if (this.spec.granularity === 'operation') released = await this.releaseIfHeld();
       } else {
@@ -101,15 +118,25 @@ export class Actor {
         await this.dispose();
       }
       const ms = performance.now() - started;
-      return { status: 'done', op, holds: this.holds, released, ms, ...(read ? { read } : {}) };
+      return { status: 'done', op, holds: this.holds, released, ms, ...(read ? { read } : {}), ...(failed ? { failed } : {}) };
     } catch (error) {
       return { status: 'error', op, error: toErrorInfo(error) };
     }
   }
 
+  private async resume(): Promise<Reply> {
+    const held = this.held;
+    if (!held) throw new Error("'resume' sent, but no write of this worker is paused (did its save never reach the pause step?)");
+    this.held = undefined;
+    const started = performance.now();
+    held.resume();
+    const failed = await held.finished;
+    return { status: 'done', op: 'resume', holds: this.holds, released: false, ms: performance.now() - started, ...(failed ? { failed } : {}) };
+  }
+
   // lifetime: the lock is taken before the first command of any kind; operation: before a write.
   private needsLock(op: Op): boolean {
-    if (op === 'exit') return false;
+    if (op === 'exit' || op === 'resume') return false;
     return this.spec.granularity === 'lifetime' || op === 'write';
   }
 
@@ -120,13 +147,43 @@ export class Actor {
     return true;
   }
 
-  private async write(): Promise<void> {
+  /**
+   * Saves this worker's content with the strategy. With a pause (`rename`, `write#2`) the save is
+   * held just before that step: `paused` resolves with the step, and `resume` lets it go on. A save
+   * that fails with a file-system error is what the strategy did, so it is reported, not thrown.
+   */
+  private write(pause?: string): { paused: Promise<FsStep | undefined>; resume: () => void; finished: Promise<ErrorInfo | undefined> } {
     this.writes += 1;
     const { worker, kind } = this.spec;
     // Unique to this worker and this write, as in the seed: name, process and thread.
     const content = JSON.stringify({ worker, name: `worker-${worker}`, kind, pid: process.pid, threadId, write: this.writes });
-    await this.strategy.save(this.spec.file, content);
-    this.written = content;
+    let reached!: (step: FsStep) => void;
+    const paused = new Promise<FsStep>((resolve) => (reached = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const [stepOp, nth] = (pause ?? '').split('#');
+    let seen = 0;
+    const save = async (): Promise<void> => {
+      await this.strategy.save(this.spec.file, content);
+    };
+    const running = pause
+      ? withStepHook((step) => {
+          if (step.op !== stepOp || ++seen !== Number(nth ?? 1)) return;
+          reached(step);
+          return resumed;
+        }, save)
+      : save();
+    const finished = running.then(
+      () => {
+        this.written = content;
+        return undefined;
+      },
+      (error: unknown) => {
+        if (typeof (error as NodeJS.ErrnoException).syscall === 'string') return toErrorInfo(error);
+        throw error;
+      },
+    );
+    return { paused: pause ? Promise.race([paused, finished.then(() => undefined)]) : Promise.resolve(undefined), resume, finished };
   }
 
   private async read(): Promise<ReadResult> {

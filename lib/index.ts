@@ -9,7 +9,7 @@ export { validateKind, closeThreadPool, closeProcessPool, prewarmProcesses } fro
 export { expectsRace, predictOutcomes } from './rule.js';
 export { runCase, replayLiteral, type CaseResult } from './run-case.js';
 export { calibratePeriod, type Calibration } from './driver/calibrate.js';
-export type { TraceEntry, WorkerRead } from './driver/session.js';
+export type { TraceEntry, WorkerRead, WriteFailure } from './driver/session.js';
 export { matrixCases, runMatrix, sameVector, type MatrixOptions, type MatrixRow } from './matrix.js';
 export { formatMatrix, formatColumns } from './report.js';
 export { withCpuLoad } from './load.js';

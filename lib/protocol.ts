@@ -1,6 +1,7 @@
 import type { Op } from '../schedules/types.js';
 import type { AdapterRef, WorkerKind } from './locks/types.js';
 import type { ReadResult } from './outcome.js';
+import type { FsStep } from './writes/trace.js';
 
 export const GRANULARITIES = ['lifetime', 'operation'] as const;
 /**
@@ -29,7 +30,7 @@ export interface ActorSpec {
   waiting: 'driver' | 'self';
 }
 
-export type Command = { op: Op } | { op: 'retry' };
+export type Command = { op: Op; pause?: string } | { op: 'retry' };
 
 export interface ErrorInfo {
   name: string;
@@ -39,7 +40,18 @@ export interface ErrorInfo {
 }
 
 export type Reply =
-  | { status: 'done'; op: Op; read?: ReadResult; holds: boolean; released: boolean; ms: number }
+  | {
+      status: 'done';
+      op: Op;
+      read?: ReadResult;
+      /** A write (or the resume that finished it) whose save failed with a file-system error: an observation, not a fault. */
+      failed?: ErrorInfo;
+      holds: boolean;
+      released: boolean;
+      ms: number;
+    }
+  /** A write held just before the file-system step its pause names, until `resume`. */
+  | { status: 'paused'; op: 'write'; step: FsStep }
   | { status: 'blocked'; op: Op }
   | { status: 'error'; op: Op | 'start'; error: ErrorInfo };
 

@@ -7,7 +7,7 @@ import { removeAtExit } from './cleanup.js';
 import { ContendError, WorkerFaultError, type WorkerFault } from './errors.js';
 import { calibratePeriod, type Calibration } from './driver/calibrate.js';
 import { runPeriodSchedule } from './driver/period.js';
-import { CaseSession, type TraceEntry, type WorkerRead } from './driver/session.js';
+import { CaseSession, type TraceEntry, type WorkerRead, type WriteFailure } from './driver/session.js';
 import { runStepSchedule } from './driver/step.js';
 import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import type { Outcome } from './outcome.js';
@@ -20,6 +20,8 @@ export interface CaseResult {
   /** One outcome per read, in worker order: the vector a case compares exactly. */
   outcomes: Outcome[];
   reads: WorkerRead[];
+  /** Saves that failed with a file-system error (fixed-temp's lost temp file, say). */
+  writeFailures: WriteFailure[];
   /** Some read did not find its own write. */
   race: boolean;
   /** What the rule says for this kind and lock. */
@@ -88,6 +90,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       case: { ...plain, ordered: schedule },
       outcomes,
       reads,
+      writeFailures: session.writeFailures,
       race: outcomes.some((o) => o !== 'intact'),
       expectedRace,
       predicted: predictOutcomes(schedule, !expectedRace),

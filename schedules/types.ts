@@ -1,10 +1,16 @@
-export const OPS = ['write', 'read', 'exit'] as const;
+export const OPS = ['write', 'read', 'exit', 'resume'] as const;
+/** `resume` lets a write that was held at a pause point go on. */
 export type Op = (typeof OPS)[number];
 
 export interface Action {
   /** Worker number, from 1. */
   worker: number;
   op: Op;
+  /**
+   * A write only: hold it just before this file-system step of its save — an op (`write`, `close`,
+   * `rename`, …) and optionally which one (`write#2`) — until the same worker's `resume`.
+   */
+  pause?: string;
 }
 
 export interface Tick {

@@ -4,7 +4,8 @@ import { OPS, PATTERNS, type Op, type Schedule } from './types.js';
 
 /**
  * Checks a schedule that came from outside (a JSON file, a hand-written literal): worker numbers
- * in range, known ops, ticks in time order, and every read preceded by that worker's write.
+ * in range, known ops, ticks in time order, pauses only on writes, and every resume after a paused
+ * write of the same worker. A worker may read without having written: a pure reader.
  */
 export function validateSchedule(input: unknown): Schedule {
   if (typeof input !== 'object' || input === null) throw new InvalidOptionError('schedule', 'an object { workers, period, ticks }', input);
@@ -15,7 +16,7 @@ export function validateSchedule(input: unknown): Schedule {
   if (!PATTERNS.includes(pattern)) throw new InvalidOptionError('schedule.pattern', PATTERNS.join(', '), pattern);
   if (!Array.isArray(s.ticks)) throw new InvalidOptionError('schedule.ticks', 'an array of { at, actions }', s.ticks);
   let previous = -Infinity;
-  const wrote = new Set<number>();
+  const paused = new Set<number>();
   for (const [i, tick] of s.ticks.entries()) {
     if (typeof tick?.at !== 'number' || !(tick.at >= previous)) {
       throw new InvalidOptionError(`schedule.ticks[${i}].at`, 'a number of seconds, not before the previous tick', tick?.at);
@@ -28,9 +29,16 @@ export function validateSchedule(input: unknown): Schedule {
         throw new InvalidOptionError(`${where}.worker`, `an integer from 1 to ${workers}`, a?.worker);
       }
       if (!OPS.includes(a.op as Op)) throw new InvalidOptionError(`${where}.op`, OPS.join(', '), a?.op);
-      if (a.op === 'write') wrote.add(a.worker);
-      if (a.op === 'read' && !wrote.has(a.worker)) {
-        throw new InvalidOptionError(`${where}`, 'a read only after the same worker wrote', `read by worker ${a.worker} before its write`);
+      if (a.pause !== undefined) {
+        if (a.op !== 'write') throw new InvalidOptionError(`${where}.pause`, 'a pause on a write only', a.pause);
+        if (typeof a.pause !== 'string' || !/^[a-z][a-zA-Z]*(#[1-9]\d*)?$/.test(a.pause)) {
+          throw new InvalidOptionError(`${where}.pause`, 'a step name with an optional count, e.g. write, rename, write#2', a.pause);
+        }
+        paused.add(a.worker);
+      } else if (a.op === 'resume') {
+        if (!paused.delete(a.worker)) throw new InvalidOptionError(`${where}`, 'a resume only after a paused write of the same worker', `resume of worker ${a.worker}`);
+      } else if (paused.has(a.worker)) {
+        throw new InvalidOptionError(`${where}`, "a paused worker's next action: its resume", `'${a.op}' of worker ${a.worker}`);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Schedule } from '../../schedules/types.js';
+import type { Op, Schedule } from '../../schedules/types.js';
 import type { CaseSession } from './session.js';
 
 export interface PeriodRun {
@@ -26,13 +26,13 @@ export async function runPeriodSchedule(session: CaseSession, schedule: Schedule
 
   const aborted = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
 
-  const send = async (worker: number, op: 'write' | 'read' | 'exit', tick: number): Promise<void> => {
+  const send = async (worker: number, op: Op, tick: number, pause?: string): Promise<void> => {
     const id = ++requests;
     const queuedBehind = waiting.has(worker);
     let accepted!: () => void;
     const blocked = new Promise<void>((resolve) => (accepted = resolve));
     const reply = session
-      .request(worker, { op }, op, tick, () => {
+      .request(worker, { op, ...(pause ? { pause } : {}) }, op, tick, () => {
         waiting.set(worker, id);
         accepted();
       })
@@ -59,7 +59,7 @@ export async function runPeriodSchedule(session: CaseSession, schedule: Schedule
     for (const action of tick.actions) {
       if (firstFault) break run;
       if (action.op === 'exit') exited.add(action.worker);
-      await send(action.worker, action.op, index);
+      await send(action.worker, action.op, index, action.pause);
     }
   }
   for (let worker = 1; worker <= schedule.workers && !firstFault; worker++) {

@@ -9,7 +9,18 @@ export interface TraceEntry {
   tick: number;
   worker: number;
   op: Op | 'retry';
-  status: 'done' | 'blocked' | 'queued';
+  status: 'done' | 'blocked' | 'queued' | 'paused';
+  /** For `paused`: the step the write is held before. */
+  step?: string;
+}
+
+/** A save that failed with a file-system error: what the strategy does under contention. */
+export interface WriteFailure {
+  worker: number;
+  /** `write`, or `resume` when a paused write failed once let go. */
+  op: Op;
+  code: string;
+  message: string;
 }
 
 export interface WorkerRead extends ReadResult {
@@ -23,6 +34,7 @@ export interface WorkerRead extends ReadResult {
 export class CaseSession {
   readonly channels: ReadonlyMap<number, ActorChannel>;
   readonly reads: WorkerRead[] = [];
+  readonly writeFailures: WriteFailure[] = [];
   readonly trace: TraceEntry[] = [];
   /** Workers whose last reply said they hold the lock. */
   readonly holding = new Set<number>();
@@ -43,7 +55,7 @@ export class CaseSession {
     action: Op,
     tick: number,
     onBlocked?: () => void,
-  ): Promise<Extract<Reply, { status: 'done' | 'blocked' }>> {
+  ): Promise<Exclude<Reply, { status: 'error' }>> {
     const channel = this.channels.get(worker)!;
     const label = command.op === 'retry' ? `${action} (retry)` : action;
     let reply: Reply;
@@ -64,8 +76,9 @@ export class CaseSession {
       const { name, message } = reply.error;
       throw new WorkerFaultError([{ worker, action: label, reason: 'threw', detail: `${name}: ${message}` }]);
     }
-    this.trace.push({ tick, worker, op: command.op, status: reply.status });
+    this.trace.push({ tick, worker, op: command.op, status: reply.status, ...(reply.status === 'paused' ? { step: `${reply.step.op} ${reply.step.detail}` } : {}) });
     if (reply.status === 'done') {
+      if (reply.failed) this.writeFailures.push({ worker, op: reply.op, code: reply.failed.code ?? reply.failed.name, message: reply.failed.message });
       if (!reply.holds) this.holding.delete(worker);
       else if (!this.holding.has(worker)) {
         this.holding.add(worker);

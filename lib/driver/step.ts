@@ -1,4 +1,4 @@
-import type { Op, Schedule } from '../../schedules/types.js';
+import type { Action, Op, Schedule } from '../../schedules/types.js';
 import { DeadlockError } from '../errors.js';
 import type { CaseSession } from './session.js';
 
@@ -9,20 +9,20 @@ import type { CaseSession } from './session.js';
  * the lock next is decided by the schedule and not by which poll fires first.
  */
 export async function runStepSchedule(session: CaseSession, schedule: Schedule): Promise<void> {
-  const queued = new Map<number, Op[]>();
+  const queued = new Map<number, Action[]>();
   const blocked: number[] = [];
   const blockedOn = new Map<number, Op>();
   let settling = false;
 
-  const queue = (worker: number): Op[] => {
+  const queue = (worker: number): Action[] => {
     let q = queued.get(worker);
     if (!q) queued.set(worker, (q = []));
     return q;
   };
 
-  const send = async (worker: number, op: Op | 'retry', tick: number): Promise<boolean> => {
+  const send = async (worker: number, op: Op | 'retry', tick: number, pause?: string): Promise<boolean> => {
     const action = op === 'retry' ? blockedOn.get(worker)! : op;
-    const reply = await session.request(worker, { op }, action, tick);
+    const reply = await session.request(worker, op === 'retry' ? { op } : { op, ...(pause ? { pause } : {}) }, action, tick);
     if (reply.status === 'blocked') {
       if (!blocked.includes(worker)) blocked.push(worker);
       blockedOn.set(worker, action);
@@ -31,7 +31,8 @@ export async function runStepSchedule(session: CaseSession, schedule: Schedule):
     const at = blocked.indexOf(worker);
     if (at >= 0) blocked.splice(at, 1);
     blockedOn.delete(worker);
-    if (reply.released) await settle(tick);
+    // A paused write is under way: like a done action, the schedule goes on past it.
+    if (reply.status === 'done' && reply.released) await settle(tick);
     return true;
   };
 
@@ -39,7 +40,8 @@ export async function runStepSchedule(session: CaseSession, schedule: Schedule):
   const drain = async (worker: number, tick: number): Promise<void> => {
     const q = queue(worker);
     while (q.length) {
-      if (!(await send(worker, q.shift()!, tick))) return;
+      const next = q.shift()!;
+      if (!(await send(worker, next.op, tick, next.pause))) return;
     }
   };
 
@@ -65,25 +67,26 @@ export async function runStepSchedule(session: CaseSession, schedule: Schedule):
     }
   };
 
-  const dispatch = async (worker: number, op: Op, tick: number): Promise<void> => {
+  const dispatch = async (action: Action, tick: number): Promise<void> => {
+    const { worker, op } = action;
     if (blocked.includes(worker) || queue(worker).length) {
-      queue(worker).push(op);
+      queue(worker).push(action);
       session.trace.push({ tick, worker, op, status: 'queued' });
       return;
     }
-    await send(worker, op, tick);
+    await send(worker, op, tick, action.pause);
   };
 
   const exited = new Set<number>();
   for (const [index, tick] of schedule.ticks.entries()) {
     for (const action of tick.actions) {
       if (action.op === 'exit') exited.add(action.worker);
-      await dispatch(action.worker, action.op, index);
+      await dispatch(action, index);
     }
   }
   // Every actor leaves at the end, in worker order, and the lock is handed on until nothing moves.
   for (let worker = 1; worker <= schedule.workers; worker++) {
-    if (!exited.has(worker)) await dispatch(worker, 'exit', -1);
+    if (!exited.has(worker)) await dispatch({ worker, op: 'exit' }, -1);
   }
   await settle(-1);
   if (blocked.length) {

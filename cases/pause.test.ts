@@ -1,0 +1,85 @@
+import { describe, expect, test } from 'vitest';
+import { runCase, type Schedule, type WorkerKind } from '../lib/index.js';
+
+const KINDS: WorkerKind[] = ['async', 'thread', 'process'];
+
+/**
+ * Worker 2 saves first, so the file holds its content. Worker 1's save is held just before its
+ * first data write (after truncate's open, or after opening a temp file), and worker 2 reads then.
+ *
+ *   0  [(2, 'write')]
+ *   1  [(1, 'write', pause='write')]
+ *   2  [(2, 'read')]                 ← what a concurrent reader sees mid-save
+ *   3  [(1, 'resume')]
+ *   4  [(1, 'read'), (2, 'read')]
+ */
+const readDuringSave: Schedule = {
+  workers: 2,
+  period: 1,
+  pattern: 'staggered',
+  ticks: [
+    { at: 0, actions: [{ worker: 2, op: 'write' }] },
+    { at: 1, actions: [{ worker: 1, op: 'write', pause: 'write' }] },
+    { at: 2, actions: [{ worker: 2, op: 'read' }] },
+    { at: 3, actions: [{ worker: 1, op: 'resume' }] },
+    { at: 4, actions: [{ worker: 1, op: 'read' }, { worker: 2, op: 'read' }] },
+  ],
+};
+
+describe.each(KINDS)('%s workers, a read in the middle of a save', (kind) => {
+  test('truncate: the reader finds the file emptied (torn), deterministically', async () => {
+    const result = await runCase({ kind, lock: 'none', write: 'truncate', schedule: readDuringSave });
+    // worker 1: its own read; worker 2: mid-save read, then the read after worker 1's save
+    expect(result).toHaveOutcomes(['intact', 'torn', 'overwritten']);
+    expect(result.trace.find((t) => t.status === 'paused')?.step).toMatch(/^write \d+ B to \S*shared\.json$/);
+  });
+
+  test.each(['atomic', 'atomic-dirsync', 'atomic-sync', 'fixed-temp', 'write-file-atomic'])('%s: the reader still finds the old content', async (write) => {
+    const result = await runCase({ kind, lock: 'none', write, schedule: readDuringSave });
+    expect(result).toHaveOutcomes(['intact', 'intact', 'overwritten']);
+    expect(result.writeFailures).toEqual([]);
+  });
+});
+
+/**
+ * Two process writers with fixed-temp: worker 1 is held just before its rename, its temp file
+ * written; worker 2 saves through the same temp name and renames it away; worker 1's rename then
+ * finds no temp file.
+ */
+const clobber: Schedule = {
+  workers: 2,
+  period: 1,
+  pattern: 'staggered',
+  ticks: [
+    { at: 0, actions: [{ worker: 1, op: 'write', pause: 'rename' }] },
+    { at: 1, actions: [{ worker: 2, op: 'write' }] },
+    { at: 2, actions: [{ worker: 1, op: 'resume' }] },
+    { at: 3, actions: [{ worker: 1, op: 'read' }, { worker: 2, op: 'read' }] },
+  ],
+};
+
+describe('two process writers sharing one temp name', () => {
+  test('fixed-temp: the second rename finds no temp file, and the first save is lost', async () => {
+    const result = await runCase({ kind: 'process', lock: 'none', write: 'fixed-temp', schedule: clobber });
+    expect(result.writeFailures).toEqual([{ worker: 1, op: 'resume', code: 'ENOENT', message: expect.stringContaining('rename') }]);
+    expect(result).toHaveOutcomes(['overwritten', 'intact']);
+  });
+
+  test.each(['atomic', 'write-file-atomic'])('%s: unique temp names, both saves land in order', async (write) => {
+    const result = await runCase({ kind: 'process', lock: 'none', write, schedule: clobber });
+    expect(result.writeFailures).toEqual([]);
+    // worker 1's rename comes last, so its content is what both read
+    expect(result).toHaveOutcomes(['intact', 'overwritten']);
+  });
+});
+
+test('a pause on a step the save never takes is reported, not waited on', async () => {
+  const schedule: Schedule = { ...clobber, ticks: [{ at: 0, actions: [{ worker: 1, op: 'write', pause: 'rename' }] }, { at: 1, actions: [{ worker: 1, op: 'resume' }] }] };
+  const error = await runCase({ kind: 'async', lock: 'none', write: 'truncate', schedule }).catch((e: unknown) => e);
+  expect((error as Error).message).toMatch(/worker 1 threw during 'resume'.*no write of this worker is paused/);
+});
+
+test('a resume without a paused write is refused up front', async () => {
+  const schedule: Schedule = { ...clobber, ticks: [{ at: 0, actions: [{ worker: 1, op: 'resume' }] }] };
+  await expect(runCase({ kind: 'async', lock: 'none', schedule })).rejects.toThrow('a resume only after a paused write of the same worker');
+});
