@@ -55,6 +55,13 @@ test('contend crashpoints prints the table of a strategy', () => {
   expect(text.stdout).toMatch(/^\d+ +rename <tmp> → state\.json +old +<tmp>$/m);
 });
 
+test("contend stress prints the seed's table", () => {
+  const r = contend('stress', '--strategies', 'atomic', '--scenarios', 'concurrent', '--kinds', 'thread', '--trials', '3');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout.split('\n\n')[0]!)).toEqual({ concurrent_write: { atomic: 1 } });
+  expect(r.stderr).toContain('atomic: concurrent, thread writers');
+});
+
 test('contend locks lists whom each lock excludes', () => {
   const r = contend('locks');
   expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
@@ -74,6 +81,8 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['schedule', '--workers', '65'], 'contend: invalid workers: 65; allowed: an integer from 1 to 64'],
     [['crashpoints', '--strategy', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic'],
     [['crashpoints', '--items', '0'], 'contend: invalid items: 0; allowed: a positive integer'],
+    [['stress', '--scenarios', 'fast'], 'contend: invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained'],
+    [['run', '--write', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic'],
     [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-lock.js#myLock'],
   ])('%j', (args, message) => {
     const before = caseDirs().length;
@@ -90,7 +99,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
   });
 });
 
-test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints'])('%s --help', (command) => {
+test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints', 'stress'])('%s --help', (command) => {
   const r = contend(command, '--help');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`contend ${command}`);

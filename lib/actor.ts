@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import type { Op } from '../schedules/types.js';
 import { loadAdapter } from './adapters.js';
+import { makeItems } from './writes/document.js';
 import { loadWriteStrategy } from './writes/index.js';
 import { withStepHook, type FsStep } from './writes/trace.js';
 import type { WriteStrategy } from './writes/types.js';
@@ -156,7 +157,11 @@ export class Actor {
     this.writes += 1;
     const { worker, kind } = this.spec;
     // Unique to this worker and this write, as in the seed: name, process and thread.
-    const content = JSON.stringify({ worker, name: `worker-${worker}`, kind, pid: process.pid, threadId, write: this.writes });
+    const meta = { worker, name: `worker-${worker}`, kind, pid: process.pid, threadId, write: this.writes };
+    // Sizes differ from worker to worker and write to write, as real documents do: a shorter save
+    // over a longer one is where a truncating writer leaves a tail of the old bytes.
+    const items = this.spec.payloadItems ? this.spec.payloadItems + ((worker * 37 + this.writes * 13) % 101) : 0;
+    const content = items ? JSON.stringify({ ...meta, items: makeItems(items) }, null, 2) : JSON.stringify(meta);
     let reached!: (step: FsStep) => void;
     const paused = new Promise<FsStep>((resolve) => (reached = resolve));
     let resume!: () => void;

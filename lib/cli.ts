@@ -21,6 +21,7 @@ import { formatVector } from './outcome.js';
 import { GRANULARITIES, type Granularity } from './protocol.js';
 import { formatColumns, formatMatrix, matrixRowCells } from './report.js';
 import { runCase } from './run-case.js';
+import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/index.js';
 import { crashPoints } from './writes/crashpoints.js';
 import { writeStrategyNames } from './writes/index.js';
 
@@ -217,7 +218,30 @@ export async function main(args: string[]): Promise<number> {
         await emit(argv.json, table, text);
       },
     )
-    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints')
+    .command(
+      'stress',
+      "the seed's four scenarios (interrupted, concurrent, rapid, constrained) for each write strategy",
+      (y) =>
+        y
+          .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
+          .option('scenarios', { type: 'string', describe: `comma list of ${SCENARIOS.join(', ')} (default: all)` })
+          .option('kinds', { type: 'string', describe: `worker kinds of the concurrent scenario: ${WORKER_KINDS.join(', ')} (default: all)` })
+          .option('trials', { type: 'number', describe: 'kills per strategy (interrupted), iterations (concurrent, constrained)' })
+          .option('seed', { type: 'number', describe: 'seed of the kill points (interrupted)' })
+          .example('$0 stress --strategies truncate,atomic --json stress.json', "the seed's table for two strategies"),
+      async (argv) => {
+        const report = await runStress({
+          ...(argv.strategies ? { strategies: list(argv.strategies)! } : {}),
+          ...(argv.scenarios ? { scenarios: list(argv.scenarios) as Scenario[] } : {}),
+          ...(argv.kinds ? { kinds: list(argv.kinds) as WorkerKind[] } : {}),
+          ...(argv.trials !== undefined ? { trials: argv.trials } : {}),
+          ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+          onProgress: (m) => process.stderr.write(`${m}\n`),
+        });
+        await emit(argv.json, report, formatStress(report));
+      },
+    )
+    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress')
     .strict()
     .help()
     .alias('h', 'help')

@@ -16,3 +16,4 @@ export { withCpuLoad } from './load.js';
 export { exitOnSignals, onExitUndo, removeAtExit } from './cleanup.js';
 export * from './writes/index.js';
 export { crashPoints, type CrashPoint, type CrashTable, type CrashPointOptions, type FileState } from './writes/crashpoints.js';
+export * from './stress/index.js';

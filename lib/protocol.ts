@@ -21,6 +21,8 @@ export interface ActorSpec {
   lockOptions: Record<string, unknown>;
   /** How each write saves the file. */
   write: AdapterRef;
+  /** Entries of the seed's large document added to every write (stress scenarios); none by default. */
+  payloadItems?: number;
   granularity: Granularity;
   /**
    * `driver` (step mode): a failed tryAcquire is reported as blocked and retried only when the

@@ -13,6 +13,8 @@ export interface CrashOrder {
   data: string;
   /** 1-based step to die before; none: run to the end. */
   crashBefore?: number;
+  /** Say `started` just before saving, for a parent that kills from outside. */
+  announce?: boolean;
 }
 
 process.once('message', async (order: CrashOrder) => {
@@ -23,6 +25,7 @@ process.once('message', async (order: CrashOrder) => {
     if (steps.length === order.crashBefore) process.kill(process.pid, 'SIGKILL');
   });
   try {
+    if (order.announce) await new Promise<void>((resolve) => process.send!({ type: 'started' }, () => resolve()));
     await strategy.save(order.path, order.data);
     process.send!({ steps }, () => process.disconnect());
   } catch (error) {

@@ -3,6 +3,9 @@
  * `version` tells two saves of the same size apart.
  */
 export function makeDocument(items: number, version: string): string {
-  const entries = Array.from({ length: items }, (_, i) => ({ id: i, name: `item-${i}`, value: (i * 7919) % 10007, tags: ['a', 'b'] }));
-  return JSON.stringify({ version, items: entries }, null, 2);
+  return JSON.stringify({ version, items: makeItems(items) }, null, 2);
+}
+
+export function makeItems(items: number): { id: number; name: string; value: number; tags: string[] }[] {
+  return Array.from({ length: items }, (_, i) => ({ id: i, name: `item-${i}`, value: (i * 7919) % 10007, tags: ['a', 'b'] }));
 }

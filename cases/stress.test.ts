@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'vitest';
+import { concurrentScenario, interruptedScenario, rapidScenario, runStress } from '../lib/index.js';
+
+// The seed's scenarios are chance-driven; what they must show without fail is that a rename-based
+// save never leaves a reader, a crash or a crowd of writers with an invalid file.
+describe.each(['atomic', 'write-file-atomic'])('%s under the seed\'s scenarios', (write) => {
+  test('interrupted: a kill mid-save leaves the new file whole or none at all', async () => {
+    const r = await interruptedScenario({ write, trials: 4, items: 2000 });
+    expect(r.counts.INVALID_JSON).toBe(0);
+    expect(r.counts.VALID_JSON + r.counts.FILE_NOT_CREATED).toBe(4);
+  });
+
+  test.each(['thread', 'process'] as const)('concurrent: five %s writers at once always leave one whole document', async (kind) => {
+    const r = await concurrentScenario({ kind, write, iterations: 5 });
+    expect(r.validRate).toBe(1);
+    expect(r.wholeRate).toBe(1);
+    expect(r.failedSaves).toBe(0);
+    expect(r.latencies).toHaveLength(25);
+  });
+
+  test('rapid: a reader in another process never finds a torn or missing file', async () => {
+    const r = await rapidScenario({ kind: 'process', write, writes: 30 });
+    expect(r.reads).toBeGreaterThan(0);
+    expect(r.found.torn + r.found.missing).toBe(0);
+    expect(r.validRate).toBe(1);
+  });
+});
+
+test("the report carries the seed's table with every chosen strategy", async () => {
+  const report = await runStress({ strategies: ['truncate', 'atomic'], scenarios: ['concurrent', 'rapid'], kinds: ['process'], trials: 3 });
+  expect(Object.keys(report.table)).toEqual(['concurrent_write', 'rapid_succession']);
+  expect(Object.keys(report.table.concurrent_write!)).toEqual(['truncate', 'atomic']);
+  expect(report.table.concurrent_write!.atomic).toBe(1);
+  expect(report.strategies.map((s) => s.latency!.count > 0)).toEqual([true, true]);
+});
+
+test('bad lists name the allowed values', async () => {
+  await expect(runStress({ scenarios: ['fast' as never] })).rejects.toThrow('invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained');
+  await expect(runStress({ strategies: ['nope'] })).rejects.toThrow('invalid strategies: "nope"; allowed: truncate, atomic');
+  await expect(runStress({ trials: 0 })).rejects.toThrow('invalid trials: 0; allowed: a positive integer');
+});

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { removeAtExit } from '../cleanup.js';
+import { withCpuLoad } from '../load.js';
+import { concurrentScenario, type ConcurrentResult } from './concurrent.js';
+
+// Writes 1 MiB and fsyncs it, over and over, until terminated: contention for the disk.
+const IO_HOG = `
+const { openSync, writeSync, fsyncSync, closeSync } = require('node:fs');
+const { workerData } = require('node:worker_threads');
+const block = Buffer.alloc(1 << 20, 120);
+for (;;) { const fd = openSync(workerData, 'w'); writeSync(fd, block); fsyncSync(fd); closeSync(fd); }
+`;
+
+/**
+ * The seed's resource_constrained: the concurrent scenario with process writers, while busy threads
+ * keep every core loaded and another thread keeps the disk busy with fsynced writes.
+ */
+export async function constrainedScenario(options: { write: string; iterations?: number; payloadItems?: number; cpuThreads?: number }): Promise<ConcurrentResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'contend-hog-'));
+  const forget = removeAtExit(dir);
+  const io = new Worker(IO_HOG, { eval: true, workerData: join(dir, 'hog.bin') });
+  io.on('error', () => {});
+  try {
+    return await withCpuLoad(options.cpuThreads ?? 2, () =>
+      concurrentScenario({ kind: 'process', write: options.write, ...(options.iterations ? { iterations: options.iterations } : {}), ...(options.payloadItems ? { payloadItems: options.payloadItems } : {}) }),
+    );
+  } finally {
+    await io.terminate();
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
+}

@@ -1,0 +1,67 @@
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import seedrandom from 'seedrandom';
+import type { CrashOrder } from '../../workers/crash-writer.js';
+import { removeAtExit } from '../cleanup.js';
+import { hostEntry } from '../paths.js';
+import { makeDocument } from '../writes/document.js';
+import { loadWriteStrategy, resolveWriteStrategy } from '../writes/index.js';
+
+export const INTERRUPT_RESULTS = ['VALID_JSON', 'INVALID_JSON', 'FILE_NOT_CREATED'] as const;
+export type InterruptResult = (typeof INTERRUPT_RESULTS)[number];
+
+export interface InterruptedResult {
+  trials: number;
+  counts: Record<InterruptResult, number>;
+  /** How long one complete save took here, ms: kills fall at seeded points within it. */
+  saveMs: number;
+}
+
+/**
+ * The seed's interrupted_write: a child saving the large document (5,000 items) to a new file is
+ * SIGKILLed mid-save, at a seeded point of a save's measured duration; what is left is judged.
+ */
+export async function interruptedScenario(options: { write: string; trials?: number; items?: number; seed?: number }): Promise<InterruptedResult> {
+  const { ref } = resolveWriteStrategy(options.write);
+  const trials = options.trials ?? 10;
+  const data = makeDocument(options.items ?? 5000, 'new');
+  const rng = seedrandom(String(options.seed ?? 1));
+  const counts: Record<InterruptResult, number> = { VALID_JSON: 0, INVALID_JSON: 0, FILE_NOT_CREATED: 0 };
+  const dir = mkdtempSync(join(tmpdir(), 'contend-interrupt-'));
+  const forget = removeAtExit(dir);
+  try {
+    const strategy = await loadWriteStrategy(ref);
+    const started = performance.now();
+    await strategy.save(join(dir, 'calibration.json'), data);
+    const saveMs = performance.now() - started;
+    for (let trial = 0; trial < trials; trial++) {
+      const path = join(dir, `state-${trial}.json`);
+      const child = fork(hostEntry('crash-writer'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'advanced' });
+      const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const began = new Promise<void>((resolve) => child.on('message', (m: { type?: string }) => m.type === 'started' && resolve()));
+      child.send({ strategy: ref, path, data, announce: true } satisfies CrashOrder);
+      await Promise.race([began, ended]);
+      const delay = rng() * saveMs;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      await ended;
+      counts[judgeFile(path)]++;
+    }
+    return { trials, counts, saveMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
+}
+
+function judgeFile(path: string): InterruptResult {
+  if (!existsSync(path)) return 'FILE_NOT_CREATED';
+  try {
+    JSON.parse(readFileSync(path, 'utf8'));
+    return 'VALID_JSON';
+  } catch {
+    return 'INVALID_JSON';
+  }
+}
