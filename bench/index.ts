@@ -10,6 +10,9 @@ import type { WorkerKind } from '../lib/locks/types.js';
 import { matrixCases, runMatrix } from '../lib/matrix.js';
 import { formatColumns } from '../lib/report.js';
 import { runCase } from '../lib/run-case.js';
+import { percentiles } from '../lib/stress/index.js';
+import { makeDocument } from '../lib/writes/document.js';
+import { resolveWriteStrategy, writeStrategyNames } from '../lib/writes/index.js';
 
 /**
  * `npm run bench`: the costs users ask about, all measured in this one run on this machine. Figures
@@ -224,6 +227,42 @@ async function poolStall(): Promise<void> {
   process.stdout.write(formatColumns(rows) + '\n');
 }
 
+/** What fsync, a directory fsync and a global sync cost on this disk: one save, small and large. */
+async function saveCost(): Promise<void> {
+  section('cost of one save per write strategy (p50 / p99 ms; ratio of p50 to truncate)');
+  const sizes = [
+    { label: 'small (~100 B)', data: JSON.stringify({ worker: 1, name: 'worker-1', write: 1 }), saves: 200 },
+    { label: "large (5,000 items, the seed's)", data: makeDocument(5000, 'bench'), saves: 40 },
+  ];
+  const rows: string[][] = [['strategy', ...sizes.flatMap((s) => [s.label, 'vs truncate'])]];
+  const base: number[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
+  const forget = removeAtExit(dir);
+  try {
+    for (const name of writeStrategyNames()) {
+      const strategy = resolveWriteStrategy(name).adapter;
+      const cells: string[] = [name];
+      for (const [i, size] of sizes.entries()) {
+        const path = join(dir, `${name}-${i}.json`);
+        const times: number[] = [];
+        for (let n = 0; n < size.saves; n++) {
+          const t = performance.now();
+          await strategy.save(path, size.data);
+          times.push(performance.now() - t);
+        }
+        const { p50, p99 } = percentiles(times);
+        if (name === 'truncate') base[i] = p50;
+        cells.push(`${p50.toFixed(3)} / ${p99.toFixed(3)}`, `×${(p50 / base[i]!).toFixed(1)}`);
+      }
+      rows.push(cells);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+  }
+  process.stdout.write(formatColumns(rows) + '\n');
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -237,6 +276,7 @@ try {
   await dispatchOverhead();
   await handover();
   await poolStall();
+  await saveCost();
 } finally {
   await closeThreadPool();
   await closeProcessPool();
