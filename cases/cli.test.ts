@@ -62,6 +62,12 @@ test("contend stress prints the seed's table", () => {
   expect(r.stderr).toContain('atomic: concurrent, thread writers');
 });
 
+test('a write strategy of your own through --write-module', () => {
+  const r = contend('crashpoints', '--write-module', 'cases/fixtures/append-strategy.ts#BackupThenOverwrite', '--strategy', 'backup-overwrite', '--items', '50');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^3 +write \d+ B to state\.json +empty +state\.json\.bak$/m);
+});
+
 test('contend locks lists whom each lock excludes', () => {
   const r = contend('locks');
   expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
@@ -83,7 +89,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['crashpoints', '--items', '0'], 'contend: invalid items: 0; allowed: a positive integer'],
     [['stress', '--scenarios', 'fast'], 'contend: invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained'],
     [['run', '--write', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic'],
-    [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-lock.js#myLock'],
+    [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-adapter.js#myAdapter'],
   ])('%j', (args, message) => {
     const before = caseDirs().length;
     const r = contend(...args);

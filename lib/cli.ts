@@ -23,7 +23,7 @@ import { formatColumns, formatMatrix, matrixRowCells } from './report.js';
 import { runCase } from './run-case.js';
 import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/index.js';
 import { crashPoints } from './writes/crashpoints.js';
-import { writeStrategyNames } from './writes/index.js';
+import { registerWriteStrategy, writeStrategyNames } from './writes/index.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
 const caseOptions = <T>(y: Argv<T>) =>
@@ -47,14 +47,15 @@ async function emit(json: unknown, value: unknown, text: string): Promise<void> 
   else process.stdout.write(text + '\n');
 }
 
-async function loadLockModules(specs: string[] | undefined): Promise<void> {
+/** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
+async function loadModules(option: string, specs: string[] | undefined, register: (ref: { module: string; export: string }) => Promise<unknown>): Promise<void> {
   for (const spec of specs ?? []) {
     const at = spec.lastIndexOf('#');
-    if (at <= 0) throw new InvalidOptionError('lock-module', 'MODULE#EXPORT, e.g. ./my-lock.js#myLock', spec);
+    if (at <= 0) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.js#myAdapter', spec);
     const module = spec.slice(0, at);
     // A file that exists is meant as a path (relative to here); anything else as a package name.
     const file = resolve(module);
-    await registerLock({ module: existsSync(file) ? pathToFileURL(file).href : module, export: spec.slice(at + 1) });
+    await register({ module: existsSync(file) ? pathToFileURL(file).href : module, export: spec.slice(at + 1) });
   }
 }
 
@@ -78,6 +79,11 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
     .option('json', { describe: 'print JSON instead of text (or write it to the given file)' })
     .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
+    .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' })
+    .middleware(async (argv) => {
+      await loadModules('lock-module', argv['lock-module'], registerLock);
+      await loadModules('write-module', argv['write-module'], registerWriteStrategy);
+    })
     .command(
       'schedule',
       "print a schedule (the seed's table by default)",
@@ -116,7 +122,6 @@ export async function main(args: string[]): Promise<number> {
           .option('trace', { type: 'boolean', describe: 'print every step the driver took' })
           .example('$0 run --workers-kind process --lock flock --order force-write', 'five processes, a kernel lock'),
       async (argv) => {
-        await loadLockModules(argv['lock-module']);
         const result = await runCase({
           ...caseFrom(argv),
           kind: argv['workers-kind'] as WorkerKind,
@@ -150,7 +155,6 @@ export async function main(args: string[]): Promise<number> {
           .example('$0 matrix', 'the 30 cases of the seed, in step mode')
           .example('$0 matrix --repeat 100 --cpu-load 1', 'determinism under load'),
       async (argv) => {
-        await loadLockModules(argv['lock-module']);
         const started = performance.now();
         const run = () =>
           runMatrix(
@@ -177,7 +181,6 @@ export async function main(args: string[]): Promise<number> {
       'list the lock adapters and whom each excludes',
       (y) => y,
       async (argv) => {
-        await loadLockModules(argv['lock-module']);
         const adapters = lockNames().map((n) => resolveLock(n).adapter);
         const yes = (b: boolean): string => (b ? 'yes' : 'no');
         await emit(

@@ -114,11 +114,12 @@ function leftovers(dir: string, path: string): string[] {
     .sort();
 }
 
-// Temp names carry a pid or a random part; the table shows the role, so it is the same every run.
+// Temp names carry a pid, a counter or a hash; the table shows `<tmp>` for them, so it is the
+// same every run. Fixed names (the target, `.tmp`, `.bak`) are shown as they are.
 function tempName(name: string): string {
-  return name === 'state.json.tmp' ? 'state.json.tmp' : '<tmp>';
+  return /^state\.json(\.(tmp|bak|backup|old))?$/.test(name) ? name : '<tmp>';
 }
 
 function relativise(detail: string): string {
-  return detail.replace(/\S*contend-crash-[^/\s]+\/?(\S*)/g, (_m, rest: string) => (rest === '' ? '<dir>' : rest === 'state.json' || rest === 'state.json.tmp' ? rest : '<tmp>'));
+  return detail.replace(/\S*contend-crash-[^/\s]+\/?(\S*)/g, (_m, rest: string) => (rest === '' ? '<dir>' : tempName(rest)));
 }

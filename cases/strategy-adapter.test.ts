@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { crashPoints, registerWriteStrategy, runCase, unregisterWriteStrategy, writeStrategyNames } from '../lib/index.js';
+
+// A write strategy added from outside, against the public API only, runs wherever a built-in does.
+beforeAll(async () => {
+  await registerWriteStrategy({ module: new URL('./fixtures/append-strategy.ts', import.meta.url).href, export: 'BackupThenOverwrite' });
+});
+afterAll(() => {
+  unregisterWriteStrategy('backup-overwrite');
+});
+
+test('it is listed beside the built-ins', () => {
+  expect(writeStrategyNames().at(-1)).toBe('backup-overwrite');
+});
+
+test('its crash points are traced step by step', async () => {
+  const table = await crashPoints({ strategy: 'backup-overwrite', items: 100 });
+  expect(table.steps.map((s) => s.op)).toEqual(['copyFile', 'open', 'write', 'close']);
+  expect(table.points.map((p) => p.state)).toEqual(['old', 'old', 'empty', 'new', 'new']);
+  expect(table.points[2]!.leftovers).toEqual(['state.json.bak']);
+  expect(table.steps[0]!.detail).toBe('state.json → state.json.bak');
+});
+
+test.each(['thread', 'process'] as const)('a %s reader in the middle of its save finds the file emptied', async (kind) => {
+  const result = await runCase({
+    kind,
+    lock: 'none',
+    write: 'backup-overwrite',
+    schedule: {
+      workers: 2,
+      period: 1,
+      pattern: 'staggered',
+      ticks: [
+        { at: 0, actions: [{ worker: 2, op: 'write' }] },
+        { at: 1, actions: [{ worker: 1, op: 'write', pause: 'write' }] },
+        { at: 2, actions: [{ worker: 2, op: 'read' }] },
+        { at: 3, actions: [{ worker: 1, op: 'resume' }] },
+      ],
+    },
+  });
+  expect(result).toHaveOutcomes(['torn']);
+});
