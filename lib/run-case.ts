@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../schedules/format.js';
 import type { Schedule } from '../schedules/types.js';
-import { removeAtExit } from './cleanup.js';
+import { withWorkspace } from './workspace.js';
 import { ContendError, WorkerFaultError, type WorkerFault } from './errors.js';
 import { calibratePeriod, type Calibration } from './driver/calibrate.js';
 import { runPeriodSchedule } from './driver/period.js';
@@ -48,68 +46,60 @@ export interface CaseResult {
 export async function runCase(options: CaseOptions): Promise<CaseResult> {
   const resolved = resolveCase(options);
   const started = performance.now();
-  const dir = await mkdtemp(join(tmpdir(), 'contend-'));
-  const forget = removeAtExit(dir);
-  const teardown = new AbortController();
-  let channels: ActorChannel[] = [];
   let schedule = resolved.ordered;
   try {
-    let calibration: Calibration | undefined;
-    if (resolved.mode === 'period' && resolved.calibrate) {
-      calibration = await calibratePeriod(schedule.period, dir);
-      schedule = rescale(schedule, calibration.period);
-    }
-    const specs: ActorSpec[] = Array.from({ length: resolved.workers }, (_, i) => ({
-      worker: i + 1,
-      kind: resolved.kind,
-      file: join(dir, 'shared.json'),
-      lockPath: join(dir, 'shared.lock'),
-      lock: resolved.ref,
-      lockOptions: resolved.lockOptions,
-      write: resolved.writeRef,
-      granularity: resolved.granularity,
-      waiting: resolved.mode === 'step' ? 'driver' : 'self',
-    }));
-    channels = await startActors(resolved.kind, specs, teardown.signal, resolved.startTimeoutMs);
-    const last = schedule.ticks.at(-1)?.at ?? 0;
-    const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);
-    const session = new CaseSession(channels, timeout);
-    let lateness: number[] | undefined;
-    const driveStart = performance.now();
-    if (resolved.mode === 'step') await runStepSchedule(session, schedule);
-    else lateness = (await runPeriodSchedule(session, schedule)).lateness;
-    const driveMs = performance.now() - driveStart;
-    const running = channels;
-    channels = [];
-    await closeAll(running);
-    const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
-    const outcomes = reads.map((r) => r.outcome);
-    const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
-    const { adapter: _a, ref: _r, writeRef: _w, ...plain } = resolved;
-    return {
-      case: { ...plain, ordered: schedule },
-      outcomes,
-      reads,
-      writeFailures: session.writeFailures,
-      race: outcomes.some((o) => o !== 'intact'),
-      expectedRace,
-      predicted: predictOutcomes(schedule, !expectedRace),
-      trace: session.trace,
-      ms: performance.now() - started,
-      driveMs,
-      ...(calibration ? { calibration } : {}),
-      ...(lateness ? { lateness } : {}),
-      timings: session.timings,
-      replay: replayLiteral(resolved, options),
-    };
+    return await withWorkspace('contend-', async ({ dir, signal, hold, letGo }) => {
+      let calibration: Calibration | undefined;
+      if (resolved.mode === 'period' && resolved.calibrate) {
+        calibration = await calibratePeriod(schedule.period, dir);
+        schedule = rescale(schedule, calibration.period);
+      }
+      const specs: ActorSpec[] = Array.from({ length: resolved.workers }, (_, i) => ({
+        worker: i + 1,
+        kind: resolved.kind,
+        file: join(dir, 'shared.json'),
+        lockPath: join(dir, 'shared.lock'),
+        lock: resolved.ref,
+        lockOptions: resolved.lockOptions,
+        write: resolved.writeRef,
+        granularity: resolved.granularity,
+        waiting: resolved.mode === 'step' ? 'driver' : 'self',
+      }));
+      const channels = await startActors(resolved.kind, specs, signal, resolved.startTimeoutMs);
+      hold(channels);
+      const last = schedule.ticks.at(-1)?.at ?? 0;
+      const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);
+      const session = new CaseSession(channels, timeout);
+      let lateness: number[] | undefined;
+      const driveStart = performance.now();
+      if (resolved.mode === 'step') await runStepSchedule(session, schedule);
+      else lateness = (await runPeriodSchedule(session, schedule)).lateness;
+      const driveMs = performance.now() - driveStart;
+      await closeAll(letGo());
+      const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
+      const outcomes = reads.map((r) => r.outcome);
+      const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
+      const { adapter: _a, ref: _r, writeRef: _w, ...plain } = resolved;
+      return {
+        case: { ...plain, ordered: schedule },
+        outcomes,
+        reads,
+        writeFailures: session.writeFailures,
+        race: outcomes.some((o) => o !== 'intact'),
+        expectedRace,
+        predicted: predictOutcomes(schedule, !expectedRace),
+        trace: session.trace,
+        ms: performance.now() - started,
+        driveMs,
+        ...(calibration ? { calibration } : {}),
+        ...(lateness ? { lateness } : {}),
+        timings: session.timings,
+        replay: replayLiteral(resolved, options),
+      };
+    });
   } catch (error) {
     if (error instanceof ContendError) Object.assign(error, { replay: replayLiteral(resolved, options) });
     throw error;
-  } finally {
-    teardown.abort();
-    await Promise.allSettled(channels.map((c) => c.kill()));
-    await rm(dir, { recursive: true, force: true });
-    forget();
   }
 }
 

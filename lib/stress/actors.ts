@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeAtExit } from '../cleanup.js';
+import { withWorkspace } from '../workspace.js';
 import { WorkerFaultError } from '../errors.js';
 import { startActors, type ActorChannel } from '../kinds/index.js';
 import type { WorkerKind } from '../locks/types.js';
@@ -28,13 +26,9 @@ export async function withActors<T>(
   body: (actors: StressActors) => Promise<T>,
 ): Promise<T> {
   const { ref } = resolveWriteStrategy(options.write);
-  const dir = await mkdtemp(join(tmpdir(), 'contend-stress-'));
-  const forget = removeAtExit(dir);
-  const file = join(dir, 'state.json');
-  const teardown = new AbortController();
-  let channels: ActorChannel[] = [];
-  try {
-    channels = await startActors(
+  return withWorkspace('contend-stress-', async ({ dir, signal, hold, letGo }) => {
+    const file = join(dir, 'state.json');
+    const channels = await startActors(
       kind,
       Array.from({ length: options.workers }, (_, i) => ({
         worker: i + 1,
@@ -48,9 +42,10 @@ export async function withActors<T>(
         granularity: 'operation' as const,
         waiting: 'self' as const,
       })),
-      teardown.signal,
+      signal,
       20_000,
     );
+    hold(channels);
     const byWorker = new Map(channels.map((c) => [c.worker, c]));
     const request = async (worker: number, command: Command) => {
       const reply = await byWorker.get(worker)!.request(command);
@@ -61,13 +56,8 @@ export async function withActors<T>(
       return reply;
     };
     const result = await body({ channels, file, dir, request });
-    await Promise.all(channels.map((c) => request(c.worker, { op: 'exit' }).then(() => c.close())));
-    channels = [];
+    await Promise.all(channels.map((c) => request(c.worker, { op: 'exit' })));
+    await Promise.all(letGo().map((c) => c.close()));
     return result;
-  } finally {
-    teardown.abort();
-    await Promise.allSettled(channels.map((c) => c.kill()));
-    await rm(dir, { recursive: true, force: true });
-    forget();
-  }
+  });
 }
