@@ -68,6 +68,20 @@ test('a write strategy of your own through --write-module', () => {
   expect(r.stdout).toMatch(/^3 +write \d+ B to state\.json +empty +state\.json\.bak$/m);
 });
 
+test('contend fuzz runs the kill fuzz and reports the waves', () => {
+  const r = contend('fuzz', '--waves', '1', '--json');
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report).toMatchObject({ lock: 'flock', write: 'atomic', children: 4, ok: true, violations: [] });
+  expect(r.stderr).toMatch(/^wave 1: puts \d+ \d+ \d+ \d+ \(\d+ in all\), violations 0$/m);
+});
+
+test("the fuzz children's flag is refused without their environment variable", () => {
+  const r = contend('--fuzz-writer-mode', '{}');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe("contend: --fuzz-writer-mode is reserved for the kill fuzz's own children; run `contend fuzz`\n");
+});
+
 test('contend locks lists whom each lock excludes', () => {
   const r = contend('locks');
   expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
@@ -89,6 +103,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['crashpoints', '--items', '0'], 'contend: invalid items: 0; allowed: a positive integer'],
     [['stress', '--scenarios', 'fast'], 'contend: invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained'],
     [['run', '--write', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic'],
+    [['fuzz', '--children', '0'], 'contend: invalid children: 0; allowed: an integer from 1 to 64'],
     [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-adapter.js#myAdapter'],
   ])('%j', (args, message) => {
     const before = caseDirs().length;
@@ -105,7 +120,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
   });
 });
 
-test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints', 'stress'])('%s --help', (command) => {
+test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints', 'stress', 'fuzz'])('%s --help', (command) => {
   const r = contend(command, '--help');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`contend ${command}`);

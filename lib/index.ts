@@ -17,3 +17,5 @@ export { exitOnSignals, onExitUndo, removeAtExit } from './cleanup.js';
 export * from './writes/index.js';
 export { crashPoints, type CrashPoint, type CrashTable, type CrashPointOptions, type FileState } from './writes/crashpoints.js';
 export * from './stress/index.js';
+export { JsonFileStore, CorruptStoreError, readStore, type Checkpoint, type StoreOptions } from './store/json-file-store.js';
+export { runFuzz, VacuousWaveError, keyForChild, FUZZ_FLAG, FUZZ_ENV, type FuzzOptions, type FuzzReport, type Violation, type WaveReport } from './fuzz/harness.js';

@@ -1,0 +1,200 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lockRegistry } from '../adapters.js';
+import { ContendError, InvalidOptionError } from '../errors.js';
+import { cliEntry } from '../paths.js';
+import { CorruptStoreError, readStore } from '../store/json-file-store.js';
+import { writeRegistry } from '../writes/index.js';
+import { withWorkspace } from '../workspace.js';
+
+/** The argv flag of a fuzz child; without the environment variable it is refused. */
+export const FUZZ_FLAG = '--fuzz-writer-mode';
+export const FUZZ_ENV = 'CONTEND_FUZZ_CHILD';
+
+export interface FuzzOptions {
+  children?: number;
+  /** Waves per cycle: the first from sequence 0, each later one from 0 again (default 2). */
+  waves?: number;
+  lock?: string;
+  write?: string;
+  /** How long to wait for a first journal entry before calling the wave stuck, ms (default 20 s). */
+  firstWriteTimeoutMs?: number;
+  /** How long to let the children run once one has made progress, ms (default 200). */
+  observeMs?: number;
+  onWave?: (wave: WaveReport) => void;
+  /** Fault injection, to prove the guards: this child exits on its own after this many puts. */
+  quitter?: { child: number; after: number };
+}
+
+export interface Violation {
+  kind: 'lost-update' | 'backwards' | 'unparseable';
+  wave: number;
+  child?: number;
+  key?: string;
+  journaled?: number;
+  stored?: number;
+  previous?: number;
+  detail: string;
+}
+
+export interface WaveReport {
+  wave: number;
+  /** Acknowledged puts per child (journal lines). */
+  puts: number[];
+  violations: Violation[];
+}
+
+export interface FuzzReport {
+  lock: string;
+  write: string;
+  children: number;
+  waves: WaveReport[];
+  violations: Violation[];
+  ok: boolean;
+}
+
+/** A wave that cannot prove anything: a child died before the kill, or nobody made progress. */
+export class VacuousWaveError extends ContendError {
+  constructor(message: string) {
+    super('E_VACUOUS_WAVE', message);
+  }
+}
+
+export const keyForChild = (child: number): string => `child-${child}`;
+
+/**
+ * The seed's kill fuzz: children loop puts on their own keys and journal each acknowledged sequence;
+ * the parent waits for progress, lets them run, SIGKILLs them all, and checks that the store parses
+ * and holds at least every journaled sequence; later waves start from 0 again and must not move any
+ * key backwards.
+ */
+export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
+  const children = options.children ?? 4;
+  if (!Number.isInteger(children) || children < 1 || children > 64) throw new InvalidOptionError('children', 'an integer from 1 to 64', children);
+  const waves = options.waves ?? 2;
+  if (!Number.isInteger(waves) || waves < 1) throw new InvalidOptionError('waves', 'a positive integer', waves);
+  const lock = lockRegistry.resolve(options.lock ?? 'flock').adapter.name;
+  const write = writeRegistry.resolve(options.write ?? 'atomic').adapter.name;
+  return withWorkspace('contend-fuzz-', async ({ dir }) => {
+    const state = join(dir, 'state.json');
+    const report: FuzzReport = { lock, write, children, waves: [], violations: [], ok: true };
+    let previous: Record<string, number> = {};
+    for (let wave = 1; wave <= waves; wave++) {
+      const journals = Array.from({ length: children }, (_, i) => join(dir, `child-${i + 1}-wave-${wave}.journal`));
+      const vacuous = await runWave(state, journals, {
+        lock,
+        write,
+        firstWriteTimeoutMs: options.firstWriteTimeoutMs ?? 20_000,
+        observeMs: options.observeMs ?? 200,
+        ...(options.quitter ? { quitter: options.quitter } : {}),
+      });
+      const puts = journals.map((j) => journalOf(j).length);
+      const violations: Violation[] = [];
+      let stored: Record<string, number> = {};
+      try {
+        const keys = (await readStore(state)).keys;
+        stored = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, v.sequence]));
+      } catch (error) {
+        if (!(error instanceof CorruptStoreError)) throw error;
+        violations.push({ kind: 'unparseable', wave, detail: error.message });
+      }
+      // A wave that proves nothing fails the run, unless what stopped it is the store's own corruption.
+      if (vacuous && !violations.length) throw new VacuousWaveError(vacuous);
+      if (!violations.length) {
+        journals.forEach((journal, i) => {
+          const entries = journalOf(journal);
+          if (!entries.length) return;
+          const key = keyForChild(i + 1);
+          const journaled = Math.max(...entries);
+          const have = stored[key];
+          if (have === undefined || have < journaled) {
+            violations.push({ kind: 'lost-update', wave, child: i + 1, key, journaled, ...(have !== undefined ? { stored: have } : {}), detail: `child ${i + 1}: stored ${have ?? 'nothing'} < journaled ${journaled}` });
+          }
+        });
+        for (const [key, before] of Object.entries(previous)) {
+          const now = stored[key];
+          if (now === undefined || now < before) {
+            violations.push({ kind: 'backwards', wave, key, previous: before, ...(now !== undefined ? { stored: now } : {}), detail: `${key}: stored ${now ?? 'nothing'} after wave ${wave - 1} had ${before}` });
+          }
+        }
+        previous = stored;
+      }
+      const waveReport = { wave, puts, violations };
+      report.waves.push(waveReport);
+      report.violations.push(...violations);
+      options.onWave?.(waveReport);
+      if (violations.some((v) => v.kind === 'unparseable')) break;
+    }
+    report.ok = report.violations.length === 0;
+    return report;
+  });
+}
+
+interface WaveSettings {
+  lock: string;
+  write: string;
+  firstWriteTimeoutMs: number;
+  observeMs: number;
+  quitter?: { child: number; after: number };
+}
+
+/** Runs one wave to its SIGKILL; returns why it proves nothing, if it does not. */
+async function runWave(state: string, journals: string[], settings: WaveSettings): Promise<string | undefined> {
+  const entry = cliEntry();
+  const running: { child: ChildProcess; exited: Promise<void>; status?: string }[] = journals.map((journal, i) => {
+    const child = spawn(process.execPath, [entry, FUZZ_FLAG, JSON.stringify({
+        state,
+        journal,
+        child: i + 1,
+        start: 0,
+        lock: settings.lock,
+        write: settings.write,
+        ...(settings.quitter?.child === i + 1 ? { quitAfter: settings.quitter.after } : {}),
+      })], {
+      env: { ...process.env, [FUZZ_ENV]: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
+    const record = { child, exited: Promise.resolve(), status: undefined as string | undefined };
+    record.exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        record.status = `${signal ? `killed by ${signal}` : `exited with code ${code}`}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`;
+        resolve();
+      }),
+    );
+    return record;
+  });
+  const killAll = async (): Promise<void> => {
+    for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    await Promise.all(running.map((r) => r.exited));
+  };
+  try {
+    const started = performance.now();
+    let progressAt: number | undefined;
+    for (;;) {
+      await sleep(25);
+      // A child that ended before the kill leaves a journal that proves nothing: fail loudly.
+      const early = running.findIndex((r) => r.status !== undefined);
+      if (early >= 0) return `child ${early + 1} ended before the kill: ${running[early]!.status}`;
+      if (progressAt === undefined && journals.some((j) => journalOf(j).length > 0)) progressAt = performance.now();
+      if (progressAt !== undefined && performance.now() - progressAt >= settings.observeMs) break;
+      if (progressAt === undefined && performance.now() - started > settings.firstWriteTimeoutMs) {
+        return `no child journaled a put within ${settings.firstWriteTimeoutMs} ms: the store or its lock starves every child`;
+      }
+    }
+    return undefined;
+  } finally {
+    await killAll();
+  }
+}
+
+function journalOf(path: string): number[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
+}
