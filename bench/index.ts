@@ -10,6 +10,7 @@ import type { WorkerKind } from '../lib/locks/types.js';
 import { matrixCases, runMatrix } from '../lib/matrix.js';
 import { formatColumns } from '../lib/report.js';
 import { runCase } from '../lib/run-case.js';
+import { runFuzz } from '../lib/fuzz/harness.js';
 import { percentiles } from '../lib/stress/index.js';
 import { makeDocument } from '../lib/writes/document.js';
 import { resolveWriteStrategy, writeStrategyNames } from '../lib/writes/index.js';
@@ -263,6 +264,23 @@ async function saveCost(): Promise<void> {
   process.stdout.write(formatColumns(rows) + '\n');
 }
 
+/** The kill fuzz's pace for each safe pair: puts per second per child, kill waves per minute. */
+async function fuzzPace(): Promise<void> {
+  section('kill fuzz, 4 children, 3 waves per safe lock × write pair');
+  const rows: string[][] = [['lock', 'write', 'puts/s per child', 'waves/min', 'violations']];
+  for (const [lock, write] of [
+    ['flock', 'atomic'],
+    ['flock', 'atomic-dirsync'],
+    ['flock', 'write-file-atomic'],
+    ['lockfile', 'atomic'],
+  ] as const) {
+    const report = await runFuzz({ lock, write, waves: 3 });
+    const ms = report.waves.reduce((a, w) => a + w.ms, 0);
+    rows.push([lock, write, (report.puts / report.children / (ms / 1000)).toFixed(0), ((report.waves.length * 60_000) / ms).toFixed(0), String(report.violations.length)]);
+  }
+  process.stdout.write(formatColumns(rows) + '\n');
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -277,6 +295,7 @@ try {
   await handover();
   await poolStall();
   await saveCost();
+  await fuzzPace();
 } finally {
   await closeThreadPool();
   await closeProcessPool();

@@ -73,7 +73,7 @@ test('contend fuzz runs the kill fuzz and reports the waves', () => {
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout);
   expect(report).toMatchObject({ lock: 'flock', write: 'atomic', children: 4, ok: true, violations: [] });
-  expect(r.stderr).toMatch(/^wave 1: puts \d+ \d+ \d+ \d+ \(\d+ in all\), violations 0$/m);
+  expect(r.stderr).toMatch(/^wave 1: puts \d+ \d+ \d+ \d+ \(\d+ in all, \d+\/s\), kills 4, violations 0$/m);
 });
 
 test("the fuzz children's flag is refused without their environment variable", () => {

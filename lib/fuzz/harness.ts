@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import seedrandom from 'seedrandom';
 import { lockRegistry } from '../adapters.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import { cliEntry } from '../paths.js';
@@ -24,12 +25,17 @@ export interface FuzzOptions {
   /** How long to let the children run once one has made progress, ms (default 200). */
   observeMs?: number;
   onWave?: (wave: WaveReport) => void;
+  /** Repeat the waves this many times, each wave killed after a seeded random delay (a soak). */
+  cycles?: number;
+  seed?: number;
   /** Fault injection, to prove the guards: this child exits on its own after this many puts. */
   quitter?: { child: number; after: number };
 }
 
 export interface Violation {
   kind: 'lost-update' | 'backwards' | 'unparseable';
+  /** Seen by the monitor while the children ran, rather than after the kill. */
+  live?: boolean;
   wave: number;
   child?: number;
   key?: string;
@@ -41,6 +47,8 @@ export interface Violation {
 
 export interface WaveReport {
   wave: number;
+  /** Wall time of the wave, ms: the children's start, their run, the kill and the checks. */
+  ms: number;
   /** Acknowledged puts per child (journal lines). */
   puts: number[];
   violations: Violation[];
@@ -50,6 +58,9 @@ export interface FuzzReport {
   lock: string;
   write: string;
   children: number;
+  /** Acknowledged puts, and children SIGKILLed, over the whole run. */
+  puts: number;
+  kills: number;
   waves: WaveReport[];
   violations: Violation[];
   ok: boolean;
@@ -75,23 +86,32 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   if (!Number.isInteger(children) || children < 1 || children > 64) throw new InvalidOptionError('children', 'an integer from 1 to 64', children);
   const waves = options.waves ?? 2;
   if (!Number.isInteger(waves) || waves < 1) throw new InvalidOptionError('waves', 'a positive integer', waves);
+  const cycles = options.cycles ?? 1;
+  if (!Number.isInteger(cycles) || cycles < 1) throw new InvalidOptionError('cycles', 'a positive integer', cycles);
   const lock = lockRegistry.resolve(options.lock ?? 'flock').adapter.name;
   const write = writeRegistry.resolve(options.write ?? 'atomic').adapter.name;
+  const observeMs = options.observeMs ?? 200;
+  const rng = seedrandom(String(options.seed ?? 1));
   return withWorkspace('contend-fuzz-', async ({ dir }) => {
     const state = join(dir, 'state.json');
-    const report: FuzzReport = { lock, write, children, waves: [], violations: [], ok: true };
+    const report: FuzzReport = { lock, write, children, puts: 0, kills: 0, waves: [], violations: [], ok: true };
     let previous: Record<string, number> = {};
-    for (let wave = 1; wave <= waves; wave++) {
+    for (let wave = 1; wave <= waves * cycles; wave++) {
       const journals = Array.from({ length: children }, (_, i) => join(dir, `child-${i + 1}-wave-${wave}.journal`));
-      const vacuous = await runWave(state, journals, {
+      const started = performance.now();
+      const run = await runWave(state, journals, wave, {
         lock,
         write,
         firstWriteTimeoutMs: options.firstWriteTimeoutMs ?? 20_000,
-        observeMs: options.observeMs ?? 200,
+        // The first cycle keeps the seed's window; a soak draws each kill's moment from the seed.
+        observeMs: wave <= waves ? observeMs : Math.round(observeMs * (0.25 + 1.75 * rng())),
         ...(options.quitter ? { quitter: options.quitter } : {}),
       });
+      const vacuous = run.vacuous;
       const puts = journals.map((j) => journalOf(j).length);
-      const violations: Violation[] = [];
+      report.puts += puts.reduce((a, b) => a + b, 0);
+      report.kills += children;
+      const violations: Violation[] = [...run.live];
       let stored: Record<string, number> = {};
       try {
         const keys = (await readStore(state)).keys;
@@ -101,18 +121,9 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         violations.push({ kind: 'unparseable', wave, detail: error.message });
       }
       // A wave that proves nothing fails the run, unless what stopped it is the store's own corruption.
-      if (vacuous && !violations.length) throw new VacuousWaveError(vacuous);
-      if (!violations.length) {
-        journals.forEach((journal, i) => {
-          const entries = journalOf(journal);
-          if (!entries.length) return;
-          const key = keyForChild(i + 1);
-          const journaled = Math.max(...entries);
-          const have = stored[key];
-          if (have === undefined || have < journaled) {
-            violations.push({ kind: 'lost-update', wave, child: i + 1, key, journaled, ...(have !== undefined ? { stored: have } : {}), detail: `child ${i + 1}: stored ${have ?? 'nothing'} < journaled ${journaled}` });
-          }
-        });
+      if (vacuous && !violations.some((v) => v.kind === 'unparseable')) throw new VacuousWaveError(vacuous);
+      if (!violations.some((v) => v.kind === 'unparseable' && !v.live)) {
+        violations.push(...lostUpdates(stored, journals.map(journalOf), wave, false));
         for (const [key, before] of Object.entries(previous)) {
           const now = stored[key];
           if (now === undefined || now < before) {
@@ -121,7 +132,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         }
         previous = stored;
       }
-      const waveReport = { wave, puts, violations };
+      const waveReport = { wave, ms: performance.now() - started, puts, violations };
       report.waves.push(waveReport);
       report.violations.push(...violations);
       options.onWave?.(waveReport);
@@ -132,6 +143,45 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   });
 }
 
+/** Every child whose journal has a sequence the store does not hold. */
+function lostUpdates(stored: Record<string, number>, journals: number[][], wave: number, live: boolean): Violation[] {
+  const found: Violation[] = [];
+  journals.forEach((entries, i) => {
+    if (!entries.length) return;
+    const key = keyForChild(i + 1);
+    const journaled = Math.max(...entries);
+    const have = stored[key];
+    if (have === undefined || have < journaled) {
+      const detail = `child ${i + 1}: stored ${have ?? 'nothing'} < journaled ${journaled}${live ? ' (seen while it ran)' : ''}`;
+      found.push({ kind: 'lost-update', wave, child: i + 1, key, journaled, ...(have !== undefined ? { stored: have } : {}), ...(live ? { live } : {}), detail });
+    }
+  });
+  return found;
+}
+
+/**
+ * Reads the store while the children run, as a reader without the lock would: it must parse every
+ * time, and hold every sequence already journaled (journals are read first, and a child journals
+ * only after its put is stored). The first violation of each kind is kept.
+ */
+async function monitor(state: string, journals: string[], wave: number, stop: AbortSignal): Promise<Violation[]> {
+  const seen = new Map<string, Violation>();
+  while (!stop.aborted && seen.size < 2) {
+    const journaled = journals.map(journalOf);
+    try {
+      const keys = (await readStore(state)).keys;
+      const stored = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, v.sequence]));
+      const [lost] = lostUpdates(stored, journaled, wave, true);
+      if (lost && !seen.has('lost-update')) seen.set('lost-update', lost);
+    } catch (error) {
+      if (!(error instanceof CorruptStoreError)) throw error;
+      if (!seen.has('unparseable')) seen.set('unparseable', { kind: 'unparseable', wave, live: true, detail: `${error.message} (seen while the children ran)` });
+    }
+    await sleep(2);
+  }
+  return [...seen.values()];
+}
+
 interface WaveSettings {
   lock: string;
   write: string;
@@ -140,8 +190,21 @@ interface WaveSettings {
   quitter?: { child: number; after: number };
 }
 
-/** Runs one wave to its SIGKILL; returns why it proves nothing, if it does not. */
-async function runWave(state: string, journals: string[], settings: WaveSettings): Promise<string | undefined> {
+/** Runs one wave to its SIGKILL; returns what the monitor saw, and why the wave proves nothing, if it does not. */
+async function runWave(state: string, journals: string[], wave: number, settings: WaveSettings): Promise<{ live: Violation[]; vacuous?: string }> {
+  const stopMonitor = new AbortController();
+  const watching = monitor(state, journals, wave, stopMonitor.signal);
+  try {
+    const vacuous = await driveWave(state, journals, settings);
+    stopMonitor.abort();
+    return { live: await watching, ...(vacuous ? { vacuous } : {}) };
+  } finally {
+    stopMonitor.abort();
+    await watching.catch(() => {});
+  }
+}
+
+async function driveWave(state: string, journals: string[], settings: WaveSettings): Promise<string | undefined> {
   const entry = cliEntry();
   const running: { child: ChildProcess; exited: Promise<void>; status?: string }[] = journals.map((journal, i) => {
     const child = spawn(process.execPath, [entry, FUZZ_FLAG, JSON.stringify({
@@ -174,13 +237,20 @@ async function runWave(state: string, journals: string[], settings: WaveSettings
   try {
     const started = performance.now();
     let progressAt: number | undefined;
+    let allAt: number | undefined;
     for (;;) {
       await sleep(25);
       // A child that ended before the kill leaves a journal that proves nothing: fail loudly.
       const early = running.findIndex((r) => r.status !== undefined);
       if (early >= 0) return `child ${early + 1} ended before the kill: ${running[early]!.status}`;
-      if (progressAt === undefined && journals.some((j) => journalOf(j).length > 0)) progressAt = performance.now();
-      if (progressAt !== undefined && performance.now() - progressAt >= settings.observeMs) break;
+      const progressed = journals.filter((j) => journalOf(j).length > 0).length;
+      const now = performance.now();
+      if (progressAt === undefined && progressed > 0) progressAt = now;
+      if (allAt === undefined && progressed === journals.length) allAt = now;
+      // The window runs once every child is under way, so they all contend; a lock that starves
+      // some children (flock is not fair) ends it anyway, five windows after the first put.
+      if (allAt !== undefined && now - allAt >= settings.observeMs) break;
+      if (progressAt !== undefined && now - progressAt >= 5 * settings.observeMs) break;
       if (progressAt === undefined && performance.now() - started > settings.firstWriteTimeoutMs) {
         return `no child journaled a put within ${settings.firstWriteTimeoutMs} ms: the store or its lock starves every child`;
       }
