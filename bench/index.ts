@@ -1,10 +1,9 @@
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
-import { exitOnSignals, removeAtExit } from '../lib/cleanup.js';
+import { exitOnSignals } from '../lib/cleanup.js';
+import { withWorkspace } from '../lib/workspace.js';
 import { closeProcessPool, closeThreadPool, prewarmProcesses } from '../lib/kinds/index.js';
 import type { WorkerKind } from '../lib/locks/types.js';
 import { matrixCases, runMatrix } from '../lib/matrix.js';
@@ -122,33 +121,31 @@ async function handover(): Promise<void> {
     ['lockfile', 'process'],
   ];
   for (const [lock, kind] of pairs) {
-    const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
-    const forget = removeAtExit(dir);
-    const shared = new SharedArrayBuffer(64);
-    const sides = [1, 2].map((worker) => side(kind, { lock, lockPath: join(dir, 'shared.lock'), worker, shared }));
-    const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-    try {
-      await Promise.all(sides.map((s) => s.next('ready')));
-      let [holder, waiter] = sides as [Side, Side];
-      holder.send({ type: 'hold' });
-      await holder.next('held');
-      for (let round = 0; round < HANDOVER_ROUNDS; round++) {
-        waiter.send({ type: 'wait' });
-        await waiter.next('waiting');
+    await withWorkspace('contend-bench-', async ({ dir }) => {
+      const shared = new SharedArrayBuffer(64);
+      const sides = [1, 2].map((worker) => side(kind, { lock, lockPath: join(dir, 'shared.lock'), worker, shared }));
+      const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+      try {
+        await Promise.all(sides.map((s) => s.next('ready')));
+        let [holder, waiter] = sides as [Side, Side];
+        holder.send({ type: 'hold' });
+        await holder.next('held');
+        for (let round = 0; round < HANDOVER_ROUNDS; round++) {
+          waiter.send({ type: 'wait' });
+          await waiter.next('waiting');
+          holder.send({ type: 'release' });
+          const released = await holder.next('released');
+          const acquired = await waiter.next('acquired');
+          histogram.recordValue(Math.max(1, Number(BigInt(acquired.at!) - BigInt(released.at!)) / 1000));
+          [holder, waiter] = [waiter, holder];
+        }
         holder.send({ type: 'release' });
-        const released = await holder.next('released');
-        const acquired = await waiter.next('acquired');
-        histogram.recordValue(Math.max(1, Number(BigInt(acquired.at!) - BigInt(released.at!)) / 1000));
-        [holder, waiter] = [waiter, holder];
+        await holder.next('released');
+        rows.push([lock, kind === 'thread' ? 'threads' : 'processes', ...[50, 99, 100].map((p) => String(histogram.getValueAtPercentile(p)))]);
+      } finally {
+        await Promise.all(sides.map((s) => s.end()));
       }
-      holder.send({ type: 'release' });
-      await holder.next('released');
-      rows.push([lock, kind === 'thread' ? 'threads' : 'processes', ...[50, 99, 100].map((p) => String(histogram.getValueAtPercentile(p)))]);
-    } finally {
-      await Promise.all(sides.map((s) => s.end()));
-      rmSync(dir, { recursive: true, force: true });
-      forget();
-    }
+    });
   }
   process.stdout.write(formatColumns(rows) + '\n');
 }
@@ -166,21 +163,19 @@ async function poolStall(): Promise<void> {
   const { readFile } = await import('node:fs/promises');
   const fsx = await import('fs-native-extensions');
   const { FlockAdapter } = await import('../lib/locks/flock.js');
-  const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
-  const forget = removeAtExit(dir);
-  const probe = join(dir, 'probe.json');
-  writeFileSync(probe, '{"probe":true}');
-  const lockPath = join(dir, 'shared.lock');
-  const timeReads = async (): Promise<number[]> =>
-    Promise.all(
-      Array.from({ length: 64 }, async () => {
-        const t = performance.now();
-        await readFile(probe);
-        return performance.now() - t;
-      }),
-    );
   const rows: string[][] = [['waiters', 'p50 ms', 'max ms', 'vs none (p50)']];
-  try {
+  await withWorkspace('contend-bench-', async ({ dir }) => {
+    const probe = join(dir, 'probe.json');
+    writeFileSync(probe, '{"probe":true}');
+    const lockPath = join(dir, 'shared.lock');
+    const timeReads = async (): Promise<number[]> =>
+      Promise.all(
+        Array.from({ length: 64 }, async () => {
+          const t = performance.now();
+          await readFile(probe);
+          return performance.now() - t;
+        }),
+      );
     const baseline = await timeReads();
     const report = (label: string, times: number[]): void => {
       rows.push([label, median(times).toFixed(2), Math.max(...times).toFixed(2), `×${(median(times) / median(baseline)).toFixed(1)}`]);
@@ -207,7 +202,7 @@ async function poolStall(): Promise<void> {
     await holder!.release();
     await Promise.all(waiting);
     await Promise.all([holder, ...waiters].map((l) => l!.close?.()));
-    // The trap, for contrast: blocking waits on libuv's pool.
+    // For contrast: fs-native-extensions' own blocking wait, an OS thread per waiter.
     const held = openSync(lockPath, 'a+');
     fsx.tryLock(held);
     const fds = Array.from({ length: 6 }, () => openSync(lockPath, 'a+'));
@@ -221,10 +216,7 @@ async function poolStall(): Promise<void> {
     fsx.unlock(held);
     await Promise.all(blocked);
     for (const fd of [held, ...fds]) closeSync(fd);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    forget();
-  }
+  });
   process.stdout.write(formatColumns(rows) + '\n');
 }
 
@@ -237,9 +229,7 @@ async function saveCost(): Promise<void> {
   ];
   const rows: string[][] = [['strategy', ...sizes.flatMap((s) => [s.label, 'vs truncate'])]];
   const base: number[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'contend-bench-'));
-  const forget = removeAtExit(dir);
-  try {
+  await withWorkspace('contend-bench-', async ({ dir }) => {
     for (const name of writeStrategyNames()) {
       const strategy = resolveWriteStrategy(name).adapter;
       const cells: string[] = [name];
@@ -257,10 +247,7 @@ async function saveCost(): Promise<void> {
       }
       rows.push(cells);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    forget();
-  }
+  });
   process.stdout.write(formatColumns(rows) + '\n');
 }
 

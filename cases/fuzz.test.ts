@@ -24,6 +24,13 @@ describe('JsonFileStore', () => {
     await store.close();
   });
 
+  test('puts made at once through one store all land', async () => {
+    const store = await JsonFileStore.open(join(dir, 'state.json'));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.put(`k${i}`, { sequence: i })));
+    expect(Object.keys(await store.load())).toHaveLength(20);
+    await store.close();
+  });
+
   test.each([
     ['', 'empty file'],
     ['{"keys": {"a": {"sequence": 1}', 'not JSON'],

@@ -57,6 +57,42 @@ test('a pause on a step the save never takes is reported, not waited on', async 
   expect((error as Error).message).toMatch(/worker 1 threw during 'resume'.*no write of this worker is paused/);
 });
 
+test('a schedule that leaves a write paused is refused up front', async () => {
+  const schedule: Schedule = { ...clobber, ticks: [{ at: 0, actions: [{ worker: 1, op: 'write', pause: 'rename' }] }] };
+  await expect(runCase({ kind: 'async', lock: 'none', schedule })).rejects.toThrow('allowed: every paused write resumed before the end');
+});
+
+test('a case that fails while a write is paused leaves no open file behind', async () => {
+  const { registerLock, unregisterLock } = await import('../lib/index.js');
+  const { readdirSync, readlinkSync } = await import('node:fs');
+  await registerLock({ module: new URL('./fixtures/faulty-locks.ts', import.meta.url).href, export: 'FaultyLockAdapter' });
+  const schedule: Schedule = {
+    workers: 2,
+    period: 1,
+    pattern: 'staggered',
+    ticks: [
+      { at: 0, actions: [{ worker: 1, op: 'write', pause: 'write' }] },
+      { at: 1, actions: [{ worker: 2, op: 'write' }] },
+      { at: 2, actions: [{ worker: 1, op: 'resume' }] },
+    ],
+  };
+  const openTemps = (): string[] =>
+    readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((target) => target.includes('shared.json.'));
+  // worker 2's lock throws while worker 1's atomic save is held with its temp file open
+  const error = await runCase({ kind: 'async', lock: 'faulty', lockOptions: { worker: 2, how: 'throw' }, write: 'atomic', schedule }).catch((e: unknown) => e);
+  unregisterLock('faulty');
+  expect((error as Error).message).toBe("worker 2 threw during 'write': Error: worker 2 cannot lock");
+  expect(openTemps()).toEqual([]);
+});
+
 test('a resume without a paused write is refused up front', async () => {
   const schedule: Schedule = { ...clobber, ticks: [{ at: 0, actions: [{ worker: 1, op: 'resume' }] }] };
   await expect(runCase({ kind: 'async', lock: 'none', schedule })).rejects.toThrow('a resume only after a paused write of the same worker');

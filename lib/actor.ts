@@ -31,7 +31,7 @@ export class Actor {
   private blockedOn: Op | undefined;
   private blockedPause: string | undefined;
   /** A write held at its pause point: what lets it go on, and its end. */
-  private held: { resume: () => void; finished: Promise<ErrorInfo | undefined> } | undefined;
+  private held: { resume: () => void; abandon: (reason: Error) => void; finished: Promise<ErrorInfo | undefined> } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private exited = false;
 
@@ -70,6 +70,14 @@ export class Actor {
     if (this.exited) return;
     this.exited = true;
     try {
+      // A save held at its pause point is failed at that step, so its temp file and fd are
+      // cleaned up by the strategy, and only then is the lock given back.
+      const held = this.held;
+      this.held = undefined;
+      if (held) {
+        held.abandon(new Error('the case ended while this write was paused'));
+        await held.finished.catch(() => {});
+      }
       await this.releaseIfHeld();
     } finally {
       await this.lock.close?.();
@@ -107,7 +115,7 @@ export class Actor {
         const save = this.write(pause);
         const first = await Promise.race([save.finished.then(() => undefined), save.paused]);
         if (first) {
-          this.held = { resume: save.resume, finished: save.finished };
+          this.held = { resume: save.resume, abandon: save.abandon, finished: save.finished };
           return { status: 'paused', op, step: first };
         }
         failed = await save.finished;
@@ -153,7 +161,12 @@ export class Actor {
    * held just before that step: `paused` resolves with the step, and `resume` lets it go on. A save
    * that fails with a file-system error is what the strategy did, so it is reported, not thrown.
    */
-  private write(pause?: string): { paused: Promise<FsStep | undefined>; resume: () => void; finished: Promise<ErrorInfo | undefined> } {
+  private write(pause?: string): {
+    paused: Promise<FsStep | undefined>;
+    resume: () => void;
+    abandon: (reason: Error) => void;
+    finished: Promise<ErrorInfo | undefined>;
+  } {
     this.writes += 1;
     const { worker, kind } = this.spec;
     // Unique to this worker and this write, as in the seed: name, process and thread.
@@ -165,7 +178,11 @@ export class Actor {
     let reached!: (step: FsStep) => void;
     const paused = new Promise<FsStep>((resolve) => (reached = resolve));
     let resume!: () => void;
-    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    let abandon!: (reason: Error) => void;
+    const resumed = new Promise<void>((resolve, reject) => {
+      resume = resolve;
+      abandon = reject;
+    });
     const [stepOp, nth] = (pause ?? '').split('#');
     let seen = 0;
     const save = async (): Promise<void> => {
@@ -188,7 +205,7 @@ export class Actor {
         throw error;
       },
     );
-    return { paused: pause ? Promise.race([paused, finished.then(() => undefined)]) : Promise.resolve(undefined), resume, finished };
+    return { paused: pause ? Promise.race([paused, finished.then(() => undefined)]) : Promise.resolve(undefined), resume, abandon, finished };
   }
 
   private async read(): Promise<ReadResult> {

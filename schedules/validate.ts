@@ -42,5 +42,8 @@ export function validateSchedule(input: unknown): Schedule {
       }
     }
   }
+  if (paused.size) {
+    throw new InvalidOptionError('schedule', 'every paused write resumed before the end', `worker ${[...paused].join(', ')} left paused`);
+  }
   return { workers, period, pattern, ...(s.seed !== undefined ? { seed: s.seed } : {}), ticks: s.ticks };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import { lockRegistry } from '../adapters.js';
+import { onExitUndo } from '../cleanup.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import { cliEntry } from '../paths.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
@@ -193,11 +194,18 @@ interface WaveSettings {
 /** Runs one wave to its SIGKILL; returns what the monitor saw, and why the wave proves nothing, if it does not. */
 async function runWave(state: string, journals: string[], wave: number, settings: WaveSettings): Promise<{ live: Violation[]; vacuous?: string }> {
   const stopMonitor = new AbortController();
-  const watching = monitor(state, journals, wave, stopMonitor.signal);
+  // Handled from the start: a read error must not surface as an unhandled rejection meanwhile.
+  let monitorError: unknown;
+  const watching = monitor(state, journals, wave, stopMonitor.signal).catch((error: unknown) => {
+    monitorError = error;
+    return [] as Violation[];
+  });
   try {
     const vacuous = await driveWave(state, journals, settings);
     stopMonitor.abort();
-    return { live: await watching, ...(vacuous ? { vacuous } : {}) };
+    const live = await watching;
+    if (monitorError) throw monitorError;
+    return { live, ...(vacuous ? { vacuous } : {}) };
   } finally {
     stopMonitor.abort();
     await watching.catch(() => {});
@@ -217,8 +225,12 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
         ...(settings.quitter?.child === i + 1 ? { quitAfter: settings.quitter.after } : {}),
       })], {
       env: { ...process.env, [FUZZ_ENV]: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      // The IPC channel is the child's tie to this process: it leaves when the channel closes.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    child.on('error', () => {});
+    const forget = onExitUndo(() => child.kill('SIGKILL'));
+    child.once('exit', forget);
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
     const record = { child, exited: Promise.resolve(), status: undefined as string | undefined };

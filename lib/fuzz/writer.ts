@@ -24,6 +24,8 @@ export async function runFuzzWriter(argv: string[], flagAt: number): Promise<nev
     process.exit(2);
   }
   const order = JSON.parse(argv[flagAt + 1] ?? '{}') as WriterOrder;
+  // Without its parent nobody will kill or read this child: it goes too.
+  process.on('disconnect', () => process.exit(1));
   const store = await JsonFileStore.open(order.state, { lock: order.lock, write: order.write });
   const journal = openSync(order.journal, 'a');
   const key = keyForChild(order.child);

@@ -43,6 +43,8 @@ export class JsonFileStore {
   private readonly lock: Lock;
   private readonly strategy: WriteStrategy;
   private readonly closing: AbortController;
+  // Puts of one instance go one at a time: its lock (one fd, one owner) cannot tell them apart.
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(path: string, lock: Lock, strategy: WriteStrategy, closing: AbortController) {
     this.path = path;
@@ -93,7 +95,13 @@ export class JsonFileStore {
   }
 
   /** Stores the checkpoint unless the stored one is further on; returns what is stored now. */
-  async put(key: string, checkpoint: Checkpoint): Promise<Checkpoint> {
+  put(key: string, checkpoint: Checkpoint): Promise<Checkpoint> {
+    const next = this.queue.then(() => this.putNow(key, checkpoint));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async putNow(key: string, checkpoint: Checkpoint): Promise<Checkpoint> {
     if (!Number.isSafeInteger(checkpoint.sequence)) throw new ContendError('E_INVALID_OPTION', `invalid sequence: ${checkpoint.sequence}; allowed: an integer`);
     await this.lock.acquire();
     try {

@@ -67,7 +67,8 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
       child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
       let report: ChildReport | undefined;
       child.on('message', (m: ChildReport) => (report = m));
-      const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      // 'close' rather than 'exit': the report may still be on the IPC channel when the process ends.
+      const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
       child.send({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) } satisfies CrashOrder);
       const signal = await ended;
       if (report?.error) throw new ContendError('E_STRATEGY_FAILED', `${adapter.name} failed: ${report.error}`);
