@@ -8,10 +8,19 @@ beforeAll(async () => {
 });
 afterAll(() => {
   unregisterWriteStrategy('backup-overwrite');
+  unregisterWriteStrategy('sync-truncate');
+});
+
+test('a pause at a synchronous step fails the case plainly instead of pretending to hold it', async () => {
+  await registerWriteStrategy({ module: new URL('./fixtures/append-strategy.ts', import.meta.url).href, export: 'SyncTruncate' });
+  const error = await runCase({ kind: 'async', lock: 'none', write: 'sync-truncate', schedule: readDuringSave }).catch((e: unknown) => e);
+  expect((error as Error).message).toMatch(/^worker 1 threw during 'resume': Error: cannot pause at writeSync/);
+  const table = await crashPoints({ strategy: 'sync-truncate', items: 100 });
+  expect(table.steps.map((s) => s.op)).toEqual(['open', 'write', 'close']);
 });
 
 test('it is listed beside the built-ins', () => {
-  expect(writeStrategyNames().at(-1)).toBe('backup-overwrite');
+  expect(writeStrategyNames()).toContain('backup-overwrite');
 });
 
 test('its crash points are traced step by step', async () => {

@@ -30,7 +30,7 @@ function describe(op: string, args: unknown[]): string {
   const path = (v: unknown): string => (typeof v === 'number' ? (fdPaths.get(v) ?? `fd ${v}`) : String(v));
   switch (op) {
     case 'open':
-      return `${path(args[0])} (${typeof args[1] === 'string' ? args[1] : 'r'})`;
+      return `${path(args[0])} (${typeof args[1] === 'string' ? args[1] : typeof args[1] === 'number' ? `flags ${args[1]}` : 'r'})`;
     case 'write': {
       const data = args[1];
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? (typeof args[3] === 'number' ? args[3] : data.byteLength) : 0;
@@ -55,9 +55,10 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 /**
  * Routes the `fs` module's mutating calls (sync and callback forms) through a hook that runs just
- * before each one. ESM named imports see the wrapped functions too. Calls fs makes to itself
- * internally (writeFileSync's own open, fs/promises' FileHandle) are not seen: a strategy that
- * wants its steps traced makes them one by one, as the built-ins do.
+ * before each one. ESM named imports see the wrapped functions too. What fs does through its own
+ * internal references is seen only in part (readFileSync's open and close are, writeFileSync's
+ * steps and fs/promises' FileHandle calls are not): a strategy that wants its steps traced makes
+ * them one by one, as the built-ins do.
  */
 export function traceFs(onStep: Hook): () => void {
   install();
@@ -81,7 +82,8 @@ function install(): void {
       const sync = table[`${op}Sync`];
       if (sync) {
         table[`${op}Sync`] = function (this: unknown, ...args: unknown[]) {
-          announce(op, args);
+          // A synchronous call cannot wait: a pause asked of one fails the save, plainly.
+          if (announce(op, args)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
           const result = sync.apply(this, args);
           if (op === 'open') fdPaths.set(result as number, String(args[0]));
           if (op === 'close') fdPaths.delete(args[0] as number);
@@ -102,10 +104,17 @@ function install(): void {
           }
           const gate = announce(op, args);
           if (!gate) return callback.apply(this, args);
-          gate.then(
-            () => callback.apply(this, args),
-            (error: unknown) => (typeof done === 'function' ? (done as AnyFn)(error) : undefined),
-          );
+          const fail = (error: unknown): void => {
+            if (typeof done === 'function') (done as AnyFn)(error);
+          };
+          gate.then(() => {
+            // Thrown now, a bad argument would otherwise leave the step without an answer.
+            try {
+              callback.apply(this, args);
+            } catch (error) {
+              fail(error);
+            }
+          }, fail);
           return undefined;
         };
       }
