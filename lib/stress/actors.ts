@@ -3,7 +3,9 @@ import { withWorkspace } from '../workspace.js';
 import { WorkerFaultError } from '../errors.js';
 import { startActors, type ActorChannel } from '../kinds/index.js';
 import type { WorkerKind } from '../locks/types.js';
-import type { Command, Reply } from '../protocol.js';
+import type { Op } from '../../schedules/types.js';
+import { CaseSession } from '../driver/session.js';
+import type { Reply } from '../protocol.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 
 export interface StressActors {
@@ -12,7 +14,7 @@ export interface StressActors {
   file: string;
   dir: string;
   /** One command to one worker; a worker that throws, dies or hangs ends the scenario as a fault. */
-  request(worker: number, command: Command): Promise<Extract<Reply, { status: 'done' }>>;
+  request(worker: number, command: { op: Op }): Promise<Extract<Reply, { status: 'done' }>>;
 }
 
 /**
@@ -46,12 +48,13 @@ export async function withActors<T>(
       20_000,
     );
     hold(channels);
-    const byWorker = new Map(channels.map((c) => [c.worker, c]));
-    const request = async (worker: number, command: Command) => {
-      const reply = await byWorker.get(worker)!.request(command);
+    // The cases' session does the fault reports: a worker that throws, dies or hangs (10 s) is
+    // named with its action, and a hung one is ended.
+    const session = new CaseSession(channels, 10_000);
+    const request = async (worker: number, command: { op: Op }) => {
+      const reply = await session.request(worker, command, command.op, 0);
       if (reply.status !== 'done') {
-        const detail = reply.status === 'error' ? `${reply.error.name}: ${reply.error.message}` : `unexpected ${reply.status}`;
-        throw new WorkerFaultError([{ worker, action: command.op, reason: 'threw', detail }]);
+        throw new WorkerFaultError([{ worker, action: command.op, reason: 'threw', detail: `unexpected '${reply.status}' from an unlocked actor` }]);
       }
       return reply;
     };

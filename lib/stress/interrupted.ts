@@ -1,12 +1,10 @@
-import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
-import type { CrashOrder } from '../../workers/crash-writer.js';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError } from '../errors.js';
-import { hostEntry } from '../paths.js';
+import { startCrashWriter } from '../writes/crash-child.js';
 import { makeDocument } from '../writes/document.js';
 import { loadWriteStrategy, resolveWriteStrategy } from '../writes/index.js';
 
@@ -39,26 +37,20 @@ export async function interruptedScenario(options: { write: string; trials?: num
     const saveMs = performance.now() - started;
     for (let trial = 0; trial < trials; trial++) {
       const path = join(dir, `state-${trial}.json`);
-      const child = fork(hostEntry('crash-writer'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-      let stderr = '';
-      child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
-      let failure: string | undefined;
-      child.on('message', (m: { error?: string }) => (failure ??= m.error));
-      const ended = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-      const began = new Promise<void>((resolve) => child.on('message', (m: { type?: string }) => m.type === 'started' && resolve()));
+      const { child, started: began, ended } = startCrashWriter({ strategy: ref, path, data, announce: true });
       try {
-        child.send({ strategy: ref, path, data, announce: true } satisfies CrashOrder);
         await Promise.race([began, ended]);
         const delay = rng() * saveMs;
         await new Promise((resolve) => setTimeout(resolve, delay));
       } finally {
         child.kill('SIGKILL');
       }
-      const code = await ended;
+      const { code, report, stderr } = await ended;
       // A writer that ended on its own must have saved: otherwise every trial would count as
       // FILE_NOT_CREATED and the scenario would prove nothing.
+      const failure = report?.error;
       if (failure || (code !== null && code !== 0)) {
-        throw new ContendError('E_STRATEGY_FAILED', `the ${options.write} writer failed: ${failure ?? `exit code ${code}`}${stderr ? `; ${stderr.trim()}` : ''}`);
+        throw new ContendError('E_STRATEGY_FAILED', `the ${options.write} writer failed: ${failure ?? `exit code ${code}`}${stderr ? `; ${stderr}` : ''}`);
       }
       counts[judgeFile(path)]++;
     }

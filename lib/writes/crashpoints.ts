@@ -1,14 +1,12 @@
-import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
-import { hostEntry } from '../paths.js';
+import { startCrashWriter } from './crash-child.js';
 import { makeDocument } from './document.js';
 import { resolveWriteStrategy } from './index.js';
 import type { FsStep } from './trace.js';
-import type { CrashOrder } from '../../workers/crash-writer.js';
 
 /** What the target holds after the crash. */
 export type FileState = 'old' | 'new' | 'empty' | 'torn' | 'missing';
@@ -38,11 +36,6 @@ export interface CrashPointOptions {
   onPoint?: (point: CrashPoint, total: number) => void;
 }
 
-interface ChildReport {
-  steps: FsStep[];
-  error?: string;
-}
-
 /**
  * For every k, runs the strategy in a child that SIGKILLs itself just before its k-th file-system
  * step, over a file holding an older version, and records what is left. The steps of a save do not
@@ -54,7 +47,6 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
   if (!Number.isInteger(items) || items < 1) throw new InvalidOptionError('items', 'a positive integer', items);
   const oldData = makeDocument(items, 'old');
   const newData = makeDocument(items, 'new');
-  const entry = hostEntry('crash-writer');
 
   const attempt = async (crashBefore?: number) => {
     const dir = mkdtempSync(join(tmpdir(), 'contend-crash-'));
@@ -62,17 +54,9 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
     const path = join(dir, 'state.json');
     writeFileSync(path, oldData);
     try {
-      const child = fork(entry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-      let stderr = '';
-      child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      let report: ChildReport | undefined;
-      child.on('message', (m: ChildReport) => (report = m));
-      // 'close' rather than 'exit': the report may still be on the IPC channel when the process ends.
-      const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
-      child.send({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) } satisfies CrashOrder);
-      const signal = await ended;
+      const { report, signal, stderr } = await startCrashWriter({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) }).ended;
       if (report?.error) throw new ContendError('E_STRATEGY_FAILED', `${adapter.name} failed: ${report.error}`);
-      if (!report && signal !== 'SIGKILL') throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${stderr.trim()}`);
+      if (!report && signal !== 'SIGKILL') throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${stderr}`);
       return { report, signal, state: stateOf(path, oldData, newData), leftovers: leftovers(dir, path) };
     } finally {
       rmSync(dir, { recursive: true, force: true });
