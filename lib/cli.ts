@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yargs, { type Argv } from 'yargs';
@@ -25,6 +24,8 @@ import { FUZZ_FLAG, runFuzz } from './fuzz/harness.js';
 import { runFuzzWriter } from './fuzz/writer.js';
 import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/index.js';
 import { crashPoints } from './writes/crashpoints.js';
+import { emit, list } from './cli-io.js';
+import { workloadCommands } from './workload/commands.js';
 import { registerWriteStrategy, writeStrategyNames } from './writes/index.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
@@ -38,16 +39,6 @@ const caseOptions = <T>(y: Argv<T>) =>
     .option('granularity', { type: 'string', default: 'lifetime', describe: `lock held: ${GRANULARITIES.join(', ')}` })
     .option('write', { type: 'string', default: 'truncate', describe: `write strategy: ${writeStrategyNames().join(', ')}` })
     .option('no-calibrate', { type: 'boolean', describe: 'period mode: keep the period even if a read+write is slow' });
-
-const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
-
-async function emit(json: unknown, value: unknown, text: string): Promise<void> {
-  if (typeof json === 'string' && json !== '') {
-    await writeFile(json, JSON.stringify(value, null, 2) + '\n');
-    process.stdout.write(`${text}\nwritten: ${json}\n`);
-  } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-  else process.stdout.write(text + '\n');
-}
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
 async function loadModules(option: string, specs: string[] | undefined, register: (ref: { module: string; export: string }) => Promise<unknown>): Promise<void> {
@@ -288,7 +279,8 @@ export async function main(args: string[]): Promise<number> {
         if (!report.ok) exitCode = 1;
       },
     )
-    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress, fuzz')
+    .command(workloadCommands((code) => (exitCode = code)))
+    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress, fuzz, sweep, chaos, plot')
     .strict()
     .help()
     .alias('h', 'help')
@@ -303,7 +295,7 @@ export async function main(args: string[]): Promise<number> {
     const e = error as Error & { replay?: string };
     process.stderr.write(`contend: ${e.message}\n`);
     if (e.replay) process.stderr.write(`replay: ${e.replay}\n`);
-    exitCode = error instanceof ContendError && (error.code === 'E_INVALID_OPTION' || error.code === 'E_USAGE' || error.code === 'E_ADAPTER_LOAD') ? 2 : 1;
+    exitCode = error instanceof ContendError && (error.code === 'E_INVALID_OPTION' || error.code === 'E_USAGE' || error.code === 'E_ADAPTER_LOAD' || error.code === 'E_CSV_FORMAT') ? 2 : 1;
     if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
   } finally {
     await closeThreadPool();

@@ -1,11 +1,23 @@
 import { Worker } from 'node:worker_threads';
 
+// Busy for `duty` of every 20 ms, asleep (Atomics.wait, no event loop needed) for the rest.
+const BUSY = `
+const duty = require('node:worker_threads').workerData;
+const period = 20;
+const nap = new Int32Array(new SharedArrayBuffer(4));
+for (;;) {
+  const end = Date.now() + period * duty;
+  while (Date.now() < end) {}
+  if (duty < 1) Atomics.wait(nap, 0, 0, period * (1 - duty));
+}`;
+
 /**
- * Keeps `threads` cores busy while `fn` runs, to show that step-mode outcomes do not depend on
- * machine speed. The busy threads are terminated however `fn` ends.
+ * Keeps `threads` threads busy while `fn` runs, each for `duty` (0–1] of the time: the matrix uses
+ * it to show that step-mode outcomes do not depend on machine speed, the workload's chaos for CPU
+ * overload. The busy threads are terminated however `fn` ends.
  */
-export async function withCpuLoad<T>(threads: number, fn: () => Promise<T>): Promise<T> {
-  const busy = Array.from({ length: threads }, () => new Worker('for (;;) {}', { eval: true }));
+export async function withCpuLoad<T>(threads: number, fn: () => Promise<T>, duty = 1): Promise<T> {
+  const busy = Array.from({ length: threads }, () => new Worker(BUSY, { eval: true, workerData: duty }));
   try {
     return await fn();
   } finally {

@@ -18,7 +18,9 @@ export function cliEntry(): string {
  * The compiled entry of a worker host. Threads and processes always run the build, never the
  * sources through a loader: a loader would cost every process a few hundred ms to start.
  */
-export function hostEntry(name: 'thread-host' | 'process-host' | 'crash-writer'): string {
+export type HostName = 'thread-host' | 'process-host' | 'crash-writer' | 'workload-client';
+
+export function hostEntry(name: HostName): string {
   const file = join(packageRoot, 'dist', 'workers', `${name}.js`);
   if (!existsSync(file)) {
     throw new ContendError('E_NOT_BUILT', `${file} is missing: run \`npm run build\` (npm install and npm test do it)`);

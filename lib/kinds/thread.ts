@@ -1,38 +1,13 @@
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { ThreadTask } from '../../workers/thread-host.js';
-import { MAX_WORKERS } from '../../schedules/generate.js';
-import { hostEntry } from '../paths.js';
+import { sharedPool } from './pools.js';
 import type { ActorSpec, HostMessage } from '../protocol.js';
 import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, withinTime, type ActorChannel } from './channel.js';
 
-let pool: Piscina<ThreadTask, void> | undefined;
+export { closeThreadPool } from './pools.js';
 
-// One pool for the whole run, so threads stay warm from case to case. Each actor is one
-// long task pinned to its own thread (one task per thread), which keeps its lock and fd. Sized
-// once for the largest case: threads are only made when needed, and replacing a pool would end
-// the threads of a case still running on it.
-function threadPool(): Piscina<ThreadTask, void> {
-  if (!pool) {
-    pool = new Piscina<ThreadTask, void>({
-      filename: hostEntry('thread-host'),
-      minThreads: 0,
-      maxThreads: MAX_WORKERS,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: 30_000,
-      // Tasks here are long and talk over their own ports; no need for piscina's Atomics wake-ups.
-      atomics: 'disabled',
-    });
-  }
-  return pool;
-}
-
-/** Ends the thread pool; the CLI and the test suite call it when they are done. */
-export async function closeThreadPool(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await p?.destroy();
-}
+const threadPool = (): Piscina<ThreadTask, void> => sharedPool<ThreadTask, void>('thread-host');
 
 export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffer, startTimeoutMs: number): Promise<ActorChannel> {
   const { port1, port2 } = new MessageChannel();

@@ -1,0 +1,85 @@
+import seedrandom from 'seedrandom';
+import { InvalidOptionError } from '../errors.js';
+
+/** Faults injected into one workload run. Every field at zero is the baseline. */
+export interface Chaos {
+  /** Added before every storage call (snapshot read, commit), as a slow disk or network would, ms. */
+  latencyMs: number;
+  /** Windows in which storage is unavailable: calls made inside one wait until it ends. */
+  outages: number;
+  outageMs: number;
+  /** Busy threads competing for the cores, each busy `cpuDuty` of the time. */
+  cpuThreads: number;
+  cpuDuty: number;
+}
+
+export const CHAOS_DEFAULTS: Chaos = { latencyMs: 0, outages: 0, outageMs: 0, cpuThreads: 0, cpuDuty: 0.8 };
+
+/** The seed's seven scenarios, scaled from S3 round trips to a local disk. */
+export const CHAOS_SCENARIOS = ['baseline', 'latency-10ms', 'latency-20ms', 'latency-50ms', 'blocked', 'cpu', 'combined'] as const;
+export type ChaosScenario = (typeof CHAOS_SCENARIOS)[number];
+
+/**
+ * The faults of a named scenario for a run of `duration` seconds: blocked storage is three
+ * outages of a tenth of the run each (the seed's three 10 s outages in 5 min, scaled); CPU overload
+ * is one busy thread per core at 80%.
+ */
+export function chaosScenario(name: ChaosScenario, duration: number, cores: number): Chaos {
+  const cpu = { cpuThreads: cores, cpuDuty: 0.8 };
+  switch (name) {
+    case 'baseline':
+      return CHAOS_DEFAULTS;
+    case 'latency-10ms':
+      return { ...CHAOS_DEFAULTS, latencyMs: 10 };
+    case 'latency-20ms':
+      return { ...CHAOS_DEFAULTS, latencyMs: 20 };
+    case 'latency-50ms':
+      return { ...CHAOS_DEFAULTS, latencyMs: 50 };
+    case 'blocked':
+      return { ...CHAOS_DEFAULTS, outages: 3, outageMs: Math.round((duration * 1000) / 10) };
+    case 'cpu':
+      return { ...CHAOS_DEFAULTS, ...cpu };
+    case 'combined':
+      return { ...CHAOS_DEFAULTS, latencyMs: 20, ...cpu };
+  }
+}
+
+export function resolveChaos(given: Partial<Chaos> | undefined): Chaos {
+  const c = { ...CHAOS_DEFAULTS, ...(given ?? {}) };
+  const check = (name: string, v: number, ok: boolean, allowed: string): void => {
+    if (typeof v !== 'number' || !ok) throw new InvalidOptionError(`chaos ${name}`, allowed, v);
+  };
+  check('latencyMs', c.latencyMs, Number.isFinite(c.latencyMs) && c.latencyMs >= 0 && c.latencyMs <= 60_000, 'a number of ms from 0 to 60000');
+  check('outages', c.outages, Number.isInteger(c.outages) && c.outages >= 0 && c.outages <= 100, 'an integer from 0 to 100');
+  check('outageMs', c.outageMs, Number.isFinite(c.outageMs) && c.outageMs >= 0, 'a number of ms, 0 or more');
+  check('cpuThreads', c.cpuThreads, Number.isInteger(c.cpuThreads) && c.cpuThreads >= 0 && c.cpuThreads <= 64, 'an integer from 0 to 64');
+  check('cpuDuty', c.cpuDuty, Number.isFinite(c.cpuDuty) && c.cpuDuty > 0 && c.cpuDuty <= 1, 'a number above 0 up to 1');
+  return c;
+}
+
+/**
+ * Where the outages fall, in ms from the start: the run is cut into one slot per outage, and each
+ * outage starts at a seeded point of its slot, so outages never overlap and the same seed places
+ * them the same way.
+ */
+export function outageWindows(chaos: Chaos, durationMs: number, seed: number): [start: number, end: number][] {
+  if (chaos.outages === 0 || chaos.outageMs === 0) return [];
+  const slot = durationMs / chaos.outages;
+  if (chaos.outageMs > slot) {
+    throw new InvalidOptionError('chaos outageMs', `at most ${Math.floor(slot)} ms: ${chaos.outages} outages must fit in ${durationMs} ms`, chaos.outageMs);
+  }
+  const rng = seedrandom(`outages:${seed}`);
+  return Array.from({ length: chaos.outages }, (_, i) => {
+    const start = i * slot + rng() * (slot - chaos.outageMs);
+    return [start, start + chaos.outageMs];
+  });
+}
+
+/** The one name a chaos setting is shown under in tables and the CSV. */
+export function chaosLabel(c: Chaos): string {
+  const parts: string[] = [];
+  if (c.latencyMs) parts.push(`latency ${c.latencyMs}ms`);
+  if (c.outages && c.outageMs) parts.push(`${c.outages}x${c.outageMs}ms outages`);
+  if (c.cpuThreads) parts.push(`${c.cpuThreads} busy threads @${Math.round(c.cpuDuty * 100)}%`);
+  return parts.join(' + ') || 'baseline';
+}

@@ -1,0 +1,174 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import seedrandom from 'seedrandom';
+import type { ClientKind } from './config.js';
+import { TornManifestError, openStorage, snapshotDigest, type ManifestStorage, type Mutation, type StorageSpec } from './manifest.js';
+
+/** One client of the fleet, as it is sent to its thread or process. */
+export interface ClientSpec {
+  role: 'writer' | 'reader';
+  /** `w1`, `w2`, … `r1`, …: how the client is named in the history. */
+  name: string;
+  /** The client's number in the fleet, from 1 (writers first): how faults are reported. */
+  worker: number;
+  kind: ClientKind;
+  /** Operations per second; arrivals are Poisson, seeded. */
+  rate: number;
+  durationMs: number;
+  /** Writers: the keys they write. */
+  keys: string[];
+  maxRetries: number;
+  deleteRatio: number;
+  thinkMs: number;
+  seed: number;
+  latencyMs: number;
+  /** Storage unavailable in these windows, ms from the start. */
+  outages: [number, number][];
+  storage: StorageSpec;
+  /** Memory for in-memory locks, the same in every thread of the fleet (a process makes its own). */
+  shared?: SharedArrayBuffer;
+}
+
+/**
+ * One attempt in the history: its invocation (start, what it read) and its completion (ok, fail
+ * with the version found, or error). A writer's operation is one record per attempt.
+ */
+export interface OpRecord {
+  client: string;
+  /** Operation number within the client; attempts of one operation share it. */
+  op: number;
+  attempt: number;
+  f: 'put' | 'delete' | 'read';
+  key?: string;
+  value?: string;
+  /** Writers: the manifest version the attempt's snapshot had. */
+  base?: number;
+  type: 'ok' | 'fail' | 'error';
+  /** ok write: the version committed; fail: the version found; read: the snapshot's version. */
+  version?: number;
+  /** Reads: digest and size of the snapshot, duplicated keys in it. */
+  digest?: number;
+  size?: number;
+  duplicates?: string[];
+  error?: string;
+  /** ms from the fleet's start, on the client's own clock. */
+  start: number;
+  end: number;
+}
+
+/** What a client is doing, so a fault can name the action. */
+export interface ClientProgress {
+  action: string;
+}
+
+/** Runs the client's operations for its duration at its rate; the records are its history. */
+export async function runClient(spec: ClientSpec, storage: ManifestStorage, progress: ClientProgress): Promise<OpRecord[]> {
+  const rng = seedrandom(`${spec.seed}:${spec.name}`);
+  const origin = performance.now();
+  const now = (): number => performance.now() - origin;
+  const records: OpRecord[] = [];
+  const available = async (): Promise<void> => {
+    if (spec.latencyMs > 0) await sleep(spec.latencyMs);
+    for (const [from, to] of spec.outages) {
+      const t = now();
+      if (t >= from && t < to) await sleep(to - t);
+    }
+  };
+  let due = 0;
+  for (let op = 0; ; op++) {
+    // Open loop: operations arrive on a seeded Poisson clock whatever the storage does; a client
+    // that falls behind runs the late ones back to back.
+    due += -Math.log(1 - rng()) * (1000 / spec.rate);
+    if (due >= spec.durationMs || now() >= spec.durationMs) break;
+    const wait = due - now();
+    if (wait >= 1) await sleep(wait);
+    if (spec.role === 'reader') await readOnce(op);
+    else await writeOnce(op);
+  }
+  return records;
+
+  async function readOnce(op: number): Promise<void> {
+    progress.action = `read (op ${op})`;
+    const start = now();
+    try {
+      await available();
+      const s = await storage.read();
+      records.push({ client: spec.name, op, attempt: 0, f: 'read', type: 'ok', version: s.version, digest: snapshotDigest(s.entries.values()), size: s.entries.size, ...(s.duplicates.length ? { duplicates: s.duplicates } : {}), start, end: now() });
+    } catch (error) {
+      if (!(error instanceof TornManifestError)) throw error;
+      records.push({ client: spec.name, op, attempt: 0, f: 'read', type: 'error', error: error.message, start, end: now() });
+    }
+  }
+
+  async function writeOnce(op: number): Promise<void> {
+    const key = spec.keys[Math.floor(rng() * spec.keys.length)]!;
+    const wantsDelete = rng() < spec.deleteRatio;
+    const value = `w${spec.worker}-${op}`;
+    for (let attempt = 0; attempt <= spec.maxRetries; attempt++) {
+      const start = now();
+      let mutation: Mutation = { op: 'put', key, value };
+      progress.action = `write ${key} (op ${op}, attempt ${attempt})`;
+      try {
+        await available();
+        const base = await storage.read();
+        // The operation is computed from what was read: a delete of a key that is not there is a put.
+        if (wantsDelete && base.entries.has(key)) mutation = { op: 'delete', key };
+        progress.action = `${mutation.op} ${key} (op ${op}, attempt ${attempt})`;
+        if (spec.thinkMs > 0) await sleep(spec.thinkMs);
+        await available();
+        const result = await storage.commit(base, mutation, spec.worker);
+        const done = { client: spec.name, op, attempt, f: mutation.op, key, ...(mutation.op === 'put' ? { value } : {}), base: base.version, start, end: now() };
+        if (result.ok) {
+          records.push({ ...done, type: 'ok', version: result.version });
+          return;
+        }
+        records.push({ ...done, type: 'fail', version: result.current });
+      } catch (error) {
+        if (!(error instanceof TornManifestError)) throw error;
+        records.push({ client: spec.name, op, attempt, f: mutation.op, key, type: 'error', error: error.message, start, end: now() });
+        return;
+      }
+    }
+  }
+}
+
+/** Messages between the fleet and one client host. */
+export type ClientMessage =
+  | { type: 'ready' }
+  | { type: 'done'; records: OpRecord[] }
+  | { type: 'failed'; action: string; error: string };
+export type FleetMessage = { type: 'go' };
+
+export interface ClientPort {
+  post(message: ClientMessage): void;
+  /** Resolves on the fleet's `go`. */
+  go: Promise<void>;
+}
+
+/** A client host's whole life: open the storage, report ready, run on `go`, report the history. */
+export async function serveClient(spec: ClientSpec, port: ClientPort, local: Map<string, unknown>): Promise<void> {
+  const progress: ClientProgress = { action: 'start' };
+  const closing = new AbortController();
+  let storage: ManifestStorage | undefined;
+  try {
+    storage = await openStorage(spec.storage, {
+      worker: spec.worker,
+      kind: spec.kind,
+      shared: new Int32Array(spec.shared ?? new SharedArrayBuffer(64)),
+      signal: closing.signal,
+      local<T>(key: string, make: () => T): T {
+        if (!local.has(key)) local.set(key, make());
+        return local.get(key) as T;
+      },
+    });
+    port.post({ type: 'ready' });
+    await port.go;
+    const records = await runClient(spec, storage, progress);
+    port.post({ type: 'done', records });
+  } catch (error) {
+    port.post({ type: 'failed', action: progress.action, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  } finally {
+    closing.abort();
+    await storage?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,187 @@
+import { fork } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { MessageChannel } from 'node:worker_threads';
+import type { ClientTask } from '../../workers/workload-client.js';
+import { onExitUndo } from '../cleanup.js';
+import { WorkerFaultError, type WorkerFault } from '../errors.js';
+import { ChannelFault, withinTime } from '../kinds/channel.js';
+import { sharedPool } from '../kinds/pools.js';
+import { hostEntry } from '../paths.js';
+import type { ClientMessage, ClientSpec, FleetMessage, OpRecord } from './client.js';
+
+const STDERR_KEPT = 4_000;
+
+/** A client that stopped in a way other than reporting its history. */
+class ClientFault extends ChannelFault {
+  constructor(
+    reason: ChannelFault['reason'],
+    readonly action: string,
+    detail: string,
+  ) {
+    super(reason, detail);
+  }
+}
+
+interface ClientHandle {
+  spec: ClientSpec;
+  ready: Promise<void>;
+  done: Promise<OpRecord[]>;
+  go(): void;
+  /** Ends the client now; resolves once its thread task or process is gone. */
+  kill(): Promise<void>;
+  /** Resolves once its thread task or process has ended by itself. */
+  ended: Promise<void>;
+}
+
+/** Settles `ready` and `done` from the client's messages, and fails both when it stops without. */
+function lifecycle(): { ready: Promise<void>; done: Promise<OpRecord[]>; receive(m: ClientMessage): void; stop(f: ClientFault): void } {
+  let ready!: [() => void, (e: Error) => void];
+  let done!: [(r: OpRecord[]) => void, (e: Error) => void];
+  const readyP = new Promise<void>((res, rej) => (ready = [res, rej]));
+  const doneP = new Promise<OpRecord[]>((res, rej) => (done = [res, rej]));
+  readyP.catch(() => {});
+  doneP.catch(() => {});
+  let started = false;
+  const stop = (fault: ClientFault): void => {
+    ready[1](fault);
+    done[1](fault);
+  };
+  return {
+    ready: readyP,
+    done: doneP,
+    receive(m) {
+      if (m.type === 'ready') {
+        started = true;
+        ready[0]();
+      } else if (m.type === 'done') done[0](m.records);
+      else stop(new ClientFault('threw', started ? m.action : 'start', m.error));
+    },
+    stop: (fault) => stop(started ? fault : new ClientFault(fault.reason, 'start', fault.message)),
+  };
+}
+
+function startThreadClient(spec: ClientSpec): ClientHandle {
+  const { port1, port2 } = new MessageChannel();
+  const life = lifecycle();
+  const abort = new AbortController();
+  // The history travels on the port, the task's end on piscina's channel: the port's close, after
+  // its last message, is what says nothing more will come.
+  const portClosed = new Promise<void>((resolve) => port1.once('close', resolve));
+  port1.on('message', (m: ClientMessage) => life.receive(m));
+  const ended = sharedPool<ClientTask, void>('workload-client')
+    .run({ spec, port: port2 }, { transferList: [port2], signal: abort.signal })
+    .then(
+      async () => {
+        await portClosed;
+        life.stop(new ClientFault('died', 'run', 'the thread ended its task without a history'));
+      },
+      (error: Error) => life.stop(new ClientFault('died', 'run', abort.signal.aborted ? 'thread terminated' : `thread failed: ${error.message}`)),
+    )
+    .finally(() => port1.close());
+  return {
+    spec,
+    ready: life.ready,
+    done: life.done,
+    go: () => port1.postMessage({ type: 'go' } satisfies FleetMessage),
+    async kill() {
+      abort.abort();
+      await ended;
+    },
+    ended,
+  };
+}
+
+function startProcessClient(spec: ClientSpec): ClientHandle {
+  const life = lifecycle();
+  const child = fork(hostEntry('workload-client'), [], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    execArgv: [],
+    env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' },
+  });
+  const undo = onExitUndo(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_KEPT)));
+  child.on('error', () => {});
+  child.on('message', (m: ClientMessage) => life.receive(m));
+  const ended = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      undo();
+      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      life.stop(new ClientFault('died', 'run', `process ${child.pid} ${how}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`));
+      resolve();
+    }),
+  );
+  const send = (m: FleetMessage | { type: 'spec'; spec: ClientSpec }): void => {
+    try {
+      child.send(m);
+    } catch (error) {
+      life.stop(new ClientFault('died', 'run', `cannot send to process ${child.pid}: ${(error as Error).message}`));
+      child.kill('SIGKILL');
+    }
+  };
+  send({ type: 'spec', spec });
+  return {
+    spec,
+    ready: life.ready,
+    done: life.done,
+    go: () => send({ type: 'go' }),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await ended;
+    },
+    ended,
+  };
+}
+
+export interface FleetRun {
+  records: OpRecord[];
+  /** From `go` to the last client's history, ms. */
+  elapsedMs: number;
+}
+
+function faultOf(spec: ClientSpec, error: unknown, action: string): WorkerFault {
+  const e = error as Error;
+  return {
+    worker: spec.worker,
+    action: `${spec.name} ${e instanceof ClientFault ? e.action : action}`,
+    reason: e instanceof ChannelFault ? e.reason : 'threw',
+    detail: e.message,
+  };
+}
+
+/**
+ * Starts every client, lets them all go at once when all are ready, and collects their histories.
+ * A client that throws, dies or hangs ends the run: every client is ended, and the faults are
+ * reported by worker number, client name and action.
+ */
+export async function runFleet(specs: ClientSpec[], options: { startTimeoutMs?: number; durationMs: number }): Promise<FleetRun> {
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const handles = specs.map((s) => (s.kind === 'thread' ? startThreadClient(s) : startProcessClient(s)));
+  try {
+    const ready = await Promise.allSettled(handles.map((h) => withinTime(h.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`)));
+    const startFaults = ready.flatMap((r, i) => (r.status === 'rejected' ? [faultOf(specs[i]!, r.reason, 'start')] : []));
+    if (startFaults.length) throw new WorkerFaultError(startFaults);
+    let last = 0;
+    const t0 = performance.now();
+    for (const h of handles) h.go();
+    // Generous: a run under chaos or on a loaded machine may finish late; a client still going
+    // twice its duration (and at least 30 s) after the start is hung.
+    const limit = options.durationMs + Math.max(30_000, options.durationMs);
+    const done = await Promise.allSettled(
+      handles.map((h) =>
+        withinTime(
+          h.done.then((r) => ((last = Math.max(last, performance.now())), r)),
+          limit,
+          `still running ${limit} ms after the start`,
+        ),
+      ),
+    );
+    const runFaults = done.flatMap((r, i) => (r.status === 'rejected' ? [faultOf(specs[i]!, r.reason, 'run')] : []));
+    if (runFaults.length) throw new WorkerFaultError(runFaults);
+    await Promise.all(handles.map((h) => withinTime(h.ended, 5_000, 'did not end after its history').catch(() => h.kill())));
+    return { records: done.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])), elapsedMs: last - t0 };
+  } finally {
+    await Promise.all(handles.map((h) => h.kill()));
+  }
+}

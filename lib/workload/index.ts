@@ -1,0 +1,37 @@
+export {
+  CAS_MODES,
+  CLIENT_KINDS,
+  CONFLICT_SCOPES,
+  STORAGES,
+  WORKLOAD_DEFAULTS,
+  configLabel,
+  resolveWorkload,
+  writerKeys,
+  type CasMode,
+  type ClientKind,
+  type ConflictScope,
+  type StorageKind,
+  type WorkloadConfig,
+} from './config.js';
+export { CHAOS_DEFAULTS, CHAOS_SCENARIOS, chaosScenario, outageWindows, type Chaos, type ChaosScenario } from './chaos.js';
+export type { OpRecord } from './client.js';
+export { TornManifestError, readManifest, type Entry, type Snapshot } from './manifest.js';
+export { summarize, type MetricsSummary } from './metrics.js';
+export { VIOLATION_KINDS, describeOp, formatIsolation, verifyIsolation, type IsolationReport, type IsolationViolation, type ViolationKind } from './isolation.js';
+export { runWorkload, type WorkloadResult, type WorkloadRunOptions } from './run.js';
+export {
+  FULL_GRID,
+  QUICK_GRID,
+  degradation,
+  rankResults,
+  runChaos,
+  runSweep,
+  sweepConfigs,
+  type ChaosReport,
+  type Degradation,
+  type SweepGrid,
+  type SweepReport,
+} from './sweep.js';
+export { CSV_COLUMNS, CsvFormatError, EXTRA_COLUMNS, SEED_COLUMNS, configOfRow, csvRow, parseCsv, toCsv, type CsvRow } from './csv.js';
+export { plotResults, type PlotFile, type PlotReport } from './plot.js';
+export { formatChaos, formatSweep } from './report.js';

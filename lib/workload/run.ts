@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { resolveLock } from '../adapters.js';
+import { withCpuLoad } from '../load.js';
+import { withWorkspace } from '../workspace.js';
+import { resolveWriteStrategy } from '../writes/index.js';
+import { chaosLabel, outageWindows } from './chaos.js';
+import type { ClientSpec, OpRecord } from './client.js';
+import { configLabel, resolveWorkload, writerKeys, type WorkloadConfig } from './config.js';
+import { runFleet } from './fleet.js';
+import { verifyIsolation, type IsolationReport } from './isolation.js';
+import { createManifest, memoryManifestBytes, openStorage, readManifest, type StorageSpec } from './manifest.js';
+import { summarize, type MetricsSummary } from './metrics.js';
+
+export interface WorkloadResult {
+  config: WorkloadConfig;
+  /** The seed's config label, e.g. W2_WR50.00_O0.2_RD4_RT100. */
+  label: string;
+  /** The chaos scenario's name, or `baseline`. */
+  scenario: string;
+  summary: MetricsSummary;
+  isolation: IsolationReport;
+  /** The full history, when asked for with `history: true`. */
+  history?: OpRecord[];
+}
+
+export interface WorkloadRunOptions {
+  /** Name under which the run appears in tables and the CSV (default: from its chaos). */
+  scenario?: string;
+  /** Keep every operation in the result (large). */
+  history?: boolean;
+}
+
+/**
+ * One workload run: a fresh empty manifest, the writer and reader fleet on their threads or
+ * processes for the configured duration, then metrics and the isolation check from the history.
+ * The temp directory, threads and processes are gone when it returns or throws.
+ */
+export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+  const config = resolveWorkload(given);
+  const durationMs = config.duration * 1000;
+  const outages = outageWindows(config.chaos, durationMs, config.seed);
+  return withWorkspace('contend-workload-', async ({ dir }) => {
+    const path = join(dir, 'manifest.json');
+    const common = { cas: config.cas, conflict: config.conflict };
+    let storage: StorageSpec;
+    if (config.storage === 'file') {
+      await createManifest(path, config.valueSize);
+      storage = { type: 'file', path, lock: resolveLock(config.lock).ref, lockOptions: {}, write: resolveWriteStrategy(config.write).ref, valueSize: config.valueSize, ...common };
+    } else {
+      storage = { type: 'memory', buffer: new SharedArrayBuffer(memoryManifestBytes(config.keyPoolSize)), keys: config.keyPoolSize, ...common };
+    }
+    const shared = new SharedArrayBuffer(64);
+    const client = (role: ClientSpec['role'], i: number): ClientSpec => ({
+      role,
+      name: `${role === 'writer' ? 'w' : 'r'}${i + 1}`,
+      worker: role === 'writer' ? i + 1 : config.writers + i + 1,
+      kind: config.kind,
+      rate: role === 'writer' ? config.writerRate : config.readerRate,
+      durationMs,
+      keys: role === 'writer' ? writerKeys(config.keyPoolSize, config.writers, config.keyOverlap, i) : [],
+      maxRetries: config.maxRetries,
+      deleteRatio: config.deleteRatio,
+      thinkMs: config.thinkMs,
+      seed: config.seed,
+      latencyMs: config.chaos.latencyMs,
+      outages,
+      storage,
+      ...(config.kind === 'thread' ? { shared } : {}),
+    });
+    const specs = [
+      ...Array.from({ length: config.writers }, (_, i) => client('writer', i)),
+      ...Array.from({ length: config.readers }, (_, i) => client('reader', i)),
+    ];
+    const fleet = await withCpuLoad(config.chaos.cpuThreads, () => runFleet(specs, { durationMs }), config.chaos.cpuDuty);
+    const final = storage.type === 'file' ? await readManifest(path) : await finalOfMemory(storage);
+    return {
+      config,
+      label: configLabel(config),
+      scenario: options.scenario ?? chaosLabel(config.chaos),
+      summary: summarize(fleet.records, fleet.elapsedMs),
+      isolation: verifyIsolation(fleet.records, final),
+      ...(options.history ? { history: fleet.records } : {}),
+    };
+  });
+}
+
+async function finalOfMemory(spec: StorageSpec) {
+  const storage = await openStorage(spec, { worker: 0, kind: 'thread', shared: new Int32Array(4), local: (_k, make) => make(), signal: new AbortController().signal });
+  return storage.read();
+}
