@@ -240,6 +240,7 @@ describe('contend sweep and chaos', () => {
     [['sweep', '--writer-rates', '10,fast'], 'contend: invalid writer-rates: "fast"; allowed: a comma list of numbers'],
     [['sweep', '--quick', '--overlaps', '2'], 'contend: invalid key overlap: 2; allowed: a number from 0 to 1'],
     [['sweep', '--quick', '--parallel', '0'], 'contend: invalid parallel: 0; allowed: an integer from 1 to 16'],
+    [['sweep', '--writers', '30', '--readers', '10'], 'contend: invalid parallel: 2; allowed: at most 1 for configs of 40 thread clients'],
     [['chaos', '--scenarios', 'flood'], 'contend: invalid chaos scenario: "flood"; allowed: baseline, latency-10ms'],
     [['chaos', '--storage', 'memory', '--kind', 'process'], 'contend: invalid storage for process clients'],
   ])('bad input %j: one line, exit status 2', (args, message) => {

@@ -10,7 +10,7 @@ import { configOfRow, parseCsv, toCsv } from './csv.js';
 import { plotResults } from './plot.js';
 import { formatChaos, formatSweep, progressLine, resultJson } from './report.js';
 import type { WorkloadResult } from './run.js';
-import { FULL_DURATION, FULL_GRID, QUICK_DURATION, QUICK_GRID, resolveParallel, runChaos, runSweep, sweepConfigs, type SweepGrid } from './sweep.js';
+import { FULL_DURATION, FULL_GRID, QUICK_DURATION, QUICK_GRID, runChaos, runSweep, sweepConfigs, sweepParallel, type SweepGrid } from './sweep.js';
 
 type Args = Record<string, unknown>;
 
@@ -108,7 +108,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           { ...grid, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) },
           { duration: argv.quick ? QUICK_DURATION : FULL_DURATION, ...baseConfig(argv) },
         );
-        const parallel = resolveParallel(argv.parallel);
+        const parallel = sweepParallel(configs, argv.parallel);
         process.stderr.write(`sweep: ${configs.length} configs, ${configs[0]!.duration} s each, ${parallel} at a time\n`);
         const report = await runSweep(configs, { parallel, onResult });
         const json = { results: report.results.map(resultJson), best: report.best.map((r) => r.label), worst: report.worst.map((r) => r.label) };

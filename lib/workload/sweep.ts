@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { MAX_WORKERS } from '../../schedules/generate.js';
 import { InvalidOptionError } from '../errors.js';
 import { CHAOS_SCENARIOS, chaosScenario, type ChaosScenario } from './chaos.js';
 import { resolveWorkload, type WorkloadConfig } from './config.js';
@@ -91,8 +92,19 @@ export function rankResults(results: readonly WorkloadResult[], top = 5): Pick<S
 
 /** Runs every config, isolation checked per config, in parallel batches. */
 export async function runSweep(configs: readonly WorkloadConfig[], options: BatchOptions = {}): Promise<SweepReport> {
+  sweepParallel(configs, options.parallel);
   const results = await inBatches(configs.map((c) => () => runWorkload(c, { scenario: 'baseline' })), options);
   return { results, ...rankResults(results) };
+}
+
+/** How many of these configs may run at once: thread clients of a batch share one pool of threads. */
+export function sweepParallel(configs: readonly WorkloadConfig[], given: unknown): number {
+  const parallel = resolveParallel(given);
+  const widest = Math.max(0, ...configs.filter((c) => c.kind === 'thread').map((c) => c.writers + c.readers));
+  if (widest * parallel > MAX_WORKERS) {
+    throw new InvalidOptionError('parallel', `at most ${Math.floor(MAX_WORKERS / widest)} for configs of ${widest} thread clients (${MAX_WORKERS} threads in all)`, parallel);
+  }
+  return parallel;
 }
 
 /** How a chaos scenario compares with the baseline run of the same config. */
