@@ -44,6 +44,8 @@ describe('workload config', () => {
     [{ storage: 'memory' as const, kind: 'process' as const }, 'invalid storage for process clients: "memory"'],
     [{ writrs: 2 } as never, 'invalid workload config field: "writrs"; allowed: writers, writerRate'],
     [{ chaos: { latencyMs: -1 } } as never, 'invalid chaos latencyMs: -1; allowed: a number of ms from 0 to 60000'],
+    [{ chaos: { latency: 10 } } as never, 'invalid chaos field: "latency"; allowed: latencyMs, outages, outageMs, cpuThreads, cpuDuty'],
+    [{ chaos: 'cpu' } as never, 'invalid chaos: "cpu"; allowed: an object with latencyMs'],
   ])('%j is refused with the allowed values', (given, message) => {
     expect(() => resolveWorkload(given)).toThrow(InvalidOptionError);
     expect(() => resolveWorkload(given)).toThrow(message);
@@ -103,6 +105,7 @@ describe('isolation verification from the history', () => {
     ['uncommitted-read', [ok('w1', 0, 'a', 'w1-0', 0, 1), read('r1', 0, 1, [['a', 'w9-9']])], manifest(1, [['a', 'w1-0']])],
     ['non-monotonic-read', [...clean.slice(0, 3), read('r1', 0, 2, [['a', 'w1-0'], ['b', 'w2-0']]), read('r1', 1, 1, [['a', 'w1-0']])], manifest(3, [['b', 'w2-0']])],
     ['torn-read', [{ client: 'r1', op: 0, attempt: 0, f: 'read', type: 'error', error: 'empty', start: 0, end: 1 } as OpRecord], manifest(0, [])],
+    ['torn-read', [{ client: 'w1', op: 0, attempt: 0, f: 'put', key: 'a', type: 'error', error: 'empty', start: 0, end: 1 } as OpRecord], manifest(0, [])],
     ['version-order', [ok('w1', 0, 'a', 'w1-0', 1, 2), ok('w2', 0, 'b', 'w2-0', 0, 1), ok('w1', 1, 'a', 'w1-1', 0, 1)], manifest(2, [['a', 'w1-0'], ['b', 'w2-0']])],
     ['duplicate-key', [ok('w1', 0, 'a', 'w1-0', 0, 1)], manifest(1, [['a', 'w1-0']], ['a'])],
   ] as const)('%s is found and names the operations', (kind, history, final) => {
@@ -117,6 +120,12 @@ describe('isolation verification from the history', () => {
 const totalViolations = (r: WorkloadResult): number => Object.values(r.isolation.counts).reduce((a, b) => a + (b ?? 0), 0);
 
 describe('workload runs', () => {
+  test('a truncating write strategy: writers and readers find torn manifests, and the check says so', async () => {
+    const r = await runWorkload({ write: 'truncate', writers: 3, writerRate: 100, readers: 2, readerRate: 200, duration: 1.5, valueSize: 2048 });
+    expect(r.isolation.ok).toBe(false);
+    expect(r.isolation.counts['torn-read']).toBeGreaterThan(0);
+  });
+
   test('a quick baseline on the file manifest: writes commit, some conflict, isolation holds', async () => {
     const r = await runWorkload({ writers: 3, writerRate: 60, readers: 2, readerRate: 60, duration: 1.5 });
     expect(r.isolation.violations).toEqual([]);
@@ -143,10 +152,11 @@ describe('workload runs', () => {
     expect(new Set(dup.ops.map((o) => o.version)).size).toBe(1);
   });
 
-  test('a client that throws is reported by worker number, client and action, and nothing is left running', async () => {
+  test('a client that throws is reported by worker number, client and action; the run ends there, and nothing is left running', { timeout: 20_000 }, async () => {
     await registerLock({ module: new URL('./fixtures/faulty-locks.ts', import.meta.url).href, export: 'FaultyLockAdapter' });
-    // The faulty lock throws in worker 3 (writer w3) at its first commit.
-    const run = runWorkload({ lock: 'faulty', writers: 3, writerRate: 50, readers: 1, duration: 1 });
+    // The faulty lock throws in worker 3 (writer w3) at its first commit: the fault ends a run
+    // meant to last a minute, rather than waiting for the other clients to finish it.
+    const run = runWorkload({ lock: 'faulty', writers: 3, writerRate: 50, readers: 1, duration: 60 });
     await expect(run).rejects.toThrow(WorkerFaultError);
     await expect(run).rejects.toThrow(/^worker 3 threw during 'w3 (put|delete) key_\d+ \(op 0, attempt 0\)': Error: worker 3 cannot lock$/);
   });

@@ -25,7 +25,7 @@ export type ChaosScenario = (typeof CHAOS_SCENARIOS)[number];
  * is one busy thread per core at 80%.
  */
 export function chaosScenario(name: ChaosScenario, duration: number, cores: number): Chaos {
-  const cpu = { cpuThreads: cores, cpuDuty: 0.8 };
+  const cpu = { cpuThreads: Math.min(cores, 64), cpuDuty: 0.8 };
   switch (name) {
     case 'baseline':
       return CHAOS_DEFAULTS;
@@ -45,7 +45,12 @@ export function chaosScenario(name: ChaosScenario, duration: number, cores: numb
 }
 
 export function resolveChaos(given: Partial<Chaos> | undefined): Chaos {
-  const c = { ...CHAOS_DEFAULTS, ...(given ?? {}) };
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) throw new InvalidOptionError('chaos', `an object with ${Object.keys(CHAOS_DEFAULTS).join(', ')}`, given);
+  for (const key of Object.keys(given ?? {})) {
+    if (!(key in CHAOS_DEFAULTS)) throw new InvalidOptionError('chaos field', Object.keys(CHAOS_DEFAULTS).join(', '), key);
+  }
+  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined));
+  const c: Chaos = { ...CHAOS_DEFAULTS, ...set };
   const check = (name: string, v: number, ok: boolean, allowed: string): void => {
     if (typeof v !== 'number' || !ok) throw new InvalidOptionError(`chaos ${name}`, allowed, v);
   };

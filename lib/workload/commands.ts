@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -28,7 +29,7 @@ const workloadOptions = <T>(y: Argv<T>) =>
     .option('retries', { type: 'number', describe: `retry budget after a precondition failure (default ${WORKLOAD_DEFAULTS.maxRetries})` })
     .option('key-pool', { type: 'number', describe: `keys in the pool (default ${WORKLOAD_DEFAULTS.keyPoolSize})` })
     .option('seed', { type: 'number', describe: 'seed of arrivals, keys and outages (default 1)' })
-    .option('csv', { describe: 'write the seed\'s CSV to the given file (no file: to stdout)' })
+    .option('csv', { type: 'string', describe: 'write the seed\'s CSV to the given file (no file: to stdout)' })
     .option('plot', { type: 'string', describe: 'also render the plots and report.html into this directory' });
 
 function numbers(name: string, v: unknown): number[] | undefined {
@@ -44,6 +45,27 @@ function number(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidOptionError(name, 'a number', v);
   return v;
+}
+
+/** A CSV given on the command line, read; a missing one is bad input, not a crash. */
+async function readCsvArg(option: string, file: string): Promise<ReturnType<typeof parseCsv>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidOptionError(option, 'a readable CSV file', `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseCsv(text, file);
+}
+
+/** Output paths are checked before a run of minutes, not after it. */
+function checkOutputs(argv: Args): void {
+  for (const option of ['csv', 'json', 'plot'] as const) {
+    const path = argv[option];
+    if (typeof path !== 'string' || path === '') continue;
+    const dir = dirname(path);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidOptionError(option, 'a path in an existing directory', path);
+  }
 }
 
 function baseConfig(argv: Args): Partial<WorkloadConfig> {
@@ -109,6 +131,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           { duration: argv.quick ? QUICK_DURATION : FULL_DURATION, ...baseConfig(argv) },
         );
         const parallel = sweepParallel(configs, argv.parallel);
+        checkOutputs(argv);
         process.stderr.write(`sweep: ${configs.length} configs, ${configs[0]!.duration} s each, ${parallel} at a time\n`);
         const report = await runSweep(configs, { parallel, onResult });
         const json = { results: report.results.map(resultJson), best: report.best.map((r) => r.label), worst: report.worst.map((r) => r.label) };
@@ -133,7 +156,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
       handler: async (argv) => {
         let base: Partial<WorkloadConfig> = {};
         if (argv.from) {
-          const rows = parseCsv(await readFile(argv.from as string, 'utf8'), argv.from as string);
+          const rows = await readCsvArg('from', argv.from as string);
           const results = rows.filter((r) => r.isolation_ok !== 'false').sort((a, b) => Number(a.precondition_failure_rate) - Number(b.precondition_failure_rate));
           if (!results[0]) throw new InvalidOptionError('from', 'a sweep CSV with at least one config whose isolation held', argv.from);
           base = configOfRow(results[0]);
@@ -152,7 +175,10 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           ...Object.fromEntries(Object.entries(single).filter(([, v]) => v !== undefined)),
           ...baseConfig(argv),
         };
-        const report = await runChaos(config, list(argv.scenarios) ?? CHAOS_SCENARIOS, { onResult });
+        const scenarios = list(argv.scenarios) ?? [...CHAOS_SCENARIOS];
+        if (scenarios.length === 0) throw new InvalidOptionError('scenarios', `a comma list of ${CHAOS_SCENARIOS.join(', ')}`, argv.scenarios);
+        checkOutputs(argv);
+        const report = await runChaos(config, scenarios, { onResult });
         const json = { results: report.results.map(resultJson), degradation: report.degradation };
         await output(argv, report.results, json, formatChaos(report), 'contend chaos', setExit);
       },
@@ -168,7 +194,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           .example('$0 plot sweep.csv', 'writes sweep-plots/*.svg and sweep-plots/report.html') as Argv<Args>,
       handler: async (argv) => {
         const file = argv.file as string;
-        const rows = parseCsv(await readFile(file, 'utf8'), file);
+        const rows = await readCsvArg('file', file);
         const out = (argv.out as string | undefined) ?? join(dirname(file), `${basename(file).replace(/\.csv$/i, '')}-plots`);
         const report = await plotResults(rows, out, (argv.title as string | undefined) ?? `contend: ${basename(file)}`);
         await emit(

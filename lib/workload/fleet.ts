@@ -102,16 +102,22 @@ function startProcessClient(spec: ClientSpec): ClientHandle {
   const undo = onExitUndo(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_KEPT)));
-  child.on('error', () => {});
   child.on('message', (m: ClientMessage) => life.receive(m));
-  const ended = new Promise<void>((resolve) =>
+  const ended = new Promise<void>((resolve) => {
+    // A process that could not be started (EAGAIN, EMFILE) reports only an error, never an exit.
+    child.on('error', (error) => {
+      if (child.pid !== undefined) return;
+      undo();
+      life.stop(new ClientFault('died', 'start', `could not start a process: ${error.message}`));
+      resolve();
+    });
     child.once('exit', (code, signal) => {
       undo();
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       life.stop(new ClientFault('died', 'run', `process ${child.pid} ${how}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`));
       resolve();
-    }),
-  );
+    });
+  });
   const send = (m: FleetMessage | { type: 'spec'; spec: ClientSpec }): void => {
     try {
       child.send(m);
@@ -157,31 +163,45 @@ function faultOf(spec: ClientSpec, error: unknown, action: string): WorkerFault 
  */
 export async function runFleet(specs: ClientSpec[], options: { startTimeoutMs?: number; durationMs: number }): Promise<FleetRun> {
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
-  const handles = specs.map((s) => (s.kind === 'thread' ? startThreadClient(s) : startProcessClient(s)));
+  const handles: ClientHandle[] = [];
   try {
-    const ready = await Promise.allSettled(handles.map((h) => withinTime(h.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`)));
-    const startFaults = ready.flatMap((r, i) => (r.status === 'rejected' ? [faultOf(specs[i]!, r.reason, 'start')] : []));
-    if (startFaults.length) throw new WorkerFaultError(startFaults);
+    for (const s of specs) handles.push(s.kind === 'thread' ? startThreadClient(s) : startProcessClient(s));
+    await firstFaults(handles, (h) => h.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`, 'start');
     let last = 0;
     const t0 = performance.now();
     for (const h of handles) h.go();
     // Generous: a run under chaos or on a loaded machine may finish late; a client still going
     // twice its duration (and at least 30 s) after the start is hung.
     const limit = options.durationMs + Math.max(30_000, options.durationMs);
-    const done = await Promise.allSettled(
-      handles.map((h) =>
-        withinTime(
-          h.done.then((r) => ((last = Math.max(last, performance.now())), r)),
-          limit,
-          `still running ${limit} ms after the start`,
-        ),
-      ),
-    );
-    const runFaults = done.flatMap((r, i) => (r.status === 'rejected' ? [faultOf(specs[i]!, r.reason, 'run')] : []));
-    if (runFaults.length) throw new WorkerFaultError(runFaults);
+    const histories = await firstFaults(handles, (h) => h.done.then((r) => ((last = Math.max(last, performance.now())), r)), limit, `still running ${limit} ms after the start`, 'run');
     await Promise.all(handles.map((h) => withinTime(h.ended, 5_000, 'did not end after its history').catch(() => h.kill())));
-    return { records: done.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])), elapsedMs: last - t0 };
+    return { records: histories.flat(), elapsedMs: last - t0 };
   } finally {
     await Promise.all(handles.map((h) => h.kill()));
   }
+}
+
+// Faults that come this close after the first are reported with it; later ones are the kill's echo.
+const FAULT_GRACE_MS = 200;
+
+/**
+ * Waits for every client's `step`; the first fault ends the wait (after a short grace to collect
+ * faults that happen together) instead of letting the others run their whole duration.
+ */
+async function firstFaults<T>(handles: ClientHandle[], step: (h: ClientHandle) => Promise<T>, ms: number, hung: string, action: string): Promise<T[]> {
+  const faults: WorkerFault[] = [];
+  let faulted!: () => void;
+  const firstFault = new Promise<void>((resolve) => (faulted = resolve));
+  const all = Promise.all(
+    handles.map((h) =>
+      withinTime(step(h), ms, hung).catch((error: unknown) => {
+        faults.push(faultOf(h.spec, error, action));
+        faulted();
+        return undefined;
+      }),
+    ),
+  );
+  const settled = await Promise.race([all, firstFault.then(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), FAULT_GRACE_MS)))]);
+  if (faults.length) throw new WorkerFaultError([...faults].sort((a, b) => a.worker - b.worker));
+  return settled as T[];
 }

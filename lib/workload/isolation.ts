@@ -66,7 +66,8 @@ export function verifyIsolation(records: readonly OpRecord[], final: Snapshot): 
   }
 
   // The committed states, rebuilt from the acknowledged writes in version order.
-  const top = Math.max(0, ...byVersion.keys());
+  let top = 0;
+  for (const v of byVersion.keys()) if (v > top) top = v;
   const state = new Map<string, OpRecord>();
   const digests = new Map<number, number>([[0, 0]]);
   let digest = 0;
@@ -112,12 +113,11 @@ export function verifyIsolation(records: readonly OpRecord[], final: Snapshot): 
   }
   for (const key of final.duplicates) report('duplicate-key', `the final manifest holds ${key} more than once`, []);
 
+  // A writer's snapshot that did not parse is as much a torn read as a reader's.
+  for (const r of records) if (r.type === 'error') report('torn-read', `${r.client} read a manifest that was not whole: ${r.error}`, [r]);
   const lastRead = new Map<string, OpRecord>();
   for (const r of reads) {
-    if (r.type === 'error') {
-      report('torn-read', `${r.client} read a manifest that was not whole: ${r.error}`, [r]);
-      continue;
-    }
+    if (r.type === 'error') continue;
     for (const key of r.duplicates ?? []) report('duplicate-key', `${r.client} read a manifest holding ${key} more than once`, [r]);
     const previous = lastRead.get(r.client);
     if (previous && previous.version! > r.version!) {

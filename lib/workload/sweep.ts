@@ -68,8 +68,11 @@ async function inBatches(jobs: (() => Promise<WorkloadResult>)[], options: Batch
   const parallel = resolveParallel(options.parallel);
   const results: WorkloadResult[] = [];
   for (let i = 0; i < jobs.length; i += parallel) {
-    const batch = await Promise.all(jobs.slice(i, i + parallel).map((job) => job()));
-    for (const r of batch) {
+    // Every run of a failed batch is waited for, so none is still running when the error surfaces.
+    const settled = await Promise.allSettled(jobs.slice(i, i + parallel).map((job) => job()));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const r of settled.map((s) => (s as PromiseFulfilledResult<WorkloadResult>).value)) {
       results.push(r);
       options.onResult?.(r, results.length, jobs.length);
     }
