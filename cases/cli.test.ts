@@ -120,7 +120,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
   });
 });
 
-test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints', 'stress', 'fuzz', 'sweep', 'chaos', 'plot'])('%s --help', (command) => {
+test.each(['schedule', 'run', 'matrix', 'locks', 'crashpoints', 'stress', 'fuzz', 'durability', 'sweep', 'chaos', 'plot'])('%s --help', (command) => {
   const r = contend(command, '--help');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`contend ${command}`);

@@ -24,9 +24,10 @@ import { FUZZ_FLAG, runFuzz } from './fuzz/harness.js';
 import { runFuzzWriter } from './fuzz/writer.js';
 import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/index.js';
 import { crashPoints } from './writes/crashpoints.js';
+import { traceDurability } from './writes/durability.js';
 import { emit, list } from './cli-io.js';
 import { workloadCommands } from './workload/commands.js';
-import { registerWriteStrategy, writeStrategyNames } from './writes/index.js';
+import { registerWriteStrategy, resolveWriteStrategy, writeStrategyNames } from './writes/index.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
 const caseOptions = <T>(y: Argv<T>) =>
@@ -279,8 +280,33 @@ export async function main(args: string[]): Promise<number> {
         if (!report.ok) exitCode = 1;
       },
     )
+    .command(
+      'durability',
+      "what each write strategy fsyncs, read off the file-system calls of one traced save",
+      (y) =>
+        y
+          .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
+          .example('$0 durability --strategies atomic,write-file-atomic', 'data and directory fsyncs, with the step that shows each'),
+      async (argv) => {
+        const names = list(argv.strategies) ?? writeStrategyNames();
+        if (names.length === 0) throw new InvalidOptionError('strategies', `a comma list of ${writeStrategyNames().join(', ')}`, argv.strategies);
+        for (const name of names) resolveWriteStrategy(name);
+        const results = [];
+        for (const name of names) results.push(await traceDurability(name));
+        const yes = (b: boolean): string => (b ? 'yes' : 'no');
+        const text = [
+          formatColumns([
+            ['strategy', 'renames', 'fsyncs data before relying on it', 'fsyncs directory after rename', 'steps'],
+            ...results.map((d) => [d.strategy, yes(d.renames), yes(d.fsyncsData), yes(d.fsyncsDirectory), d.steps.map((s) => s.op).join(' ')]),
+          ]),
+          '',
+          ...results.flatMap((d) => [`${d.strategy}:`, `  data: ${d.evidence.data}`, `  directory: ${d.evidence.directory}`]),
+        ].join('\n');
+        await emit(argv.json, results, text);
+      },
+    )
     .command(workloadCommands((code) => (exitCode = code)))
-    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress, fuzz, sweep, chaos, plot')
+    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress, fuzz, durability, sweep, chaos, plot')
     .strict()
     .help()
     .alias('h', 'help')

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { analyzeDurability, traceDurability } from '../lib/index.js';
+
+describe('what each built-in strategy fsyncs, read off its traced calls', () => {
+  test.each([
+    ['truncate', { renames: false, fsyncsData: false, fsyncsDirectory: false }],
+    ['atomic', { renames: true, fsyncsData: true, fsyncsDirectory: false }],
+    ['atomic-dirsync', { renames: true, fsyncsData: true, fsyncsDirectory: true }],
+    ['atomic-sync', { renames: true, fsyncsData: true, fsyncsDirectory: true }],
+    ['fixed-temp', { renames: true, fsyncsData: false, fsyncsDirectory: false }],
+    // write-file-atomic fsyncs the temp file but never the directory: its rename can be lost to a power cut.
+    ['write-file-atomic', { renames: true, fsyncsData: true, fsyncsDirectory: false }],
+  ])('%s', async (strategy, expected) => {
+    const d = await traceDurability(strategy);
+    expect({ renames: d.renames, fsyncsData: d.fsyncsData, fsyncsDirectory: d.fsyncsDirectory }).toEqual(expected);
+    if (d.fsyncsData) expect(d.evidence.data).toMatch(/^step \d+: (fsync|fdatasync|sync) /);
+    if (d.fsyncsDirectory) expect(d.evidence.directory).toMatch(/^step \d+: (fsync <dir>$|sync )/);
+  });
+});
+
+describe('analyzeDurability', () => {
+  const target = '/d/state.json';
+  test('a global sync after the rename makes the rename durable, but the data was relied on before it was flushed', () => {
+    const d = analyzeDurability('x', [
+      { op: 'open', detail: '/d/state.json.tmp (w)' },
+      { op: 'write', detail: '10 B to /d/state.json.tmp' },
+      { op: 'close', detail: '/d/state.json.tmp' },
+      { op: 'rename', detail: '/d/state.json.tmp → /d/state.json' },
+      { op: 'sync', detail: 'all file systems' },
+    ], target);
+    expect(d).toMatchObject({ renames: true, fsyncsData: false, fsyncsDirectory: true });
+    expect(d.evidence.data).toBe('no fsync of /d/state.json.tmp before the rename (step 4: rename /d/state.json.tmp → /d/state.json); flushed only after it, step 5: sync all file systems');
+  });
+
+  test('an fsync of another file or directory does not count', () => {
+    const d = analyzeDurability('x', [
+      { op: 'fsync', detail: '/d/other.tmp' },
+      { op: 'rename', detail: '/d/state.json.tmp → /d/state.json' },
+      { op: 'fsync', detail: '/elsewhere' },
+    ], target);
+    expect(d).toMatchObject({ fsyncsData: false, fsyncsDirectory: false });
+  });
+
+  test('an in-place writer that fsyncs the target is durable without a rename', () => {
+    const d = analyzeDurability('x', [
+      { op: 'open', detail: '/d/state.json (w)' },
+      { op: 'write', detail: '10 B to /d/state.json' },
+      { op: 'fsync', detail: '/d/state.json' },
+    ], target);
+    expect(d).toMatchObject({ renames: false, fsyncsData: true, fsyncsDirectory: false });
+  });
+});
+
+describe('contend durability', () => {
+  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli.js', 'durability', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  test('--json gives every strategy with its steps and evidence', () => {
+    const r = contend('--strategies', 'atomic-dirsync,fixed-temp', '--json');
+    expect(r.status).toBe(0);
+    const rows = JSON.parse(r.stdout) as { strategy: string; fsyncsDirectory: boolean; steps: { op: string }[] }[];
+    expect(rows.map((x) => [x.strategy, x.fsyncsDirectory])).toEqual([['atomic-dirsync', true], ['fixed-temp', false]]);
+    expect(rows[0]!.steps.map((s) => s.op)).toEqual(['open', 'write', 'fsync', 'close', 'rename', 'open', 'fsync', 'close']);
+  });
+
+  test('an unknown strategy: one line naming the allowed ones, exit status 2', () => {
+    const r = contend('--strategies', 'atomic,nope');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('invalid strategy: "nope"; allowed: truncate, atomic,');
+  });
+});
