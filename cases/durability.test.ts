@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { analyzeDurability, traceDurability } from '../lib/index.js';
+import { analyzeDurability, registerWriteStrategy, traceDurability, unregisterWriteStrategy } from '../lib/index.js';
 
 describe('what each built-in strategy fsyncs, read off its traced calls', () => {
   test.each([
@@ -17,6 +17,15 @@ describe('what each built-in strategy fsyncs, read off its traced calls', () => 
     if (d.fsyncsData) expect(d.evidence.data).toMatch(/^step \d+: (fsync|fdatasync|sync) /);
     if (d.fsyncsDirectory) expect(d.evidence.directory).toMatch(/^step \d+: (fsync <dir>$|sync )/);
   });
+});
+
+test('a strategy whose calls the trace cannot see gets no verdict, rather than a false "no fsync"', async () => {
+  await registerWriteStrategy({ module: new URL('./fixtures/promises-strategy.ts', import.meta.url).href, export: 'PromisesWriteStrategy' });
+  try {
+    await expect(traceDurability('promises-write')).rejects.toMatchObject({ code: 'E_UNTRACED' });
+  } finally {
+    unregisterWriteStrategy('promises-write');
+  }
 });
 
 describe('analyzeDurability', () => {

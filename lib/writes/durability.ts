@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { removeAtExit } from '../cleanup.js';
+import { ContendError } from '../errors.js';
 import { makeDocument } from './document.js';
 import { writeRegistry } from './index.js';
 import { withStepHook, type FsStep } from './trace.js';
@@ -69,6 +70,13 @@ export async function traceDurability(strategyName: string, options: { items?: n
     const data = makeDocument(options.items ?? 100, 'new');
     await withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data));
     if ((await readFile(target, 'utf8')) !== data) throw new Error(`${strategyName} did not leave the new document at the target`);
+    // No step seen is no evidence: "no fsync" would be a claim the trace cannot make.
+    if (!steps.some((s) => s.op === 'write' || s.op === 'writev' || s.op === 'rename')) {
+      throw new ContendError(
+        'E_UNTRACED',
+        `${strategyName} saved without a write or rename the traced fs could see (fs/promises, or fs functions captured before tracing began); its fsyncs cannot be judged this way`,
+      );
+    }
     return analyzeDurability(strategy.name, steps, '<dir>/state.json');
   } finally {
     await rm(dir, { recursive: true, force: true });
