@@ -10,7 +10,7 @@ export interface ClientTask {
 export default async function runClientInThread({ spec, port }: ClientTask): Promise<void> {
   const go = new Promise<void>((resolve) => port.on('message', (m: FleetMessage) => m.type === 'go' && resolve()));
   try {
-    await serveClient(spec, { post: (m) => port.postMessage(m), go }, new Map());
+    await serveClient(spec, { post: (m) => port.postMessage(m), go });
   } finally {
     port.close();
   }
@@ -28,7 +28,7 @@ if (isMainThread && process.env.CONTEND_WORKLOAD_CHILD === '1' && process.send) 
   process.on('message', (m: FleetMessage | { type: 'spec'; spec: ClientSpec }) => {
     if (m.type === 'go') goSeen();
     else
-      void serveClient(m.spec, { post: (message) => void (last = post(message)), go }, new Map()).then(async () => {
+      void serveClient(m.spec, { post: (message) => void (last = post(message)), go }).then(async () => {
         await last;
         process.disconnect();
       });

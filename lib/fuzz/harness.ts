@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import { lockRegistry } from '../adapters.js';
 import { onExitUndo } from '../cleanup.js';
+import { watchExit } from '../kinds/exit.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import { cliEntry } from '../paths.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
@@ -231,15 +232,8 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
     child.on('error', () => {});
     const forget = onExitUndo(() => child.kill('SIGKILL'));
     child.once('exit', forget);
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
     const record = { child, exited: Promise.resolve(), status: undefined as string | undefined };
-    record.exited = new Promise<void>((resolve) =>
-      child.once('exit', (code, signal) => {
-        record.status = `${signal ? `killed by ${signal}` : `exited with code ${code}`}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`;
-        resolve();
-      }),
-    );
+    record.exited = watchExit(child, 2_000).exited.then((how) => void (record.status = how));
     return record;
   });
   const killAll = async (): Promise<void> => {

@@ -1,17 +1,17 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { onExitUndo } from '../cleanup.js';
+import { watchExit, type ExitWatch } from './exit.js';
 import { hostEntry } from '../paths.js';
 import type { ActorSpec, HostAssignment, HostMessage } from '../protocol.js';
 import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, withinTime, type ActorChannel } from './channel.js';
 
-const STDERR_KEPT = 4_000;
 const IDLE_KEPT = 16;
 
 /** A child process that hosts one actor at a time. */
 class ProcessHost {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
-  stderr = '';
+  readonly watch: ExitWatch;
   /** Set while an actor runs: where its messages and the host's death go. */
   onMessage: ((message: HostMessage) => void) | undefined;
   onExit: ((fault: ChannelFault) => void) | undefined;
@@ -23,21 +23,14 @@ class ProcessHost {
       execArgv: [],
     });
     live.add(this);
-    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-STDERR_KEPT);
-    });
+    this.watch = watchExit(this.child);
     this.child.on('error', () => {});
     this.child.on('message', (message: HostMessage) => this.onMessage?.(message));
-    this.exited = new Promise<void>((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        live.delete(this);
-        const at = idle.indexOf(this);
-        if (at >= 0) idle.splice(at, 1);
-        const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-        const stderr = this.stderr.trim();
-        this.onExit?.(new ChannelFault('died', `process ${this.child.pid} ${how}${stderr ? `; stderr: ${stderr}` : ''}`));
-        resolve();
-      });
+    this.exited = this.watch.exited.then((how) => {
+      live.delete(this);
+      const at = idle.indexOf(this);
+      if (at >= 0) idle.splice(at, 1);
+      this.onExit?.(new ChannelFault('died', `process ${this.child.pid} ${how}`));
     });
   }
 
@@ -85,7 +78,7 @@ export async function startProcessActor(spec: ActorSpec, startTimeoutMs: number)
   const host = idle.pop() ?? new ProcessHost();
   host.hold(true);
   // What an earlier actor of this host wrote is no evidence about this one.
-  host.stderr = '';
+  host.watch.clearStderr();
   const pending = new PendingReplies();
   const start = readiness();
   let idleSeen!: () => void;

@@ -1,4 +1,4 @@
-import * as hdr from 'hdr-histogram-js';
+import { msPercentiles } from '../latency.js';
 import { InvalidOptionError } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { formatColumns } from '../report.js';
@@ -108,9 +108,8 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
 }
 
 export function percentiles(ms: number[]): Latency {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  for (const v of ms) h.recordValue(Math.max(1, Math.round(v * 1000)));
-  return { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, count: ms.length };
+  const [p50, p99] = msPercentiles(ms, [50, 99]) as [number, number];
+  return { p50, p99, count: ms.length };
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;

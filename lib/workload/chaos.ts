@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import { definedOnly } from '../defined.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** Faults injected into one workload run. Every field at zero is the baseline. */
@@ -49,8 +50,7 @@ export function resolveChaos(given: Partial<Chaos> | undefined): Chaos {
   for (const key of Object.keys(given ?? {})) {
     if (!(key in CHAOS_DEFAULTS)) throw new InvalidOptionError('chaos field', Object.keys(CHAOS_DEFAULTS).join(', '), key);
   }
-  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined));
-  const c: Chaos = { ...CHAOS_DEFAULTS, ...set };
+  const c: Chaos = { ...CHAOS_DEFAULTS, ...definedOnly(given ?? {}) };
   const check = (name: string, v: number, ok: boolean, allowed: string): void => {
     if (typeof v !== 'number' || !ok) throw new InvalidOptionError(`chaos ${name}`, allowed, v);
   };

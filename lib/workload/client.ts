@@ -146,7 +146,9 @@ export interface ClientPort {
 }
 
 /** A client host's whole life: open the storage, report ready, run on `go`, report the history. */
-export async function serveClient(spec: ClientSpec, port: ClientPort, local: Map<string, unknown>): Promise<void> {
+export async function serveClient(spec: ClientSpec, port: ClientPort): Promise<void> {
+  // One client per thread or process: the lock's per-thread objects are this client's own.
+  const local = new Map<string, unknown>();
   const progress: ClientProgress = { action: 'start' };
   const closing = new AbortController();
   let storage: ManifestStorage | undefined;

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { emit, list } from '../cli-io.js';
+import { definedOnly } from '../defined.js';
 import { InvalidOptionError } from '../errors.js';
 import { writeStrategyNames } from '../writes/index.js';
 import { CHAOS_SCENARIOS } from './chaos.js';
@@ -82,7 +83,7 @@ function baseConfig(argv: Args): Partial<WorkloadConfig> {
     keyPoolSize: number('key-pool', argv['key-pool']),
     seed: number('seed', argv.seed),
   };
-  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+  return definedOnly(config);
 }
 
 /** --csv, --plot and --json for a finished run of many configs; exit status 1 if isolation broke. */
@@ -127,7 +128,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           readerRates: numbers('reader-rates', argv['reader-rates']),
         };
         const configs = sweepConfigs(
-          { ...grid, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) },
+          { ...grid, ...definedOnly(given) },
           { duration: argv.quick ? QUICK_DURATION : FULL_DURATION, ...baseConfig(argv) },
         );
         const parallel = sweepParallel(configs, argv.parallel);
@@ -172,7 +173,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
         const config = {
           ...base,
           duration: argv.quick ? QUICK_DURATION : (base.duration ?? FULL_DURATION),
-          ...Object.fromEntries(Object.entries(single).filter(([, v]) => v !== undefined)),
+          ...definedOnly(single),
           ...baseConfig(argv),
         };
         const scenarios = list(argv.scenarios) ?? [...CHAOS_SCENARIOS];

@@ -1,3 +1,4 @@
+import { definedOnly } from '../defined.js';
 import { InvalidOptionError } from '../errors.js';
 import { resolveLock } from '../adapters.js';
 import { resolveWriteStrategy } from '../writes/index.js';
@@ -112,7 +113,7 @@ export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadCo
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) throw new InvalidOptionError('workload config field', known.join(', '), key);
   }
-  const c = { ...WORKLOAD_DEFAULTS, ...stripUndefined(given) };
+  const c = { ...WORKLOAD_DEFAULTS, ...definedOnly(given) };
   const config: WorkloadConfig = {
     writers: integer('writers', c.writers, 1, MAX_CLIENTS),
     writerRate: real('writer rate', c.writerRate, 0, 100_000, { open: true }),
@@ -146,10 +147,6 @@ export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadCo
     throw new InvalidOptionError('storage for process clients', `file (memory storage lives in one process's shared memory; allowed storages for threads: ${STORAGES.join(', ')})`, 'memory');
   }
   return config;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The seed's config label, e.g. W2_WR50.00_O0.2_RD4_RT100. */

@@ -1,3 +1,4 @@
+import { definedOnly } from '../defined.js';
 import { ContendError } from '../errors.js';
 import type { WorkloadConfig } from './config.js';
 import type { WorkloadResult } from './run.js';
@@ -199,5 +200,5 @@ export function configOfRow(row: CsvRow): Partial<WorkloadConfig> {
     write: text('write_strategy'),
     seed: num('seed'),
   };
-  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Partial<WorkloadConfig>;
+  return definedOnly(config);
 }

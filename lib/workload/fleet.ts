@@ -5,11 +5,10 @@ import type { ClientTask } from '../../workers/workload-client.js';
 import { onExitUndo } from '../cleanup.js';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
 import { ChannelFault, withinTime } from '../kinds/channel.js';
+import { watchExit } from '../kinds/exit.js';
 import { sharedPool } from '../kinds/pools.js';
 import { hostEntry } from '../paths.js';
 import type { ClientMessage, ClientSpec, FleetMessage, OpRecord } from './client.js';
-
-const STDERR_KEPT = 4_000;
 
 /** A client that stopped in a way other than reporting its history. */
 class ClientFault extends ChannelFault {
@@ -100,8 +99,7 @@ function startProcessClient(spec: ClientSpec): ClientHandle {
     env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' },
   });
   const undo = onExitUndo(() => child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_KEPT)));
+  const watch = watchExit(child);
   child.on('message', (m: ClientMessage) => life.receive(m));
   const ended = new Promise<void>((resolve) => {
     // A process that could not be started (EAGAIN, EMFILE) reports only an error, never an exit.
@@ -111,10 +109,9 @@ function startProcessClient(spec: ClientSpec): ClientHandle {
       life.stop(new ClientFault('died', 'start', `could not start a process: ${error.message}`));
       resolve();
     });
-    child.once('exit', (code, signal) => {
+    void watch.exited.then((how) => {
       undo();
-      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      life.stop(new ClientFault('died', 'run', `process ${child.pid} ${how}${stderr.trim() ? `; stderr: ${stderr.trim()}` : ''}`));
+      life.stop(new ClientFault('died', 'run', `process ${child.pid} ${how}`));
       resolve();
     });
   });

@@ -1,4 +1,4 @@
-import * as hdr from 'hdr-histogram-js';
+import { msPercentiles } from '../latency.js';
 import type { OpRecord } from './client.js';
 
 /** The seed's MetricsSummary: counts, rates and latency percentiles (ms) of one run. */
@@ -32,18 +32,6 @@ export interface MetricsSummary {
   retryFailureRate: number;
   /** Of the operations whose first attempt failed, the share that a retry saved. */
   retrySuccessRate: number;
-}
-
-// µs, from 1 µs to an hour: a hung storage call still lands in the histogram.
-const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-
-function percentiles(samplesMs: number[], ...ps: number[]): number[] {
-  if (samplesMs.length === 0) return ps.map(() => 0);
-  const h = histogram();
-  for (const ms of samplesMs) h.recordValue(Math.max(1, Math.round(ms * 1000)));
-  const out = ps.map((p) => h.getValueAtPercentile(p) / 1000);
-  h.destroy();
-  return out;
 }
 
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
@@ -81,9 +69,9 @@ export function summarize(records: readonly OpRecord[], elapsedMs: number): Metr
   const retryFailures = fails.filter((r) => r.attempt > 0).length;
   const okReads = reads.filter((r) => r.type === 'ok');
   const seconds = elapsedMs / 1000;
-  const [writeP50Ms, writeP95Ms, writeP99Ms] = percentiles(writeLatency, 50, 95, 99) as [number, number, number];
-  const [precondP50Ms, precondP99Ms] = percentiles(fails.map((r) => r.end - r.start), 50, 99) as [number, number];
-  const [readP50Ms, readP95Ms, readP99Ms] = percentiles(okReads.map((r) => r.end - r.start), 50, 95, 99) as [number, number, number];
+  const [writeP50Ms, writeP95Ms, writeP99Ms] = msPercentiles(writeLatency, [50, 95, 99]) as [number, number, number];
+  const [precondP50Ms, precondP99Ms] = msPercentiles(fails.map((r) => r.end - r.start), [50, 99]) as [number, number];
+  const [readP50Ms, readP95Ms, readP99Ms] = msPercentiles(okReads.map((r) => r.end - r.start), [50, 95, 99]) as [number, number, number];
   return {
     durationSecs: seconds,
     totalWriteAttempts: attempts.length,
