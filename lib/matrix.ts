@@ -1,6 +1,7 @@
 import { ORDERINGS, type Ordering } from '../schedules/types.js';
 import { lockNames } from './adapters.js';
 import { InvalidOptionError } from './errors.js';
+import { ecosystemLocks } from './locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from './locks/types.js';
 import type { Outcome } from './outcome.js';
 import type { CaseOptions } from './options.js';
@@ -26,8 +27,8 @@ export interface MatrixRow {
   last?: CaseResult;
 }
 
-function pick<T extends string>(name: string, allowed: readonly T[], given: readonly unknown[] | undefined): T[] {
-  if (given === undefined) return [...allowed];
+function pick<T extends string>(name: string, allowed: readonly T[], given: readonly unknown[] | undefined, byDefault: readonly T[] = allowed): T[] {
+  if (given === undefined) return [...byDefault];
   if (!Array.isArray(given) || given.length === 0) throw new InvalidOptionError(name, `a non-empty list of ${allowed.join(', ')}`, given);
   for (const g of given) if (!allowed.includes(g as T)) throw new InvalidOptionError(name, allowed.join(', '), g);
   return given as T[];
@@ -36,7 +37,8 @@ function pick<T extends string>(name: string, allowed: readonly T[], given: read
 /** The cases of the matrix, kind-major, as the tables print them. */
 export function matrixCases(options: MatrixOptions = {}): CaseOptions[] {
   const kinds = pick('kinds', WORKER_KINDS, options.kinds);
-  const locks = pick('locks', lockNames(), options.locks);
+  const names = lockNames();
+  const locks = pick('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
   const orders = pick('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
   const { kinds: _k, locks: _l, orders: _o, repeat: _r, ...shared } = options;
   return kinds.flatMap((kind) => locks.flatMap((lock) => orders.map((order) => ({ ...shared, kind, lock, order }))));

@@ -21,6 +21,8 @@ export function classifyRead(text: string | undefined, ownContent: string | unde
   } catch {
     return { outcome: 'torn' };
   }
+  // Writers that format the document themselves (lowdb, conf) save the same value in other bytes.
+  if (ownContent !== undefined && JSON.stringify(parsed) === JSON.stringify(JSON.parse(ownContent))) return { outcome: 'intact' };
   const by = (parsed as { worker?: unknown } | null)?.worker;
   return typeof by === 'number' ? { outcome: 'overwritten', by } : { outcome: 'overwritten' };
 }

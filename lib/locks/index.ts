@@ -1,4 +1,7 @@
 import { FlockAdapter } from './flock.js';
+import { FsExtAdapter } from './fs-ext.js';
+import { NpmLockfileAdapter } from './npm-lockfile.js';
+import { OsLockAdapter } from './os-lock.js';
 import { LockfileAdapter } from './lockfile.js';
 import { MutexAdapter } from './mutex.js';
 import { NoLockAdapter } from './none.js';
@@ -7,10 +10,17 @@ import type { LockAdapter } from './types.js';
 
 /** The built-in lock adapters, by name, in the order tables list them. */
 export const builtinLocks: ReadonlyMap<string, LockAdapter> = new Map(
-  [NoLockAdapter, SpinlockAdapter, MutexAdapter, FlockAdapter, LockfileAdapter].map((a) => [a.name, a as LockAdapter]),
+  [NoLockAdapter, SpinlockAdapter, MutexAdapter, FlockAdapter, LockfileAdapter, FsExtAdapter, OsLockAdapter, NpmLockfileAdapter].map((a) => [a.name, a as LockAdapter]),
 );
 
-export { FlockAdapter, LockfileAdapter, MutexAdapter, NoLockAdapter, SpinlockAdapter };
+/**
+ * Adapters of npm's lock libraries, there for `contend audit` and for cases that name them; the
+ * matrix runs them only when asked (fs-ext cannot run in worker_threads at all).
+ */
+export const ecosystemLocks: ReadonlySet<string> = new Set([FsExtAdapter.name, OsLockAdapter.name, NpmLockfileAdapter.name]);
+
+export { FlockAdapter, FsExtAdapter, LockfileAdapter, MutexAdapter, NoLockAdapter, NpmLockfileAdapter, OsLockAdapter, SpinlockAdapter };
+export { fdLock, type FdLockCalls } from './fd-lock.js';
 export * from './types.js';
 export { AtomicsMutex } from './atomics-mutex.js';
 export { retryUntil, wakeOnChange, type WaitOptions } from './wait.js';

@@ -18,6 +18,7 @@ export interface LockfileOptions {
 export const LockfileAdapter: LockAdapter<LockfileOptions> = {
   name: 'lockfile',
   description: 'proper-lockfile (mkdir + mtime refresh, stale recovery): excludes actors, threads, processes',
+  package: 'proper-lockfile',
   excludes: { async: true, thread: true, process: true },
   defaults: { staleMs: 10_000, updateMs: 2_000, maxPollMs: 8 },
   create(ctx, { staleMs, updateMs, maxPollMs }) {

@@ -39,6 +39,8 @@ export interface LockAdapter<O extends object = Record<string, unknown>> {
   name: string;
   /** One line for tables and `--help`. */
   description: string;
+  /** The npm package it wraps, if any: `contend audit` shows the version installed. */
+  package?: string;
   excludes: Excludes;
   /** Option values used where the case gives none. */
   defaults?: O;

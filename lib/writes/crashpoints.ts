@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import { startCrashWriter } from './crash-child.js';
-import { makeDocument } from './document.js';
+import { makeDocument, sameDocument } from './document.js';
 import { resolveWriteStrategy } from './index.js';
 import type { FsStep } from './trace.js';
 
@@ -87,8 +87,9 @@ function stateOf(path: string, oldData: string, newData: string): FileState {
   if (!existsSync(path)) return 'missing';
   const text = readFileSync(path, 'utf8');
   if (text.length === 0) return 'empty';
-  if (text === oldData) return 'old';
-  if (text === newData) return 'new';
+  const holds = sameDocument(text);
+  if (holds(oldData)) return 'old';
+  if (holds(newData)) return 'new';
   return 'torn';
 }
 
@@ -102,7 +103,7 @@ function leftovers(dir: string, path: string): string[] {
 // Temp names carry a pid, a counter or a hash; the table shows `<tmp>` for them, so it is the
 // same every run. Fixed names (the target, `.tmp`, `.bak`) are shown as they are.
 function tempName(name: string): string {
-  return /^state\.json(\.(tmp|bak|backup|old))?$/.test(name) ? name : '<tmp>';
+  return /^\.?state\.json(\.(tmp|bak|backup|old))?$/.test(name) ? name : '<tmp>';
 }
 
 function relativise(detail: string): string {

@@ -9,3 +9,17 @@ export function makeDocument(items: number, version: string): string {
 export function makeItems(items: number): { id: number; name: string; value: number; tags: string[] }[] {
   return Array.from({ length: items }, (_, i) => ({ id: i, name: `item-${i}`, value: (i * 7919) % 10007, tags: ['a', 'b'] }));
 }
+
+/**
+ * Whether a file's text holds a document: the same bytes, or the same JSON value, since writers
+ * that format the document themselves (lowdb indents, conf uses tabs) save it in other bytes.
+ */
+export function sameDocument(text: string): (data: string) => boolean {
+  let parsed: string | undefined;
+  try {
+    parsed = JSON.stringify(JSON.parse(text));
+  } catch {
+    // not JSON at all: only an exact match could be the document
+  }
+  return (data) => text === data || (parsed !== undefined && parsed === JSON.stringify(JSON.parse(data)));
+}

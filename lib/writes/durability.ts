@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError } from '../errors.js';
-import { makeDocument } from './document.js';
+import { makeDocument, sameDocument } from './document.js';
 import { writeRegistry } from './index.js';
 import { withStepHook, type FsStep } from './trace.js';
 
@@ -69,7 +69,7 @@ export async function traceDurability(strategyName: string, options: { items?: n
     const steps: FsStep[] = [];
     const data = makeDocument(options.items ?? 100, 'new');
     await withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data));
-    if ((await readFile(target, 'utf8')) !== data) throw new Error(`${strategyName} did not leave the new document at the target`);
+    if (!sameDocument(await readFile(target, 'utf8'))(data)) throw new Error(`${strategyName} did not leave the new document at the target`);
     // No step seen is no evidence: "no fsync" would be a claim the trace cannot make.
     if (!steps.some((s) => s.op === 'write' || s.op === 'writev' || s.op === 'rename')) {
       throw new ContendError(

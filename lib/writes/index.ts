@@ -3,6 +3,10 @@ import type { AdapterRef } from '../locks/types.js';
 import { AtomicDirsyncStrategy } from './atomic-dirsync.js';
 import { AtomicSyncStrategy } from './atomic-sync.js';
 import { AtomicStrategy } from './atomic.js';
+import { AtomicallyStrategy } from './atomically.js';
+import { ConfStrategy } from './conf.js';
+import { LowdbStrategy } from './lowdb.js';
+import { StenoStrategy } from './steno.js';
 import { FixedTempStrategy } from './fixed-temp.js';
 import { TruncateStrategy } from './truncate.js';
 import type { WriteStrategy } from './types.js';
@@ -10,7 +14,18 @@ import { WriteFileAtomicStrategy } from './write-file-atomic.js';
 
 /** The built-in write strategies, by name, in the order tables list them. */
 export const builtinWrites: ReadonlyMap<string, WriteStrategy> = new Map(
-  [TruncateStrategy, AtomicStrategy, AtomicDirsyncStrategy, AtomicSyncStrategy, FixedTempStrategy, WriteFileAtomicStrategy].map((s) => [s.name, s]),
+  [
+    TruncateStrategy,
+    AtomicStrategy,
+    AtomicDirsyncStrategy,
+    AtomicSyncStrategy,
+    FixedTempStrategy,
+    WriteFileAtomicStrategy,
+    AtomicallyStrategy,
+    StenoStrategy,
+    LowdbStrategy,
+    ConfStrategy,
+  ].map((s) => [s.name, s]),
 );
 
 function checkStrategy(value: unknown, where: string): WriteStrategy {
@@ -28,7 +43,18 @@ export const registerWriteStrategy = (ref: { module: string; export: string }): 
 export const unregisterWriteStrategy = (name: string): boolean => writeRegistry.unregister(name);
 export const loadWriteStrategy = (ref: AdapterRef): Promise<WriteStrategy> => writeRegistry.load(ref);
 
-export { AtomicDirsyncStrategy, AtomicStrategy, AtomicSyncStrategy, FixedTempStrategy, TruncateStrategy, WriteFileAtomicStrategy };
+export {
+  AtomicallyStrategy,
+  AtomicDirsyncStrategy,
+  AtomicStrategy,
+  AtomicSyncStrategy,
+  ConfStrategy,
+  FixedTempStrategy,
+  LowdbStrategy,
+  StenoStrategy,
+  TruncateStrategy,
+  WriteFileAtomicStrategy,
+};
 export type { WriteStrategy } from './types.js';
 export { traceFs, tracedStep, withStepHook, type FsStep } from './trace.js';
 export { CHUNK, steps as fsSteps, writeInChunks, writeThenRename, uniqueTemp } from './chunks.js';

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
+import fsPromises from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 
 /** One file-system step a writer took: `open`, `write`, `fsync`, `rename`, … */
@@ -20,10 +21,11 @@ type Hook = (step: FsStep) => void | Promise<void>;
 const scoped = new AsyncLocalStorage<Hook>();
 
 // Calls that change what is on disk, or make it durable. Reads and stats are not steps.
-const STEPS = ['open', 'write', 'writev', 'fsync', 'fdatasync', 'close', 'rename', 'unlink', 'ftruncate', 'truncate', 'mkdir', 'rmdir', 'copyFile', 'link', 'symlink', 'chmod', 'fchmod', 'chown', 'fchown'] as const;
+const STEPS = ['open', 'write', 'writev', 'writeFile', 'appendFile', 'fsync', 'fdatasync', 'close', 'rename', 'unlink', 'rm', 'ftruncate', 'truncate', 'mkdir', 'rmdir', 'copyFile', 'link', 'symlink', 'chmod', 'fchmod', 'chown', 'fchown'] as const;
+
+const WHOLE_FILE = new Set<string>(['writeFile', 'appendFile']);
 
 let hook: Hook | undefined;
-let installed = false;
 const fdPaths = new Map<number, string>();
 
 function describe(op: string, args: unknown[]): string {
@@ -31,6 +33,12 @@ function describe(op: string, args: unknown[]): string {
   switch (op) {
     case 'open':
       return `${path(args[0])} (${typeof args[1] === 'string' ? args[1] : typeof args[1] === 'number' ? `flags ${args[1]}` : 'r'})`;
+    case 'writeFile':
+    case 'appendFile': {
+      const data = args[1];
+      const bytes = typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : 0;
+      return `${bytes} B to ${path(args[0])}`;
+    }
     case 'write': {
       const data = args[1];
       const bytes = typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? (typeof args[3] === 'number' ? args[3] : data.byteLength) : 0;
@@ -54,14 +62,14 @@ function announce(op: string, args: unknown[]): void | Promise<void> {
 type AnyFn = (...args: unknown[]) => unknown;
 
 /**
- * Routes the `fs` module's mutating calls (sync and callback forms) through a hook that runs just
- * before each one. ESM named imports see the wrapped functions too. What fs does through its own
- * internal references is seen only in part (readFileSync's open and close are, writeFileSync's
- * steps and fs/promises' FileHandle calls are not): a strategy that wants its steps traced makes
- * them one by one, as the built-ins do.
+ * Routes the mutating calls of `fs` (sync and callback forms) and `fs/promises` through a hook that
+ * runs just before each one. ESM named imports see the wrapped functions too, and so does a library
+ * that captured an fs function when it loaded (atomically, through stubborn-fs), because the
+ * wrapping is in place as soon as this module is: it is imported before any writer. What fs does
+ * through its own internal references is not seen (writeFile's inner open and write are one
+ * `writeFile` step; FileHandle methods are not steps).
  */
 export function traceFs(onStep: Hook): () => void {
-  install();
   hook = onStep;
   return () => {
     if (hook === onStep) hook = undefined;
@@ -70,58 +78,66 @@ export function traceFs(onStep: Hook): () => void {
 
 /** Runs `save` with its own step hook (see Hook), leaving other saves of the thread alone. */
 export function withStepHook<T>(onStep: Hook, save: () => T): T {
-  install();
   return scoped.run(onStep, save);
 }
 
 function install(): void {
-  if (!installed) {
-    installed = true;
-    const table = fs as unknown as Record<string, AnyFn>;
-    for (const op of STEPS) {
-      const sync = table[`${op}Sync`];
-      if (sync) {
-        table[`${op}Sync`] = function (this: unknown, ...args: unknown[]) {
-          // A synchronous call cannot wait: a pause asked of one fails the save, plainly.
-          if (announce(op, args)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
-          const result = sync.apply(this, args);
-          if (op === 'open') fdPaths.set(result as number, String(args[0]));
-          if (op === 'close') fdPaths.delete(args[0] as number);
-          return result;
-        };
-      }
-      const callback = table[op];
-      if (callback) {
-        table[op] = function (this: unknown, ...args: unknown[]) {
-          const last = args.length - 1;
-          const done = args[last];
-          if (typeof done === 'function' && (op === 'open' || op === 'close')) {
-            args[last] = (error: unknown, fd: unknown) => {
-              if (!error && op === 'open') fdPaths.set(fd as number, String(args[0]));
-              if (!error && op === 'close') fdPaths.delete(args[0] as number);
-              (done as AnyFn)(error, fd);
-            };
-          }
-          const gate = announce(op, args);
-          if (!gate) return callback.apply(this, args);
-          const fail = (error: unknown): void => {
-            if (typeof done === 'function') (done as AnyFn)(error);
-          };
-          gate.then(() => {
-            // Thrown now, a bad argument would otherwise leave the step without an answer.
-            try {
-              callback.apply(this, args);
-            } catch (error) {
-              fail(error);
-            }
-          }, fail);
-          return undefined;
-        };
-      }
+  const table = fs as unknown as Record<string, AnyFn>;
+  for (const op of STEPS) {
+    const sync = table[`${op}Sync`];
+    if (sync) {
+      table[`${op}Sync`] = function (this: unknown, ...args: unknown[]) {
+        // A synchronous call cannot wait: a pause asked of one fails the save, plainly.
+        if (announce(op, args)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
+        const result = sync.apply(this, args);
+        if (op === 'open') fdPaths.set(result as number, String(args[0]));
+        if (op === 'close') fdPaths.delete(args[0] as number);
+        return result;
+      };
     }
-    syncBuiltinESMExports();
+    const callback = table[op];
+    // The callback writeFile goes through fs.open, fs.write, fs.close, which are steps already.
+    if (callback && !WHOLE_FILE.has(op)) {
+      table[op] = function (this: unknown, ...args: unknown[]) {
+        const last = args.length - 1;
+        const done = args[last];
+        if (typeof done === 'function' && (op === 'open' || op === 'close')) {
+          args[last] = (error: unknown, fd: unknown) => {
+            if (!error && op === 'open') fdPaths.set(fd as number, String(args[0]));
+            if (!error && op === 'close') fdPaths.delete(args[0] as number);
+            (done as AnyFn)(error, fd);
+          };
+        }
+        const gate = announce(op, args);
+        if (!gate) return callback.apply(this, args);
+        const fail = (error: unknown): void => {
+          if (typeof done === 'function') (done as AnyFn)(error);
+        };
+        gate.then(() => {
+          // Thrown now, a bad argument would otherwise leave the step without an answer.
+          try {
+            callback.apply(this, args);
+          } catch (error) {
+            fail(error);
+          }
+        }, fail);
+        return undefined;
+      };
+    }
   }
+  const promises = fsPromises as unknown as Record<string, AnyFn>;
+  for (const op of STEPS) {
+    const original = promises[op];
+    if (!original) continue;
+    promises[op] = async function (this: unknown, ...args: unknown[]) {
+      await announce(op, args);
+      return original.apply(this, args);
+    };
+  }
+  syncBuiltinESMExports();
 }
+
+install();
 
 /** A step that is not an `fs` call (a global `sync`), announced to the trace like one. */
 export async function tracedStep<T>(op: string, detail: string, run: () => T): Promise<T> {

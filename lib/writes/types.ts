@@ -6,5 +6,7 @@ export interface WriteStrategy {
   name: string;
   /** One line for tables and `--help`. */
   description: string;
+  /** The npm package it wraps, if any: `contend audit` shows the version installed. */
+  package?: string;
   save(path: string, data: string): void | Promise<void>;
 }

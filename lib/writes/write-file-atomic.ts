@@ -5,5 +5,6 @@ import type { WriteStrategy } from './types.js';
 export const WriteFileAtomicStrategy: WriteStrategy = {
   name: 'write-file-atomic',
   description: 'npm write-file-atomic: unique temp + fsync + rename',
+  package: 'write-file-atomic',
   save: (path, data) => writeFileAtomic(path, data),
 };

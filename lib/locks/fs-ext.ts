@@ -1,0 +1,42 @@
+import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+import { ContendError } from '../errors.js';
+import { fdLock, isBusy } from './fd-lock.js';
+import type { FlockOptions } from './flock.js';
+import type { LockAdapter } from './types.js';
+
+interface FsExt {
+  flockSync(fd: number, flags: 'exnb' | 'un'): void;
+}
+
+/**
+ * flock(2) through fs-ext, with its synchronous call in non-blocking mode only: the callback form
+ * blocks a thread of libuv's pool while it waits. fs-ext is not safe in worker_threads (its callback
+ * aborts the process there, and loading it in a second thread after one exited crashes it), so it
+ * is loaded only when a lock is made, and only in a main thread.
+ */
+export const FsExtAdapter: LockAdapter<FlockOptions> = {
+  name: 'fs-ext',
+  description: 'flock(2) through fs-ext (flockSync "exnb" only; main threads only): excludes actors, processes',
+  package: 'fs-ext',
+  excludes: { async: true, thread: true, process: true },
+  defaults: { maxPollMs: 8 },
+  create(ctx, { maxPollMs }) {
+    if (!isMainThread) {
+      throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (SIGABRT on its callback, SIGSEGV on a second load); use it in async or process workers, or use flock');
+    }
+    const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
+    return fdLock(ctx, maxPollMs, {
+      tryLock(fd) {
+        try {
+          fsExt.flockSync(fd, 'exnb');
+          return true;
+        } catch (error) {
+          if (isBusy(error)) return false;
+          throw error;
+        }
+      },
+      unlock: (fd) => fsExt.flockSync(fd, 'un'),
+    });
+  },
+};
