@@ -21,3 +21,4 @@ export { JsonFileStore, CorruptStoreError, readStore, type Checkpoint, type Stor
 export { runFuzz, VacuousWaveError, keyForChild, FUZZ_FLAG, FUZZ_ENV, type FuzzOptions, type FuzzReport, type Violation, type WaveReport } from './fuzz/harness.js';
 export * from './workload/index.js';
 export { analyzeDurability, traceDurability, type Durability } from './writes/durability.js';
+export * from './audit/index.js';

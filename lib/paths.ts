@@ -18,7 +18,7 @@ export function cliEntry(): string {
  * The compiled entry of a worker host. Threads and processes always run the build, never the
  * sources through a loader: a loader would cost every process a few hundred ms to start.
  */
-export type HostName = 'thread-host' | 'process-host' | 'crash-writer' | 'workload-client';
+export type HostName = 'thread-host' | 'process-host' | 'crash-writer' | 'workload-client' | 'audit-host';
 
 export function hostEntry(name: HostName): string {
   const file = join(packageRoot, 'dist', 'workers', `${name}.js`);

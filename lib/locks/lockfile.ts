@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { retryUntil, wakeOnChange } from './wait.js';
@@ -24,7 +25,12 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
   create(ctx, { staleMs, updateMs, maxPollMs }) {
     let unlock: (() => Promise<void>) | undefined;
     let compromised: Error | undefined;
+    let onLost!: (error: Error) => void;
+    const lost = new Promise<Error>((resolve) => (onLost = resolve));
     const options = {
+      // The fs module itself rather than graceful-fs's copy of it, so contend's step trace sees
+      // (and pause points can hold) every call the lock makes.
+      fs,
       realpath: false,
       lockfilePath: `${ctx.lockPath}.lock`,
       stale: staleMs,
@@ -33,6 +39,7 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
       // The default throws from a timer, which would take the whole worker down unreported.
       onCompromised: (error: Error) => {
         compromised = error;
+        onLost(error);
       },
     };
     const attempt = async (): Promise<boolean> => {
@@ -61,6 +68,7 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
         }),
       release,
       close: release,
+      lost,
     };
   },
 };

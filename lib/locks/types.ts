@@ -33,6 +33,11 @@ export interface Lock {
   release(): void | Promise<void>;
   /** Frees what the instance holds open (file descriptors, timers). */
   close?(): void | Promise<void>;
+  /**
+   * Settles when the library tells a holder it has lost the lock (proper-lockfile's onCompromised:
+   * its lock was taken over as stale). Locks that cannot be lost, or never say so, leave it out.
+   */
+  lost?: Promise<Error>;
 }
 
 export interface LockAdapter<O extends object = Record<string, unknown>> {

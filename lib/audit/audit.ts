@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidOptionError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
+import { LOCK_SCENARIOS } from './lock-scenarios.js';
+import { PROPERTIES, type Property, type PropertyId } from './properties.js';
+import type { Finding } from './scenario.js';
+import { WRITER_SCENARIOS } from './writer-scenarios.js';
+
+export interface AuditCell extends Finding {
+  /** The row's label (name and options). */
+  library: string;
+  property: PropertyId;
+  scenario: string;
+  /** The case that pins this cell, or how to make one. */
+  evidence: string;
+}
+
+export interface AuditReport {
+  contend: string;
+  node: string;
+  platform: string;
+  libraries: Omit<AuditedLibrary, 'ref'>[];
+  properties: Property[];
+  cells: AuditCell[];
+}
+
+export interface AuditOptions {
+  /** Rows to audit (default: DEFAULT_LIBRARIES). */
+  libraries?: LibrarySpec[];
+  /** Property ids to answer (default: all). */
+  properties?: string[];
+  onCell?: (cell: AuditCell, done: number, total: number) => void;
+}
+
+/** The file whose cases pin every cell of the default rows. */
+export const AUDIT_CASES = 'cases/audit.test.ts';
+
+/** Where a cell's evidence is: the case named after its row and property, for the rows the project pins. */
+export function evidenceFor(library: string, property: Property, scenario: string): string {
+  const pinned = DEFAULT_LIBRARIES.some((spec) => rowLabel(spec.name, spec.lockOptions) === library);
+  return pinned
+    ? `${AUDIT_CASES} › ${library} › ${property.title}`
+    : `contend audit scenario "${scenario}" (no case pins it yet: see doc/audit.md, "Adding a library")`;
+}
+
+/** Picks the properties to answer; an unknown id is one clear error naming the allowed ones. */
+export function selectProperties(ids: readonly unknown[] | undefined): Property[] {
+  if (ids === undefined) return [...PROPERTIES];
+  const known: string[] = PROPERTIES.map((p) => p.id);
+  for (const id of ids) if (!known.includes(id as string)) throw new InvalidOptionError('properties', known.join(', '), id);
+  return PROPERTIES.filter((p) => ids.includes(p.id));
+}
+
+/**
+ * Runs every scenario that answers a chosen property against every row, one at a time (scenarios
+ * time lock takeovers; running them side by side would only blur that), and returns the table.
+ */
+export async function runAudit(options: AuditOptions = {}): Promise<AuditReport> {
+  const properties = selectProperties(options.properties);
+  const libraries = (options.libraries ?? DEFAULT_LIBRARIES).map(auditedLibrary);
+  const wanted = new Set<PropertyId>(properties.map((p) => p.id));
+  const work = libraries.flatMap((lib) =>
+    [...LOCK_SCENARIOS, ...WRITER_SCENARIOS].filter((s) => s.role === lib.role && s.properties.some((p) => wanted.has(p))).map((scenario) => ({ lib, scenario })),
+  );
+  const total = work.reduce((n, { scenario }) => n + scenario.properties.filter((p) => wanted.has(p)).length, 0);
+  const cells: AuditCell[] = [];
+  for (const { lib, scenario } of work) {
+    const findings = await scenario.run(lib);
+    for (const property of properties) {
+      const finding = findings[property.id];
+      if (!finding || !scenario.properties.includes(property.id)) continue;
+      const cell: AuditCell = { library: lib.label, property: property.id, scenario: scenario.id, ...finding, evidence: evidenceFor(lib.label, property, scenario.id) };
+      cells.push(cell);
+      options.onCell?.(cell, cells.length, total);
+    }
+  }
+  return {
+    contend: (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    libraries: libraries.map(({ ref: _r, ...rest }) => rest),
+    properties,
+    cells,
+  };
+}

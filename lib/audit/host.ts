@@ -1,0 +1,93 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { onExitUndo } from '../cleanup.js';
+import { ContendError } from '../errors.js';
+import { watchExit } from '../kinds/exit.js';
+import { hostEntry } from '../paths.js';
+import type { HostCommand, HostReply } from './protocol.js';
+
+/** How long one command may take before the host is reported hung: far beyond any lock's stale time. */
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/**
+ * The audit's handle on one host process (workers/audit-host): commands with their replies and
+ * milestones, and a kill. Every host is killed when its scenario ends, and at exit at the latest.
+ */
+export class AuditHost {
+  private readonly child: ChildProcess;
+  private readonly exit: Promise<string>;
+  private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void; onEvent?: (event: string, result?: Record<string, unknown>) => void }>();
+  private nextId = 1;
+  private readonly forget: () => void;
+  ended = false;
+
+  /** @param poolSize libuv's thread pool size in the host (UV_THREADPOOL_SIZE). */
+  constructor(readonly name: string, poolSize = 4) {
+    this.child = fork(hostEntry('audit-host'), [], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(poolSize) },
+    });
+    this.forget = onExitUndo(() => this.child.kill('SIGKILL'));
+    this.exit = watchExit(this.child).exited;
+    void this.exit.then((how) => {
+      this.ended = true;
+      this.forget();
+      for (const [, call] of this.pending) call.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" ${how}`));
+      this.pending.clear();
+    });
+    this.child.on('message', (reply: HostReply) => {
+      const call = this.pending.get(reply.id);
+      if (!call) return;
+      if (reply.event) return call.onEvent?.(reply.event, reply.result);
+      this.pending.delete(reply.id);
+      if (reply.error) call.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else call.resolve(reply.result ?? {});
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Sends a command; `onEvent` hears its milestones (`stalling`, `paused`, …) before the reply. */
+  call(command: HostCommand, onEvent?: (event: string, result?: Record<string, unknown>) => void): Promise<Record<string, unknown>> {
+    if (this.ended) return Promise.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" has ended`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ContendError('E_HOST_HUNG', `audit host "${this.name}" did not answer '${command.op}' within ${COMMAND_TIMEOUT_MS} ms`));
+      }, COMMAND_TIMEOUT_MS);
+      const settle = <T>(f: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...(onEvent ? { onEvent } : {}) });
+      this.child.send({ id, command });
+    });
+  }
+
+  /** Starts a command and resolves at its first milestone (undefined if it ends without one), leaving it running. */
+  until(command: HostCommand): { reached: Promise<{ event: string; result?: Record<string, unknown> } | undefined>; done: Promise<Record<string, unknown>> } {
+    let reach!: (r: { event: string; result?: Record<string, unknown> } | undefined) => void;
+    const reached = new Promise<{ event: string; result?: Record<string, unknown> } | undefined>((resolve) => (reach = resolve));
+    const done = this.call(command, (event, result) => reach({ event, ...(result ? { result } : {}) }));
+    done.then(() => reach(undefined), () => reach(undefined));
+    return { reached, done };
+  }
+
+  /** Kills the host and waits for it to be gone; says how it ended. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
+    if (!this.ended) this.child.kill(signal);
+    return this.exit;
+  }
+}
+
+/** Runs `body` with fresh hosts, all killed when it returns or throws. */
+export async function withHosts<T>(names: string[], body: (hosts: AuditHost[]) => Promise<T>, poolSize?: number): Promise<T> {
+  const hosts = names.map((n) => new AuditHost(n, poolSize));
+  try {
+    return await body(hosts);
+  } finally {
+    await Promise.all(hosts.map((h) => h.kill()));
+  }
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { resolveLock } from '../adapters.js';
+import type { AdapterRef } from '../locks/types.js';
+import { packageRoot } from '../paths.js';
+import { resolveWriteStrategy } from '../writes/index.js';
+import type { Role } from './properties.js';
+
+/** One row of the audit: a lock adapter or a write strategy, with the options it is run with. */
+export interface AuditedLibrary {
+  /** The adapter or strategy name, as `--lock` and `--write` take it. */
+  name: string;
+  /** The row's name: the name, and the options when there are any. */
+  label: string;
+  role: Role;
+  description: string;
+  /** The npm package it wraps, and the version installed. */
+  package?: string;
+  version?: string;
+  ref: AdapterRef;
+  /** Lock options the audit runs it with (locks only). */
+  lockOptions: Record<string, unknown>;
+}
+
+/** A row to audit: a name, and for locks the options to run it with. */
+export interface LibrarySpec {
+  name: string;
+  role: Role;
+  lockOptions?: Record<string, unknown>;
+}
+
+/**
+ * The rows `contend audit` runs by default. Locks that reclaim stale locks are run with the shortest
+ * stale time they allow, so that a dead holder's lock is recovered within the run; npm's lockfile
+ * runs twice, as it comes (no staleness at all) and with `stale`.
+ */
+export const DEFAULT_LIBRARIES: readonly LibrarySpec[] = [
+  { name: 'flock', role: 'lock' },
+  { name: 'fs-ext', role: 'lock' },
+  { name: 'os-lock', role: 'lock' },
+  { name: 'lockfile', role: 'lock', lockOptions: { staleMs: 2000, updateMs: 1000 } },
+  { name: 'npm-lockfile', role: 'lock' },
+  { name: 'npm-lockfile', role: 'lock', lockOptions: { staleMs: 2000 } },
+  { name: 'truncate', role: 'writer' },
+  { name: 'write-file-atomic', role: 'writer' },
+  { name: 'atomically', role: 'writer' },
+  { name: 'steno', role: 'writer' },
+  { name: 'lowdb', role: 'writer' },
+  { name: 'conf', role: 'writer' },
+];
+
+export function rowLabel(name: string, lockOptions: Record<string, unknown> = {}): string {
+  const options = Object.entries(lockOptions).map(([k, v]) => `${k}=${String(v)}`);
+  return options.length ? `${name} (${options.join(', ')})` : name;
+}
+
+/** Resolves a row: the adapter or strategy by name (built-in or registered), and its package's version. */
+export function auditedLibrary(spec: LibrarySpec): AuditedLibrary {
+  const { adapter, ref } = spec.role === 'lock' ? resolveLock(spec.name) : resolveWriteStrategy(spec.name);
+  const lockOptions = spec.lockOptions ?? {};
+  return {
+    name: spec.name,
+    label: rowLabel(spec.name, lockOptions),
+    role: spec.role,
+    description: adapter.description,
+    ...(adapter.package ? { package: adapter.package, version: packageVersion(adapter.package) } : {}),
+    ref,
+    lockOptions,
+  };
+}
+
+/**
+ * The version of an installed package, looked up as Node looks up a bare name: in node_modules
+ * next to contend, then next to the working directory, and up from each.
+ */
+export function packageVersion(name: string): string | undefined {
+  for (const start of [packageRoot, process.cwd()]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+        return pkg.version;
+      } catch {
+        // not installed here: look further up
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return undefined;
+}

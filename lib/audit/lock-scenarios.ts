@@ -1,0 +1,302 @@
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadAdapter } from '../adapters.js';
+import { formatVector } from '../outcome.js';
+import type { Lock, WorkerKind } from '../locks/types.js';
+import { runCase } from '../run-case.js';
+import { withWorkspace } from '../workspace.js';
+import { withHosts } from './host.js';
+import type { AuditedLibrary } from './libraries.js';
+import { nativeWaits } from './native-waits.js';
+import type { Finding, AuditScenario } from './scenario.js';
+
+/** A contender of the audit's own process: one instance of the adapter, on the scenario's lock path. */
+async function contender(lib: AuditedLibrary, lockPath: string, signal: AbortSignal, worker = 1): Promise<Lock> {
+  const adapter = await loadAdapter(lib.ref);
+  return adapter.create(
+    { worker, kind: 'async', lockPath, shared: new Int32Array(new SharedArrayBuffer(64)), local: (_k, make) => make(), signal },
+    { ...(adapter.defaults ?? {}), ...lib.lockOptions },
+  );
+}
+
+/** A lock that gives a dead holder's lock to others once it is old enough: how long that may take, ms. */
+function staleBound(lib: AuditedLibrary): number | undefined {
+  const stale = Number(lib.lockOptions.staleMs ?? 0);
+  return stale > 0 ? stale + Number(lib.lockOptions.updateMs ?? 0) + 5_000 : undefined;
+}
+
+/** Waits for the lock up to `bound` ms; the time it took, or undefined if it never came. */
+async function acquireWithin(lock: Lock, bound: number, signal: AbortSignal): Promise<number | undefined> {
+  const started = performance.now();
+  const limit = AbortSignal.any([signal, AbortSignal.timeout(bound)]);
+  for (;;) {
+    if (await lock.tryAcquire()) return Math.round(performance.now() - started);
+    if (limit.aborted) return undefined;
+    await delay(10, undefined, { signal: limit }).catch(() => {});
+  }
+}
+
+// A scenario may leave a lock in a state its library refuses to release (proper-lockfile's
+// ERELEASED after a takeover): that is already in the finding, so clean-up goes on regardless.
+async function closeAll(...locks: (Lock | undefined)[]): Promise<void> {
+  for (const lock of locks) {
+    await Promise.resolve(lock?.release()).catch(() => {});
+    await Promise.resolve(lock?.close?.()).catch(() => {});
+  }
+}
+
+const KINDS: [WorkerKind, 'excludes-async' | 'excludes-threads' | 'excludes-processes'][] = [
+  ['async', 'excludes-async'],
+  ['thread', 'excludes-threads'],
+  ['process', 'excludes-processes'],
+];
+
+/** Two workers of one kind under the lock, through contend's own step driver: a race is a fact of the outcome vector. */
+const exclusion: AuditScenario = {
+  id: 'exclusion',
+  role: 'lock',
+  properties: ['excludes-async', 'excludes-threads', 'excludes-processes'],
+  async run(lib) {
+    const findings: Record<string, Finding> = {};
+    for (const [kind, property] of KINDS) {
+      try {
+        const result = await runCase({ kind, lock: lib.name, lockOptions: lib.lockOptions, workers: 2 });
+        findings[property] = {
+          verdict: result.race ? 'no' : 'yes',
+          detail: `2 ${kind} workers, each writes then reads: ${formatVector(result.outcomes)}${result.race ? ' (a read found the other worker\'s write)' : ''}`,
+        };
+      } catch (error) {
+        findings[property] = { verdict: 'no', detail: `unusable: ${firstLine(error)}` };
+      }
+    }
+    return findings;
+  },
+};
+
+const firstLine = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0]!;
+
+/** Fds of a process open on a path: the kernel keeps a lock held through them. */
+function openFds(pid: number, path: string): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    }).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** After the holder is gone (SIGKILL) or its thread terminated: does another get the lock, and when. */
+function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
+  const inThread = id === 'thread-terminated';
+  return {
+    id,
+    role: 'lock',
+    properties: [id],
+    async run(lib) {
+      return withWorkspace('contend-audit-', ({ dir, signal }) =>
+        withHosts(['holder'], async ([holder]) => {
+          const lockPath = join(dir, 'shared.lock');
+          try {
+            await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath, inThread });
+          } catch (error) {
+            return { [id]: { verdict: 'n/a', detail: `cannot hold it ${inThread ? 'in a worker_thread' : 'in a process'}: ${firstLine(error)}` } };
+          }
+          const mine = await contender(lib, lockPath, signal);
+          try {
+            if (await mine.tryAcquire()) return { [id]: { verdict: 'n/a', detail: 'another process got the lock while it was held: nothing to recover' } };
+            const how = inThread ? 'its worker_thread terminated' : 'the holder SIGKILLed';
+            if (inThread) await holder!.call({ op: 'terminate-thread' });
+            else await holder!.kill('SIGKILL');
+            if (await mine.tryAcquire()) return { [id]: { verdict: 'yes', detail: `at once: free on the first attempt after ${how}`, ms: 0 } };
+            const bound = staleBound(lib);
+            if (bound !== undefined) {
+              const ms = await acquireWithin(mine, bound, signal);
+              if (ms !== undefined) return { [id]: { verdict: 'yes', detail: `after ${ms} ms: taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})`, ms } };
+              return { [id]: { verdict: 'no', detail: `still held ${bound} ms after ${how}, past its stale time` } };
+            }
+            const fds = inThread ? openFds(holder!.pid, lockPath) : 0;
+            return {
+              [id]: {
+                verdict: 'no',
+                detail: `still held after ${how}, and nothing will free it: ${fds ? `the thread's fd stays open in the process (${fds} fd on the lock file), until the process exits` : 'no stale time is set, so the lock stays until removed by hand'}`,
+              },
+            };
+          } finally {
+            await closeAll(mine);
+          }
+        }),
+      );
+    },
+  };
+}
+
+/** A live holder's event loop stalls; does a contender take the lock meanwhile, and what happens after. */
+const stall: AuditScenario = {
+  id: 'stall',
+  role: 'lock',
+  properties: ['stall-safe'],
+  async run(lib) {
+    return withWorkspace('contend-audit-', ({ dir, signal }) =>
+      withHosts(['holder'], async ([holder]) => {
+        const lockPath = join(dir, 'shared.lock');
+        const go = join(dir, 'go');
+        await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
+        const stalled = holder!.until({ op: 'stall', until: go, settleMs: Number(lib.lockOptions.updateMs ?? 0) + 5_000 });
+        if ((await stalled.reached)?.event !== 'stalling') throw new Error(`the holder did not stall: ${JSON.stringify(await stalled.done)}`);
+        const mine = await contender(lib, lockPath, signal, 2);
+        const third = await contender(lib, lockPath, signal, 3);
+        try {
+          const bound = staleBound(lib);
+          const ms = bound !== undefined ? await acquireWithin(mine, bound, signal) : (await mine.tryAcquire()) ? 0 : undefined;
+          writeFileSync(go, '');
+          const after = await stalled.done;
+          if (ms === undefined) {
+            await holder!.call({ op: 'release' });
+            return {
+              'stall-safe': { verdict: 'yes', detail: bound !== undefined ? `held through a stall of ${bound} ms, past its stale time` : 'held through the stall: the lock has no stale time to expire' },
+            };
+          }
+          const released = await holder!.call({ op: 'release' });
+          const deleted = await third.tryAcquire();
+          const told = typeof after.lost === 'string' ? `the old holder was told (${after.lost})` : 'the old holder was not told';
+          const release = released.released ? 'its release went through' : `its release failed (${String(released.error)})`;
+          return {
+            'stall-safe': {
+              verdict: 'no',
+              detail: `taken over ${ms} ms into the stall while its holder still held it; ${told}; ${release}; ${deleted ? "the new holder's lock was deleted by it, so a third got the lock too" : "the new holder's lock survived"}`,
+              ms,
+            },
+          };
+        } finally {
+          writeFileSync(go, '');
+          await closeAll(mine, third);
+        }
+      }),
+    );
+  },
+};
+
+/**
+ * Two contenders in two processes find one stale lock (its holder SIGKILLed); the first is held
+ * just before it removes the lock, the second then tries once; both are let go in turn. Does each
+ * end up holding the lock?
+ */
+const staleRace: AuditScenario = {
+  id: 'stale-race',
+  role: 'lock',
+  properties: ['stale-race'],
+  async run(lib) {
+    const bound = staleBound(lib);
+    if (bound === undefined) return { 'stale-race': { verdict: 'n/a', detail: 'nothing is ever reclaimed as stale' } };
+    return withWorkspace('contend-audit-', ({ dir }) =>
+      withHosts(['holder', 'first', 'second'], async ([holder, a, b]) => {
+        const order = { lock: lib.ref, lockOptions: lib.lockOptions, lockPath: join(dir, 'shared.lock') };
+        await holder!.call({ op: 'hold', ...order });
+        await holder!.kill('SIGKILL');
+        const first = a!.until({ op: 'reclaim', ...order, boundMs: bound });
+        const firstAt = (await first.reached)?.result?.step;
+        if (firstAt === undefined) return { 'stale-race': { verdict: 'n/a', detail: `the first contender took the stale lock without removing anything (${JSON.stringify(await first.done)})` } };
+        const second = b!.until({ op: 'reclaim', ...order, boundMs: 0 });
+        const secondAt = (await second.reached)?.result?.step;
+        await a!.call({ op: 'resume' });
+        const aHolds = (await first.done).held === true;
+        if (secondAt === undefined) {
+          const bHolds = (await second.done).held === true;
+          return {
+            'stale-race': {
+              verdict: aHolds && bHolds ? 'no' : 'yes',
+              detail: `the first reclaimer was held before ${String(firstAt)}; the second's attempt ended without reclaiming (holds: ${bHolds}); the first then got the lock: ${aHolds}`,
+            },
+          };
+        }
+        await b!.call({ op: 'resume' });
+        const bHolds = (await second.done).held === true;
+        const both = aHolds && bHolds;
+        return {
+          'stale-race': {
+            verdict: both ? 'no' : 'yes',
+            detail: `both reclaimers reached ${String(firstAt)}; let go in turn, ${both ? 'both got the lock: two holders at once' : `first got it: ${aHolds}, second: ${bHolds}`}`,
+          },
+        };
+      }),
+    );
+  },
+};
+
+/** The holder reads the lock file (another fd opened and closed): is the lock still held? */
+const fdClose: AuditScenario = {
+  id: 'fd-close',
+  role: 'lock',
+  properties: ['fd-close-safe'],
+  async run(lib) {
+    return withWorkspace('contend-audit-', ({ dir, signal }) =>
+      withHosts(['holder'], async ([holder]) => {
+        const lockPath = join(dir, 'shared.lock');
+        writeFileSync(lockPath, '', { flag: 'a' });
+        await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
+        const mine = await contender(lib, lockPath, signal);
+        try {
+          if (await mine.tryAcquire()) return { 'fd-close-safe': { verdict: 'n/a', detail: 'another process got the lock while it was held' } };
+          await holder!.call({ op: 'close-other-fd', path: lockPath });
+          const lost = await mine.tryAcquire();
+          return {
+            'fd-close-safe': lost
+              ? { verdict: 'no', detail: 'the holder read the lock file (open + close of another fd) and another process got the lock at once' }
+              : { verdict: 'yes', detail: 'still held after the holder opened and closed the lock file elsewhere' },
+          };
+        } finally {
+          await closeAll(mine);
+        }
+      }),
+    );
+  },
+};
+
+const POOL = 4;
+
+/** Waits through the library's own call on a held lock, as many as libuv has pool threads, then one unrelated read. */
+const pool: AuditScenario = {
+  id: 'pool',
+  role: 'lock',
+  properties: ['pool-free'],
+  async run(lib) {
+    const native = nativeWaits[lib.name];
+    if (!native) return { 'pool-free': { verdict: 'n/a', detail: 'no waiting call of its own is known to the audit' } };
+    return withWorkspace('contend-audit-', ({ dir, signal }) =>
+      withHosts(
+        ['waiter'],
+        async ([waiter]) => {
+          const lockPath = join(dir, 'shared.lock');
+          const probe = join(dir, 'unrelated.txt');
+          writeFileSync(probe, 'x');
+          const mine = await contender(lib, lockPath, signal);
+          try {
+            if (!(await mine.tryAcquire())) throw new Error('the audit could not take the lock to make others wait');
+            // The host says `read` or `parked` first; either is the answer, then the lock is let go.
+            const waited = waiter!.until({ op: 'pool', library: lib.name, lockPath, probe, waiters: POOL });
+            const first = (await waited.reached)?.event;
+            await mine.release();
+            await waited.done;
+            return {
+              'pool-free':
+                first === 'read'
+                  ? { verdict: 'yes', detail: `${native.call}: the read finished while ${POOL} waits were pending` }
+                  : { verdict: 'no', detail: `${native.call}: all ${POOL} threads of libuv's pool parked in the lock wait (/proc wchan) with the unrelated read still queued; it ran only once the lock was let go` },
+            };
+          } finally {
+            await closeAll(mine);
+          }
+        },
+        POOL,
+      ),
+    );
+  },
+};
+
+export const LOCK_SCENARIOS: readonly AuditScenario[] = [exclusion, recovery('holder-killed'), recovery('thread-terminated'), stall, staleRace, fdClose, pool];

@@ -1,0 +1,28 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Lock } from '../locks/types.js';
+import { withStepHook } from '../writes/trace.js';
+
+const REMOVALS = new Set(['unlink', 'rmdir', 'rm']);
+
+/**
+ * Attempts the lock, holding the attempt just before it removes anything (which, for a lock that is
+ * not free, is the stale lock being reclaimed): `onPause` hears the step and returns when to go on.
+ * Tries again while the lock is not yet stale, up to `boundMs`; with 0, a single attempt. Resolves
+ * with whether the lock was got, and the step it was held at, if any.
+ */
+export async function reclaimWithPause(lock: Lock, boundMs: number, onPause: (step: string) => Promise<void>): Promise<{ held: boolean; step?: string }> {
+  const limit = AbortSignal.timeout(Math.max(boundMs, 1));
+  for (;;) {
+    let step: string | undefined;
+    const held = await withStepHook(
+      (s) => {
+        if (step !== undefined || !REMOVALS.has(s.op)) return;
+        step = `${s.op} ${s.detail.replace(/.*\//, '')}`;
+        return onPause(step);
+      },
+      async () => Boolean(await lock.tryAcquire()),
+    );
+    if (held || step !== undefined || boundMs === 0 || limit.aborted) return { held, ...(step !== undefined ? { step } : {}) };
+    await delay(20, undefined, { signal: limit }).catch(() => {});
+  }
+}

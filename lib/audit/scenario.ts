@@ -1,0 +1,24 @@
+import type { AuditedLibrary } from './libraries.js';
+import type { PropertyId, Role } from './properties.js';
+
+/** yes: the library has the property; no: it does not, and the detail shows how; n/a: the question does not arise. */
+export type Verdict = 'yes' | 'no' | 'n/a';
+
+export interface Finding {
+  verdict: Verdict;
+  /** What was observed, in a sentence: the evidence a reader can check. */
+  detail: string;
+  /** A time the finding measured (recovery after a holder's death, a takeover), ms. */
+  ms?: number;
+}
+
+/**
+ * One scenario of the audit, run against one library: it answers one or more properties at once
+ * (the crash points answer both "no torn target" and "no orphan temp").
+ */
+export interface AuditScenario {
+  id: string;
+  role: Role;
+  properties: PropertyId[];
+  run(lib: AuditedLibrary): Promise<Partial<Record<PropertyId, Finding>>>;
+}

@@ -1,0 +1,189 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { loadAdapter } from '../lib/adapters.js';
+import { openCounter, type Counter } from '../lib/audit/counter.js';
+import { reclaimWithPause } from '../lib/audit/reclaim.js';
+import { nativeWaits } from '../lib/audit/native-waits.js';
+import type { HoldOrder, HostCommand, HostReply, HostRequest } from '../lib/audit/protocol.js';
+import type { Lock } from '../lib/locks/types.js';
+import { loadWriteStrategy } from '../lib/writes/index.js';
+import { withStepHook } from '../lib/writes/trace.js';
+
+/**
+ * The audit's other process: it holds locks (itself or in a worker_thread, to be killed, stalled or
+ * terminated), waits through a library's own call, counts through a writer, and saves with pause
+ * points, one command at a time as the audit's scenario says.
+ */
+async function takeLock(order: HoldOrder, acquire = true): Promise<Lock> {
+  const adapter = await loadAdapter(order.lock);
+  const lock = await adapter.create(
+    {
+      worker: 1,
+      kind: isMainThread ? 'process' : 'thread',
+      lockPath: order.lockPath,
+      shared: new Int32Array(new SharedArrayBuffer(64)),
+      local: (_key, make) => make(),
+      signal: new AbortController().signal,
+    },
+    { ...(adapter.defaults ?? {}), ...order.lockOptions },
+  );
+  if (acquire) await lock.acquire();
+  return lock;
+}
+
+if (!isMainThread) {
+  // A holder thread: takes the lock and keeps it until the thread is terminated.
+  const lock = await takeLock(workerData as HoldOrder);
+  parentPort!.postMessage('held');
+  setInterval(() => void lock, 60_000);
+} else {
+  const send = (reply: HostReply): Promise<void> => new Promise((resolve) => process.send!(reply, undefined, {}, () => resolve()));
+  let lock: Lock | undefined;
+  let thread: Worker | undefined;
+  const counters = new Map<string, Promise<Counter>>();
+  // What lets a held save or reclaim go on.
+  let resumeSave: (() => void) | undefined;
+
+  const run = async (id: number, command: HostCommand): Promise<Record<string, unknown>> => {
+    switch (command.op) {
+      case 'hold': {
+        if (!command.inThread) {
+          lock = await takeLock(command);
+          return {};
+        }
+        const { inThread: _t, op: _o, ...order } = command;
+        thread = new Worker(new URL(import.meta.url), { workerData: order });
+        await new Promise<void>((resolve, reject) => {
+          thread!.once('message', () => resolve());
+          thread!.once('error', reject);
+          thread!.once('exit', (code) => reject(new Error(`the holder thread exited with code ${code}`)));
+        });
+        return {};
+      }
+      case 'stall': {
+        await send({ id, event: 'stalling' });
+        // The stall itself: no timer, no I/O callback, no lock refresh runs until the file appears.
+        while (!existsSync(command.until));
+        const lost = lock?.lost ? await Promise.race([lock.lost.then((e) => e.message), delay(command.settleMs, undefined)]) : undefined;
+        return lost ? { lost } : {};
+      }
+      case 'reclaim': {
+        const { op: _o, boundMs, ...order } = command;
+        const mine = await takeLock(order, false);
+        const end = await reclaimWithPause(mine, boundMs, (step) =>
+          send({ id, event: 'paused', result: { step } }).then(() => new Promise<void>((resolve) => (resumeSave = resolve))),
+        );
+        if (end.held) lock = mine;
+        return end;
+      }
+      case 'release': {
+        const held = lock;
+        lock = undefined;
+        try {
+          await held?.release();
+          await held?.close?.();
+          return { released: true };
+        } catch (error) {
+          return { released: false, error: (error as Error).message };
+        }
+      }
+      case 'close-other-fd':
+        readFileSync(command.path);
+        return {};
+      case 'terminate-thread':
+        await thread?.terminate();
+        thread = undefined;
+        return {};
+      case 'pool':
+        return pool(id, command);
+      case 'counter-read':
+      case 'counter-write':
+      case 'locked-increment': {
+        const key = `${command.writer}\0${command.path}`;
+        if (!counters.has(key)) counters.set(key, openCounter(command.writer, command.strategy, command.path));
+        const counter = await counters.get(key)!;
+        if (command.op === 'counter-read') return { value: (lastRead = await counter.read()) };
+        if (command.op === 'counter-write') {
+          await counter.write(lastRead + 1);
+          return { value: lastRead + 1 };
+        }
+        const held = await takeLock(command.lock);
+        try {
+          const value = (await counter.read()) + 1;
+          await counter.write(value);
+          return { value };
+        } finally {
+          await held.release();
+          await held.close?.();
+        }
+      }
+      case 'save': {
+        const strategy = await loadWriteStrategy(command.strategy);
+        const resumed = new Promise<void>((resolve) => (resumeSave = resolve));
+        let paused = false;
+        let renamedFrom: string | undefined;
+        const into = ` → ${command.path}`;
+        try {
+          await withStepHook(
+            (step) => {
+              if (step.op === 'rename' && step.detail.endsWith(into)) renamedFrom = basename(step.detail.slice(0, -into.length));
+              if (paused || step.op !== command.pauseBefore) return;
+              paused = true;
+              return send({ id, event: 'paused', result: { step: `${step.op} ${step.detail}` } }).then(() => resumed);
+            },
+            () => strategy.save(command.path, command.data),
+          );
+          return { saved: true, ...(renamedFrom ? { renamedFrom } : {}) };
+        } catch (error) {
+          return { saved: false, code: (error as NodeJS.ErrnoException).code, error: (error as Error).message };
+        }
+      }
+      case 'resume':
+        resumeSave?.();
+        resumeSave = undefined;
+        return {};
+    }
+  };
+  let lastRead = 0;
+
+  // `waiters` waits through the library's own call on a lock the audit holds, then one read of an
+  // unrelated file. Either the read finishes while the lock is still held, or every thread of the
+  // pool is seen parked in a lock wait (/proc/self/task/*/wchan), so the read cannot run: both are
+  // facts, not timings.
+  async function pool(id: number, command: Extract<HostCommand, { op: 'pool' }>): Promise<Record<string, unknown>> {
+    const native = nativeWaits[command.library];
+    if (!native) throw new Error(`no waiting call known for ${command.library}`);
+    const waits = Array.from({ length: command.waiters }, () => native.wait(command.lockPath).then((release) => release()));
+    const read = readFile(command.probe);
+    const first = await Promise.race([read.then(() => 'read' as const), parked(command.waiters).then(() => 'parked' as const)]);
+    await send({ id, event: first });
+    await Promise.all([...waits, read]);
+    return { first };
+  }
+
+  async function parked(threads: number): Promise<void> {
+    for (;;) {
+      const waiting = readdirSync('/proc/self/task').filter((task) => {
+        try {
+          return /lock|fcntl/.test(readFileSync(`/proc/self/task/${task}/wchan`, 'utf8'));
+        } catch {
+          return false;
+        }
+      }).length;
+      if (waiting >= threads) return;
+      await delay(5);
+    }
+  }
+
+  process.on('message', (request: HostRequest) => {
+    run(request.id, request.command).then(
+      (result) => send({ id: request.id, result }),
+      (error: unknown) => send({ id: request.id, error: { code: (error as NodeJS.ErrnoException).code, message: (error as Error).message } }),
+    );
+  });
+  // Nobody is left to report to: end, whatever is held (the kernel and the audit clean up).
+  process.on('disconnect', () => process.exit(1));
+}
