@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yargs, { type Argv } from 'yargs';
@@ -26,6 +27,7 @@ import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/inde
 import { crashPoints } from './writes/crashpoints.js';
 import { traceDurability } from './writes/durability.js';
 import { emit, list } from './cli-io.js';
+import { formatAudit, formatAuditMarkdown, librarySpecs, propertyIds, runAudit, selectProperties } from './audit/index.js';
 import { workloadCommands } from './workload/commands.js';
 import { registerWriteStrategy, resolveWriteStrategy, writeStrategyNames } from './writes/index.js';
 
@@ -51,6 +53,18 @@ async function loadModules(option: string, specs: string[] | undefined, register
     const file = resolve(module);
     await register({ module: existsSync(file) ? pathToFileURL(file).href : module, export: spec.slice(at + 1) });
   }
+}
+
+/** An option holding a JSON object; absent is an empty one. */
+function parseJsonOption(name: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below, as for any other value that is not an object
+  }
+  throw new InvalidOptionError(name, 'a JSON object, e.g. \'{"staleMs":2000}\'', value);
 }
 
 function caseFrom(argv: Record<string, unknown>): Omit<CaseOptions, 'kind' | 'lock'> {
@@ -305,8 +319,40 @@ export async function main(args: string[]): Promise<number> {
         await emit(argv.json, results, text);
       },
     )
+    .command(
+      'audit',
+      "npm's locks and JSON writers under contention, SIGKILL and stalls: one conformance table, each cell with its evidence",
+      (y) =>
+        y
+          .option('libraries', { type: 'string', describe: 'comma list of locks and write strategies (default: the audited npm libraries, then any --lock-module / --write-module)' })
+          .option('properties', { type: 'string', describe: `comma list of ${propertyIds().join(', ')} (default: all)` })
+          .option('lock-options', { type: 'string', describe: 'JSON options for the locks named in --libraries that have no default row' })
+          .option('markdown', { describe: 'print Markdown for a README (or write it to the given file)' })
+          .example('$0 audit', 'every library, every property (about a minute)')
+          .example('$0 audit --libraries lockfile,steno --markdown audit.md', 'two rows, as Markdown')
+          .example('$0 audit --lock-module ./my-lock.ts#MyLock --libraries my-lock', 'your own lock, beside nothing else'),
+      async (argv) => {
+        const libraries = librarySpecs(list(argv.libraries), parseJsonOption('lock-options', argv['lock-options']));
+        if (libraries.length === 0) throw new InvalidOptionError('libraries', 'a comma list of lock and write strategy names', argv.libraries);
+        const properties = list(argv.properties);
+        selectProperties(properties);
+        const report = await runAudit({
+          libraries,
+          ...(properties ? { properties } : {}),
+          onCell: (c, done, total) => process.stderr.write(`[${done}/${total}] ${c.library} · ${c.property}: ${c.verdict}\n`),
+        });
+        if (argv.markdown) {
+          const markdown = formatAuditMarkdown(report);
+          if (typeof argv.markdown === 'string' && argv.markdown !== '') {
+            await writeFile(argv.markdown, `${markdown}\n`);
+            process.stderr.write(`written: ${argv.markdown}\n`);
+          } else if (!argv.json) return void process.stdout.write(`${markdown}\n`);
+        }
+        await emit(argv.json, report, formatAudit(report));
+      },
+    )
     .command(workloadCommands((code) => (exitCode = code)))
-    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress, fuzz, durability, sweep, chaos, plot')
+    .demandCommand(1, 'name a command: schedule, run, matrix, locks, crashpoints, stress, fuzz, durability, audit, sweep, chaos, plot')
     .strict()
     .help()
     .alias('h', 'help')

@@ -28,7 +28,7 @@ export function classifyRead(text: string | undefined, ownContent: string | unde
 }
 
 /** `[overwritten ×4, intact]`: a vector in the compact form used by cases and reports. */
-export function formatVector(vector: readonly Outcome[]): string {
+export function formatVector(vector: readonly string[]): string {
   const runs: string[] = [];
   for (let i = 0; i < vector.length; ) {
     let j = i;

@@ -125,6 +125,7 @@ if (!isMainThread) {
         const resumed = new Promise<void>((resolve) => (resumeSave = resolve));
         let paused = false;
         let renamedFrom: string | undefined;
+        let unholdable = false;
         const into = ` → ${command.path}`;
         try {
           await withStepHook(
@@ -132,11 +133,13 @@ if (!isMainThread) {
               if (step.op === 'rename' && step.detail.endsWith(into)) renamedFrom = basename(step.detail.slice(0, -into.length));
               if (paused || step.op !== command.pauseBefore) return;
               paused = true;
+              // A synchronous step cannot wait: the save runs through, and says so.
+              if (step.sync) return void (unholdable = true);
               return send({ id, event: 'paused', result: { step: `${step.op} ${step.detail}` } }).then(() => resumed);
             },
             () => strategy.save(command.path, command.data),
           );
-          return { saved: true, ...(renamedFrom ? { renamedFrom } : {}) };
+          return { saved: true, ...(renamedFrom ? { renamedFrom } : {}), ...(unholdable ? { unholdable } : {}) };
         } catch (error) {
           return { saved: false, code: (error as NodeJS.ErrnoException).code, error: (error as Error).message };
         }
@@ -150,25 +153,30 @@ if (!isMainThread) {
   let lastRead = 0;
 
   // `waiters` waits through the library's own call on a lock the audit holds, then one read of an
-  // unrelated file. Either the read finishes while the lock is still held, or every thread of the
-  // pool is seen parked in a lock wait (/proc/self/task/*/wchan), so the read cannot run: both are
-  // facts, not timings.
+  // unrelated file. Either the read finishes while the lock is still held, or every thread of
+  // libuv's pool is seen parked in a lock wait, so the read cannot run: both are facts, not timings.
   async function pool(id: number, command: Extract<HostCommand, { op: 'pool' }>): Promise<Record<string, unknown>> {
     const native = nativeWaits[command.library];
     if (!native) throw new Error(`no waiting call known for ${command.library}`);
+    // One read first starts the pool: its threads exist before any wait, which tells them apart
+    // from threads a library starts for its waits.
+    await readFile(command.probe);
+    const poolThreads = new Set(readdirSync('/proc/self/task'));
     const waits = Array.from({ length: command.waiters }, () => native.wait(command.lockPath).then((release) => release()));
     const read = readFile(command.probe);
-    const first = await Promise.race([read.then(() => 'read' as const), parked(command.waiters).then(() => 'parked' as const)]);
+    const first = await Promise.race([read.then(() => 'read' as const), parkedInPool(poolThreads, command.waiters).then(() => 'parked' as const)]);
     await send({ id, event: first });
     await Promise.all([...waits, read]);
     return { first };
   }
 
-  async function parked(threads: number): Promise<void> {
+  // Resolves once `threads` threads that existed before the waits sit in a lock wait
+  // (/proc/self/task/*/wchan); waits on threads of their own never make it resolve.
+  async function parkedInPool(before: Set<string>, threads: number): Promise<void> {
     for (;;) {
       const waiting = readdirSync('/proc/self/task').filter((task) => {
         try {
-          return /lock|fcntl/.test(readFileSync(`/proc/self/task/${task}/wchan`, 'utf8'));
+          return before.has(task) && /lock|fcntl/.test(readFileSync(`/proc/self/task/${task}/wchan`, 'utf8'));
         } catch {
           return false;
         }

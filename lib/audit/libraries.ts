@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveLock } from '../adapters.js';
+import { lockNames, resolveLock } from '../adapters.js';
+import { InvalidOptionError } from '../errors.js';
+import { builtinLocks } from '../locks/index.js';
 import type { AdapterRef } from '../locks/types.js';
 import { packageRoot } from '../paths.js';
-import { resolveWriteStrategy } from '../writes/index.js';
+import { builtinWrites, resolveWriteStrategy, writeStrategyNames } from '../writes/index.js';
 import type { Role } from './properties.js';
 
 /** One row of the audit: a lock adapter or a write strategy, with the options it is run with. */
@@ -48,6 +50,24 @@ export const DEFAULT_LIBRARIES: readonly LibrarySpec[] = [
   { name: 'lowdb', role: 'writer' },
   { name: 'conf', role: 'writer' },
 ];
+
+/**
+ * The rows for names: a default row's name gives its default rows (npm-lockfile gives two), any other
+ * lock or write strategy (built in, or registered with --lock-module / --write-module) one row, run
+ * with `lockOptions` if it is a lock. Without names: the defaults, then every registered one.
+ */
+export function librarySpecs(names?: readonly string[], lockOptions: Record<string, unknown> = {}): LibrarySpec[] {
+  const locks = lockNames();
+  const writers = writeStrategyNames();
+  const registered = [...locks.filter((n) => !builtinLocks.has(n)), ...writers.filter((n) => !builtinWrites.has(n))];
+  return (names ?? [...new Set([...DEFAULT_LIBRARIES.map((l) => l.name), ...registered])]).flatMap((name): LibrarySpec[] => {
+    const defaults = DEFAULT_LIBRARIES.filter((l) => l.name === name);
+    if (defaults.length) return defaults;
+    if (locks.includes(name)) return [{ name, role: 'lock', lockOptions }];
+    if (writers.includes(name)) return [{ name, role: 'writer' }];
+    throw new InvalidOptionError('libraries', [...new Set([...locks, ...writers])].join(', '), name);
+  });
+}
 
 export function rowLabel(name: string, lockOptions: Record<string, unknown> = {}): string {
   const options = Object.entries(lockOptions).map(([k, v]) => `${k}=${String(v)}`);

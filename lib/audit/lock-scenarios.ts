@@ -286,7 +286,7 @@ const pool: AuditScenario = {
             return {
               'pool-free':
                 first === 'read'
-                  ? { verdict: 'yes', detail: `${native.call}: the read finished while ${POOL} waits were pending` }
+                  ? { verdict: 'yes', detail: `${native.call}: the read finished while ${POOL} waits were pending (they do not wait on libuv's pool)` }
                   : { verdict: 'no', detail: `${native.call}: all ${POOL} threads of libuv's pool parked in the lock wait (/proc wchan) with the unrelated read still queued; it ran only once the lock was let go` },
             };
           } finally {

@@ -1,13 +1,14 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContendError } from '../errors.js';
-import { crashPoints } from '../writes/crashpoints.js';
+import { formatVector } from '../outcome.js';
+import { crashPoints, type CrashPoint } from '../writes/crashpoints.js';
 import { sameDocument } from '../writes/document.js';
 import { traceDurability } from '../writes/durability.js';
 import { withWorkspace } from '../workspace.js';
 import { withHosts, type AuditHost } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
-import type { AuditScenario } from './scenario.js';
+import type { AuditScenario, Finding } from './scenario.js';
 
 const PROCESSES = 4;
 
@@ -72,7 +73,7 @@ const concurrentSaves: AuditScenario = {
         const save = (host: AuditHost, who: string) => host.until({ op: 'save', strategy: lib.ref, path, data: data(who), pauseBefore: 'rename' });
         const first = save(a!, 'first');
         const reachedFirst = await first.reached;
-        if (!reachedFirst) return { 'temp-unique': await byTempNames(lib, first.done, a!, b!, path, data) };
+        if (!reachedFirst) return { 'temp-unique': await unheld(lib, await first.done, b!, path) };
         const second = save(b!, 'second');
         const reachedSecond = await second.reached;
         await a!.call({ op: 'resume' });
@@ -81,12 +82,14 @@ const concurrentSaves: AuditScenario = {
         const endSecond = (await second.done) as SaveEnd;
         const holds = sameDocument(readFileSync(path, 'utf8'));
         const target = holds(data('second')) ? "the second's document" : holds(data('first')) ? "the first's document" : 'neither document';
+        // With one temp name, the second's save overwrote the first's temp file before the first renamed it.
+        const published = endFirst.saved && !endSecond.saved && target === "the second's document" ? "; the first's rename published the second's document" : '';
         const both = endFirst.saved && endSecond.saved;
         const fate = (end: SaveEnd): string => (end.saved ? 'saved' : `failed with ${end.code ?? end.error}`);
         return {
           'temp-unique': {
             verdict: both && target === "the second's document" ? 'yes' : 'no',
-            detail: `first held before its rename, second saved up to its own${reachedSecond ? '' : ' end'}; first ${fate(endFirst)}, second ${fate(endSecond)}; the target holds ${target}; left: ${others(dir, path)}`,
+            detail: `first held before its rename, second saved up to its own${reachedSecond ? '' : ' end'}; first ${fate(endFirst)}, second ${fate(endSecond)}; the target holds ${target}${published}; left: ${others(dir, path)}`,
           },
         };
       }),
@@ -94,26 +97,15 @@ const concurrentSaves: AuditScenario = {
   },
 };
 
-async function byTempNames(
-  lib: AuditedLibrary,
-  firstDone: Promise<Record<string, unknown>>,
-  a: AuditHost,
-  b: AuditHost,
-  path: string,
-  data: (who: string) => string,
-): Promise<{ verdict: 'yes' | 'no'; detail: string }> {
-  const end = (await firstDone) as SaveEnd;
-  if (!/cannot pause/.test(end.error ?? '')) throw new ContendError('E_AUDIT', `${lib.name} saved without a rename to hold: ${JSON.stringify(end)}`);
-  const temps = await Promise.all(
-    [a, b].map(async (host, i) => {
-      const done = (await host.call({ op: 'save', strategy: lib.ref, path, data: data(String(i)) })) as SaveEnd & { renamedFrom?: string };
-      return done.renamedFrom;
-    }),
-  );
-  const unique = temps[0] !== undefined && temps[0] !== temps[1];
+// The first save ran through without being held: it has no rename, or its rename is synchronous.
+async function unheld(lib: AuditedLibrary, end: SaveEnd & { renamedFrom?: string; unholdable?: boolean }, second: AuditHost, path: string): Promise<Finding> {
+  if (!end.saved) throw new ContendError('E_AUDIT', `${lib.name} failed before its rename: ${JSON.stringify(end)}`);
+  if (!end.renamedFrom) return { verdict: 'n/a', detail: 'it writes the target in place, with no temp file to share (its in-place writes are judged by "no torn target")' };
+  const other = (await second.call({ op: 'save', strategy: lib.ref, path, data: JSON.stringify({ saved: 'second' }) })) as SaveEnd & { renamedFrom?: string };
+  const unique = other.renamedFrom !== undefined && other.renamedFrom !== end.renamedFrom;
   return {
     verdict: unique ? 'yes' : 'no',
-    detail: `its saves are synchronous and cannot be held; two processes' saves renamed from ${temps.map((t) => t ?? '?').join(' and ')}`,
+    detail: `its rename is synchronous, so a save cannot be held; two processes' saves renamed ${end.renamedFrom} and ${other.renamedFrom ?? '?'}: ${unique ? 'each its own temp file' : 'one shared temp name'}`,
   };
 }
 
@@ -129,20 +121,33 @@ const crash: AuditScenario = {
   properties: ['no-torn-target', 'no-orphan-temp'],
   async run(lib) {
     const table = await crashPoints({ strategy: lib.name, items: 2000 });
-    const at = (p: (typeof table.points)[number]): string => (p.step ? `k=${p.k} (before ${p.step.op} ${p.step.detail})` : 'after the save');
     const torn = table.points.filter((p) => p.state !== 'old' && p.state !== 'new');
     const orphans = table.points.filter((p) => p.leftovers.length > 0);
-    const steps = `${table.steps.length} steps: ${table.steps.map((s) => s.op).join(', ')}`;
+    const steps = `${table.steps.length} steps (${formatVector(table.steps.map((s) => s.op)).slice(1, -1)})`;
     return {
       'no-torn-target': torn.length
-        ? { verdict: 'no', detail: `${steps}; killed at ${torn.map((p) => `${at(p)}: ${p.state}`).join('; ')}` }
-        : { verdict: 'yes', detail: `${steps}; old or new document at every kill point` },
+        ? { verdict: 'no', detail: `${steps}; SIGKILL ${runs(torn, (p) => p.state)}` }
+        : { verdict: 'yes', detail: `${steps}; old or new document after a SIGKILL before any of them` },
       'no-orphan-temp': orphans.length
-        ? { verdict: 'no', detail: `killed at ${orphans.map((p) => `${at(p)}: left ${p.leftovers.join(', ')}`).join('; ')}` }
-        : { verdict: 'yes', detail: `${steps}; nothing but the target left at any kill point` },
+        ? { verdict: 'no', detail: `${steps}; SIGKILL ${runs(orphans, (p) => `left ${p.leftovers.join(', ')}`)}` }
+        : { verdict: 'yes', detail: `${steps}; nothing but the target left after a SIGKILL before any of them` },
     };
   },
 };
+
+/** `before step 2: empty; before steps 3–17: torn`: kill points with the same result, as runs of steps. */
+function runs(points: CrashPoint[], result: (p: CrashPoint) => string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < points.length; ) {
+    let j = i;
+    while (j + 1 < points.length && points[j + 1]!.k === points[j]!.k! + 1 && result(points[j + 1]!) === result(points[i]!)) j++;
+    const [from, to] = [points[i]!.k, points[j]!.k];
+    const where = from === null ? 'after the save' : from === to ? `before step ${from} (${points[i]!.step!.op})` : `before steps ${from}–${to}`;
+    parts.push(`${where}: ${result(points[i]!)}`);
+    i = j + 1;
+  }
+  return parts.join('; ');
+}
 
 /** The file-system calls of one save, read for fsyncs before and after the rename. */
 const durability: AuditScenario = {

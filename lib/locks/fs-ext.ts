@@ -23,7 +23,7 @@ export const FsExtAdapter: LockAdapter<FlockOptions> = {
   defaults: { maxPollMs: 8 },
   create(ctx, { maxPollMs }) {
     if (!isMainThread) {
-      throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (SIGABRT on its callback, SIGSEGV on a second load); use it in async or process workers, or use flock');
+      throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (SIGABRT on its callback; a second load kills it); use it in async or process workers, or use flock');
     }
     const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
     return fdLock(ctx, maxPollMs, {

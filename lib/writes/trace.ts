@@ -8,6 +8,8 @@ export interface FsStep {
   op: string;
   /** Paths and sizes involved: `<path> (w)`, `16384 B to <path>`, `<from> → <to>`. */
   detail: string;
+  /** A synchronous call (`renameSync`): it cannot be held at a pause point. */
+  sync?: true;
 }
 
 /**
@@ -54,9 +56,9 @@ function describe(op: string, args: unknown[]): string {
   }
 }
 
-function announce(op: string, args: unknown[]): void | Promise<void> {
+function announce(op: string, args: unknown[], sync = false): void | Promise<void> {
   const current = scoped.getStore() ?? hook;
-  return current?.({ op, detail: describe(op, args) });
+  return current?.({ op, detail: describe(op, args), ...(sync ? { sync: true as const } : {}) });
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -88,7 +90,7 @@ function install(): void {
     if (sync) {
       table[`${op}Sync`] = function (this: unknown, ...args: unknown[]) {
         // A synchronous call cannot wait: a pause asked of one fails the save, plainly.
-        if (announce(op, args)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
+        if (announce(op, args, true)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
         const result = sync.apply(this, args);
         if (op === 'open') fdPaths.set(result as number, String(args[0]));
         if (op === 'close') fdPaths.delete(args[0] as number);

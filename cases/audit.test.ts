@@ -1,0 +1,194 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import {
+  auditedLibrary,
+  DEFAULT_LIBRARIES,
+  evidenceFor,
+  LOCK_SCENARIOS,
+  PROPERTIES,
+  rowLabel,
+  WRITER_SCENARIOS,
+  type AuditScenario,
+  type Finding,
+  type PropertyId,
+  type Verdict,
+} from '../lib/index.js';
+
+// The conformance table contend audit prints, pinned: every cell is the verdict of one test below,
+// named `<row> › <column>`, which is the evidence the table cites. A library that changes what it
+// does under these scenarios fails its cell here.
+const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
+  flock: {
+    'excludes-async': 'yes',
+    'excludes-threads': 'yes',
+    'excludes-processes': 'yes',
+    'holder-killed': 'yes',
+    'thread-terminated': 'yes',
+    'stall-safe': 'yes',
+    'stale-race': 'n/a',
+    'fd-close-safe': 'yes',
+    'pool-free': 'yes',
+  },
+  'fs-ext': {
+    'excludes-async': 'yes',
+    'excludes-threads': 'no',
+    'excludes-processes': 'yes',
+    'holder-killed': 'yes',
+    'thread-terminated': 'n/a',
+    'stall-safe': 'yes',
+    'stale-race': 'n/a',
+    'fd-close-safe': 'yes',
+    'pool-free': 'no',
+  },
+  'os-lock': {
+    'excludes-async': 'no',
+    'excludes-threads': 'no',
+    'excludes-processes': 'yes',
+    'holder-killed': 'yes',
+    'thread-terminated': 'yes',
+    'stall-safe': 'yes',
+    'stale-race': 'n/a',
+    'fd-close-safe': 'no',
+    'pool-free': 'no',
+  },
+  'lockfile (staleMs=2000, updateMs=1000)': {
+    'excludes-async': 'yes',
+    'excludes-threads': 'yes',
+    'excludes-processes': 'yes',
+    'holder-killed': 'yes',
+    'thread-terminated': 'yes',
+    'stall-safe': 'no',
+    'stale-race': 'no',
+    'fd-close-safe': 'yes',
+    'pool-free': 'yes',
+  },
+  'npm-lockfile': {
+    'excludes-async': 'yes',
+    'excludes-threads': 'yes',
+    'excludes-processes': 'yes',
+    'holder-killed': 'no',
+    'thread-terminated': 'no',
+    'stall-safe': 'yes',
+    'stale-race': 'n/a',
+    'fd-close-safe': 'yes',
+    'pool-free': 'yes',
+  },
+  'npm-lockfile (staleMs=2000)': {
+    'excludes-async': 'yes',
+    'excludes-threads': 'yes',
+    'excludes-processes': 'yes',
+    'holder-killed': 'yes',
+    'thread-terminated': 'yes',
+    'stall-safe': 'no',
+    'stale-race': 'yes',
+    'fd-close-safe': 'yes',
+    'pool-free': 'yes',
+  },
+};
+
+const WRITERS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
+  truncate: { 'no-lost-updates': 'no', 'temp-unique': 'n/a', 'no-torn-target': 'no', 'no-orphan-temp': 'yes', 'fsyncs-data': 'no', 'fsyncs-directory': 'n/a' },
+  'write-file-atomic': { 'no-lost-updates': 'no', 'temp-unique': 'yes', 'no-torn-target': 'yes', 'no-orphan-temp': 'no', 'fsyncs-data': 'yes', 'fsyncs-directory': 'no' },
+  atomically: { 'no-lost-updates': 'no', 'temp-unique': 'yes', 'no-torn-target': 'yes', 'no-orphan-temp': 'no', 'fsyncs-data': 'yes', 'fsyncs-directory': 'no' },
+  steno: { 'no-lost-updates': 'no', 'temp-unique': 'no', 'no-torn-target': 'yes', 'no-orphan-temp': 'no', 'fsyncs-data': 'no', 'fsyncs-directory': 'no' },
+  lowdb: { 'no-lost-updates': 'no', 'temp-unique': 'no', 'no-torn-target': 'yes', 'no-orphan-temp': 'no', 'fsyncs-data': 'no', 'fsyncs-directory': 'no' },
+  conf: { 'no-lost-updates': 'no', 'temp-unique': 'yes', 'no-torn-target': 'yes', 'no-orphan-temp': 'no', 'fsyncs-data': 'yes', 'fsyncs-directory': 'no' },
+};
+
+// What the issue's scenarios show, beyond the verdict: the detail each cell must carry.
+const DETAILS: Record<string, Partial<Record<PropertyId, RegExp>>> = {
+  'lockfile (staleMs=2000, updateMs=1000)': {
+    'stall-safe': /while its holder still held it; the old holder was told \(.+\); its release failed/,
+    'stale-race': /both reclaimers reached rmdir .*; let go in turn, both got the lock: two holders at once/,
+  },
+  'npm-lockfile (staleMs=2000)': {
+    'stall-safe': /the old holder was not told; its release went through; the new holder's lock was deleted by it/,
+    'stale-race': /the second's attempt ended without reclaiming \(holds: false\)/,
+  },
+  'npm-lockfile': { 'holder-killed': /no stale time is set/ },
+  'os-lock': {
+    'fd-close-safe': /another process got the lock at once/,
+    'excludes-threads': /a read found the other worker's write/,
+    'pool-free': /all 4 threads of libuv's pool parked/,
+  },
+  flock: { 'pool-free': /the read finished while 4 waits were pending/ },
+  'fs-ext': { 'pool-free': /all 4 threads of libuv's pool parked/, 'excludes-threads': /unusable: .*fs-ext crashes the process inside worker_threads/ },
+  steno: { 'temp-unique': /second failed with ENOENT; .*the first's rename published the second's document/ },
+  lowdb: { 'temp-unique': /second failed with ENOENT/ },
+};
+
+const ALL_WRITERS = /4 processes each read, then each wrote \+1: count 1 of 4 \(3 lost\); with flock around each increment: 4 of 4/;
+
+// Each scenario runs once per row; its tests read its findings.
+const runs = new Map<string, Promise<Partial<Record<PropertyId, Finding>>>>();
+function findings(label: string, scenario: AuditScenario): Promise<Partial<Record<PropertyId, Finding>>> {
+  const key = `${label}\0${scenario.id}`;
+  if (!runs.has(key)) {
+    const spec = DEFAULT_LIBRARIES.find((l) => rowLabel(l.name, l.lockOptions) === label)!;
+    runs.set(key, scenario.run(auditedLibrary(spec)));
+  }
+  return runs.get(key)!;
+}
+
+test('every default row and every property of its role is pinned here', () => {
+  const labels = DEFAULT_LIBRARIES.map((l) => rowLabel(l.name, l.lockOptions));
+  expect(labels.sort()).toEqual([...Object.keys(LOCKS), ...Object.keys(WRITERS)].sort());
+  for (const [table, role] of [
+    [LOCKS, 'lock'],
+    [WRITERS, 'writer'],
+  ] as const) {
+    for (const cells of Object.values(table)) expect(Object.keys(cells).sort()).toEqual(PROPERTIES.filter((p) => p.role === role).map((p) => p.id).sort());
+  }
+});
+
+for (const [table, scenarios] of [
+  [LOCKS, LOCK_SCENARIOS],
+  [WRITERS, WRITER_SCENARIOS],
+] as const) {
+  for (const [label, cells] of Object.entries(table)) {
+    describe(label, () => {
+      for (const property of PROPERTIES.filter((p) => p.id in cells)) {
+        const scenario = scenarios.find((s) => s.properties.includes(property.id))!;
+        test(property.title, { timeout: 90_000 }, async () => {
+          const finding = (await findings(label, scenario))[property.id];
+          expect(finding, `${label} · ${property.id}`).toBeDefined();
+          expect({ verdict: finding!.verdict, detail: finding!.detail }).toMatchObject({ verdict: cells[property.id] });
+          const detail = DETAILS[label]?.[property.id] ?? (property.id === 'no-lost-updates' ? ALL_WRITERS : undefined);
+          if (detail) expect(finding!.detail).toMatch(detail);
+          // The table cites exactly this test.
+          expect(evidenceFor(label, property, scenario.id)).toBe(`cases/audit.test.ts › ${label} › ${property.title}`);
+        });
+      }
+    });
+  }
+}
+
+describe('fs-ext inside worker_threads, why its adapter refuses them', () => {
+  // CommonJS, so that the threads it starts with `eval` may require() too.
+  const run = (script: string) => spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+
+  test('its callback form aborts the process', () => {
+    const probe = join(tmpdir(), 'fs-ext-probe');
+    const child = run(`const { Worker } = require('node:worker_threads');
+      new Worker("const f = require('fs-ext'); const fd = require('fs').openSync('${probe}', 'a+'); f.flock(fd, 'ex', () => {});", { eval: true });`);
+    rmSync(probe, { force: true });
+    expect(child.signal).toBe('SIGABRT');
+    expect(child.stderr).toMatch(/Entering the V8 API without proper locking/);
+  });
+
+  test('loading it in a second thread, after one exited, while the main thread has it loaded, kills the process', () => {
+    const child = run(`const { Worker } = require('node:worker_threads');
+      require('fs-ext');
+      (async () => {
+        for (let i = 0; i < 2; i++) await new Promise((resolve) => new Worker("require('fs-ext')", { eval: true }).once('exit', resolve));
+        console.log('survived');
+      })();`);
+    // SIGSEGV here, SIGTRAP on some runs: the process dies of a signal either way.
+    expect(child.status).toBeNull();
+    expect(child.signal).toMatch(/^SIG(SEGV|TRAP|ABRT|BUS)$/);
+    expect(child.stdout).not.toMatch(/survived/);
+  });
+});
