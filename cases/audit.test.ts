@@ -192,3 +192,67 @@ describe('fs-ext inside worker_threads, why its adapter refuses them', () => {
     expect(child.stdout).not.toMatch(/survived/);
   });
 });
+
+describe('contend audit', () => {
+  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli.js', 'audit', ...args], { encoding: 'utf8', timeout: 120_000 });
+
+  test('--json: the rows asked for, with versions, and every cell citing its case', () => {
+    const r = contend('--libraries', 'steno,os-lock', '--properties', 'temp-unique,fd-close-safe,fsyncs-data', '--json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { libraries: { label: string; version?: string }[]; cells: { library: string; property: string; verdict: string; evidence: string }[] };
+    expect(report.libraries.map((l) => [l.label, l.version])).toEqual([
+      ['steno', '4.0.2'],
+      ['os-lock', '2.0.0'],
+    ]);
+    expect(report.cells.map((c) => [c.library, c.property, c.verdict])).toEqual([
+      ['steno', 'temp-unique', 'no'],
+      ['steno', 'fsyncs-data', 'no'],
+      ['os-lock', 'fd-close-safe', 'no'],
+    ]);
+    expect(report.cells.map((c) => c.evidence)).toEqual([
+      'cases/audit.test.ts › steno › concurrent saves',
+      'cases/audit.test.ts › steno › fsyncs data',
+      'cases/audit.test.ts › os-lock › survives other fd close',
+    ]);
+  }, 120_000);
+
+  test('--markdown: a table per role, the legend and the evidence, for a README', () => {
+    const r = contend('--libraries', 'npm-lockfile,atomically', '--properties', 'holder-killed,fsyncs-directory', '--markdown');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| lock | version | holder SIGKILLed |');
+    expect(r.stdout).toContain('| npm-lockfile | lockfile@1.0.4 | no |');
+    expect(r.stdout).toContain('| npm-lockfile (staleMs=2000) | lockfile@1.0.4 | yes, ');
+    expect(r.stdout).toContain('| atomically | atomically@2.1.1 | no |');
+    expect(r.stdout).toContain('- **holder SIGKILLed**: another contender gets the lock after its holder is SIGKILLed (and how soon).');
+    expect(r.stdout).toMatch(/- \*\*atomically · fsyncs directory: no\*\* — no fsync of <dir> after the rename \(`cases\/audit\.test\.ts › atomically › fsyncs directory`\)/);
+  }, 120_000);
+
+  test('a lock and a writer added from outside, by module: audited like the others, their cells not yet pinned', () => {
+    const r = contend(
+      '--lock-module', 'cases/fixtures/excl-lock.ts#ExclusiveFileLockAdapter',
+      '--write-module', 'cases/fixtures/append-strategy.ts#SyncTruncate',
+      '--libraries', 'excl,sync-truncate',
+      '--properties', 'excludes-processes,holder-killed,no-torn-target',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { cells: { library: string; property: string; verdict: string; evidence: string }[] };
+    expect(report.cells.map((c) => [c.library, c.property, c.verdict])).toEqual([
+      ['excl', 'excludes-processes', 'yes'],
+      ['excl', 'holder-killed', 'no'],
+      ['sync-truncate', 'no-torn-target', 'no'],
+    ]);
+    for (const c of report.cells) expect(c.evidence).toMatch(/no case pins it yet: see doc\/audit\.md/);
+  }, 120_000);
+
+  test.each([
+    [['--libraries', 'flock,nope'], 'contend: invalid libraries: "nope"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, truncate,'],
+    [['--properties', 'fast'], 'contend: invalid properties: "fast"; allowed: excludes-async, excludes-threads,'],
+    [['--lock-options', '[]'], 'contend: invalid lock-options: "[]"; allowed: a JSON object'],
+  ])('bad input %j: one line naming the allowed values, exit 2', (args, message) => {
+    const r = contend(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  });
+});
