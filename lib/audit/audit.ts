@@ -67,7 +67,11 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditReport>
   const total = work.reduce((n, { scenario }) => n + scenario.properties.filter((p) => wanted.has(p)).length, 0);
   const cells: AuditCell[] = [];
   for (const { lib, scenario } of work) {
-    const findings = await scenario.run(lib);
+    const findings = await scenario.run(lib).catch((error: unknown) => {
+      // One scenario failing (a library that throws, a host that dies) is its cells' answer, not the audit's end.
+      const detail = `the scenario failed: ${String((error as Error).message ?? error).split('\n')[0]}`;
+      return Object.fromEntries(scenario.properties.map((p) => [p, { verdict: 'error' as const, detail }]));
+    });
     for (const property of properties) {
       const finding = findings[property.id];
       if (!finding || !scenario.properties.includes(property.id)) continue;

@@ -22,7 +22,7 @@ function grid(report: AuditReport, role: Role): { header: string[]; rows: string
   const cell = (library: string, property: string) => report.cells.find((c) => c.library === library && c.property === property);
   return {
     header: [role === 'lock' ? 'lock' : 'writer', 'version', ...properties.map((p) => p.title)],
-    rows: libraries.map((l) => [l.label, l.package ? `${l.package}@${l.version ?? '?'}` : 'built in', ...properties.map((p) => mark(cell(l.label, p.id)))]),
+    rows: libraries.map((l) => [l.label, l.package ? `${l.package}@${l.version ?? '?'}` : l.builtin ? 'built in' : '-', ...properties.map((p) => mark(cell(l.label, p.id)))]),
   };
 }
 

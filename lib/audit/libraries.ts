@@ -19,6 +19,8 @@ export interface AuditedLibrary {
   /** The npm package it wraps, and the version installed. */
   package?: string;
   version?: string;
+  /** Shipped with contend (not registered from a module of the user's). */
+  builtin: boolean;
   ref: AdapterRef;
   /** Lock options the audit runs it with (locks only). */
   lockOptions: Record<string, unknown>;
@@ -84,6 +86,7 @@ export function auditedLibrary(spec: LibrarySpec): AuditedLibrary {
     role: spec.role,
     description: adapter.description,
     ...(adapter.package ? { package: adapter.package, version: packageVersion(adapter.package) } : {}),
+    builtin: 'builtin' in ref,
     ref,
     lockOptions,
   };

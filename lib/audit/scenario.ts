@@ -1,8 +1,11 @@
 import type { AuditedLibrary } from './libraries.js';
 import type { PropertyId, Role } from './properties.js';
 
-/** yes: the library has the property; no: it does not, and the detail shows how; n/a: the question does not arise. */
-export type Verdict = 'yes' | 'no' | 'n/a';
+/**
+ * yes: the library has the property; no: it does not, and the detail shows how; n/a: the question
+ * does not arise; error: the scenario itself failed (the detail says how), so there is no answer.
+ */
+export type Verdict = 'yes' | 'no' | 'n/a' | 'error';
 
 export interface Finding {
   verdict: Verdict;

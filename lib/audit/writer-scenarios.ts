@@ -122,11 +122,22 @@ const crash: AuditScenario = {
   async run(lib) {
     const table = await crashPoints({ strategy: lib.name, items: 2000 });
     const torn = table.points.filter((p) => p.state !== 'old' && p.state !== 'new');
+    // One writeFile call into the target truncates it, then writes: a kill inside it tears the
+    // target, but the trace cannot stop inside one call, so it is read off the call itself.
+    const inPlace = table.steps.find((s) => (s.op === 'writeFile' || s.op === 'appendFile') && / to state\.json$/.test(s.detail));
+    if (!torn.length && inPlace) {
+      torn.push({ k: table.steps.indexOf(inPlace) + 1, step: inPlace, state: 'torn', leftovers: [] });
+    }
     const orphans = table.points.filter((p) => p.leftovers.length > 0);
     const steps = `${table.steps.length} steps (${formatVector(table.steps.map((s) => s.op)).slice(1, -1)})`;
     return {
       'no-torn-target': torn.length
-        ? { verdict: 'no', detail: `${steps}; SIGKILL ${runs(torn, (p) => p.state)}` }
+        ? {
+            verdict: 'no',
+            detail: inPlace && torn.length === 1 && torn[0]!.step === inPlace
+              ? `${steps}; it writes the target in place with one ${inPlace.op} call, which truncates before it writes: a SIGKILL within that call leaves the target empty or partial (read off the call: no kill point falls inside one call)`
+              : `${steps}; SIGKILL ${runs(torn, (p) => p.state)}`,
+          }
         : { verdict: 'yes', detail: `${steps}; old or new document after a SIGKILL before any of them` },
       'no-orphan-temp': orphans.length
         ? { verdict: 'no', detail: `${steps}; SIGKILL ${runs(orphans, (p) => `left ${p.leftovers.join(', ')}`)}` }

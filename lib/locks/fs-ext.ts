@@ -12,18 +12,20 @@ interface FsExt {
 /**
  * flock(2) through fs-ext, with its synchronous call in non-blocking mode only: the callback form
  * blocks a thread of libuv's pool while it waits. fs-ext is not safe in worker_threads (its callback
- * aborts the process there, and loading it in a second thread after one exited crashes it), so it
+ * comes back on the main thread's loop and kills the process, and loading it in a second thread
+ * after one exited kills it too), so it
  * is loaded only when a lock is made, and only in a main thread.
  */
 export const FsExtAdapter: LockAdapter<FlockOptions> = {
   name: 'fs-ext',
   description: 'flock(2) through fs-ext (flockSync "exnb" only; main threads only): excludes actors, processes',
   package: 'fs-ext',
-  excludes: { async: true, thread: true, process: true },
+  // flock would keep threads apart, but fs-ext cannot run in one (see above).
+  excludes: { async: true, thread: false, process: true },
   defaults: { maxPollMs: 8 },
   create(ctx, { maxPollMs }) {
     if (!isMainThread) {
-      throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (SIGABRT on its callback; a second load kills it); use it in async or process workers, or use flock');
+      throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (its callback form kills it with SIGABRT or SIGSEGV, and so does a second load); use it in async or process workers, or use flock');
     }
     const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
     return fdLock(ctx, maxPollMs, {

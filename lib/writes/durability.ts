@@ -71,7 +71,7 @@ export async function traceDurability(strategyName: string, options: { items?: n
     await withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data));
     if (!sameDocument(await readFile(target, 'utf8'))(data)) throw new Error(`${strategyName} did not leave the new document at the target`);
     // No step seen is no evidence: "no fsync" would be a claim the trace cannot make.
-    if (!steps.some((s) => s.op === 'write' || s.op === 'writev' || s.op === 'rename')) {
+    if (!steps.some((s) => ['write', 'writev', 'writeFile', 'appendFile', 'rename'].includes(s.op))) {
       throw new ContendError(
         'E_UNTRACED',
         `${strategyName} saved without a write or rename the traced fs could see (fs/promises, or fs functions captured before tracing began); its fsyncs cannot be judged this way`,
