@@ -144,6 +144,8 @@ if (!isMainThread) {
           return { saved: false, code: (error as NodeJS.ErrnoException).code, error: (error as Error).message };
         }
       }
+      case 'pid':
+        return { pid: process.pid };
       case 'resume':
         resumeSave?.();
         resumeSave = undefined;

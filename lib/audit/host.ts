@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { onExitUndo } from '../cleanup.js';
 import { ContendError } from '../errors.js';
 import { watchExit } from '../kinds/exit.js';
@@ -18,15 +18,24 @@ export class AuditHost {
   private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void; onEvent?: (event: string, result?: Record<string, unknown>) => void }>();
   private nextId = 1;
   private readonly forget: () => void;
+  /** The host's own pid, when it runs under strace (whose pid the child's is). */
+  private tracee: number | undefined;
   ended = false;
 
-  /** @param poolSize libuv's thread pool size in the host (UV_THREADPOOL_SIZE). */
-  constructor(readonly name: string, poolSize = 4) {
-    this.child = fork(hostEntry('audit-host'), [], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, UV_THREADPOOL_SIZE: String(poolSize) },
+  /**
+   * @param options.poolSize libuv's thread pool size in the host (UV_THREADPOOL_SIZE).
+   * @param options.strace run the host under strace with these options (see `straceAvailable`).
+   */
+  constructor(readonly name: string, options: { poolSize?: number; strace?: string[] } = {}) {
+    const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'ignore', 'pipe', 'ipc'];
+    const env = { ...process.env, UV_THREADPOOL_SIZE: String(options.poolSize ?? 4) };
+    this.child = options.strace
+      ? spawn('strace', [...options.strace, '--', process.execPath, hostEntry('audit-host')], { stdio, env })
+      : fork(hostEntry('audit-host'), [], { stdio, env });
+    this.forget = onExitUndo(() => {
+      if (this.tracee) process.kill(this.tracee, 'SIGKILL');
+      this.child.kill('SIGKILL');
     });
-    this.forget = onExitUndo(() => this.child.kill('SIGKILL'));
     this.exit = watchExit(this.child).exited;
     void this.exit.then((how) => {
       this.ended = true;
@@ -44,8 +53,10 @@ export class AuditHost {
     });
   }
 
-  get pid(): number {
-    return this.child.pid!;
+  /** The host's pid (not strace's, when traced). */
+  async hostPid(): Promise<number> {
+    this.tracee ??= (await this.call({ op: 'pid' })).pid as number;
+    return this.tracee;
   }
 
   /** Sends a command; `onEvent` hears its milestones (`stalling`, `paused`, …) before the reply. */
@@ -77,17 +88,29 @@ export class AuditHost {
 
   /** Kills the host and waits for it to be gone; says how it ended. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
+    // A traced host may sit stopped by strace; it is killed itself, not only its tracer.
+    if (!this.ended && this.tracee) process.kill(this.tracee, 'SIGKILL');
     if (!this.ended) this.child.kill(signal);
     return this.exit;
   }
 }
 
 /** Runs `body` with fresh hosts, all killed when it returns or throws. */
-export async function withHosts<T>(names: string[], body: (hosts: AuditHost[]) => Promise<T>, poolSize?: number): Promise<T> {
-  const hosts = names.map((n) => new AuditHost(n, poolSize));
+export async function withHosts<T>(names: string[], body: (hosts: AuditHost[]) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
+  const hosts = names.map((n) => new AuditHost(n, options));
   try {
     return await body(hosts);
   } finally {
     await Promise.all(hosts.map((h) => h.kill()));
   }
+}
+
+let strace: boolean | undefined;
+/**
+ * Whether strace can trace here (installed, and ptrace allowed): it is what holds a writer inside
+ * one of its write calls.
+ */
+export function straceAvailable(): boolean {
+  strace ??= spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '--', process.execPath, '-e', ''], { stdio: 'ignore' }).status === 0;
+  return strace;
 }

@@ -5,3 +5,4 @@ export { PROPERTIES, propertyIds, type Property, type PropertyId, type Role } fr
 export { LOCK_SCENARIOS } from './lock-scenarios.js';
 export { WRITER_SCENARIOS } from './writer-scenarios.js';
 export type { Finding, AuditScenario, Verdict } from './scenario.js';
+export { straceAvailable } from './host.js';

@@ -120,7 +120,7 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
               if (ms !== undefined) return { [id]: { verdict: 'yes', detail: `after ${ms} ms: taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})`, ms } };
               return { [id]: { verdict: 'no', detail: `still held ${bound} ms after ${how}, past its stale time` } };
             }
-            const fds = inThread ? openFds(holder!.pid, lockPath) : 0;
+            const fds = inThread ? openFds(await holder!.hostPid(), lockPath) : 0;
             return {
               [id]: {
                 verdict: 'no',
@@ -293,7 +293,7 @@ const pool: AuditScenario = {
             await closeAll(mine);
           }
         },
-        POOL,
+        { poolSize: POOL },
       ),
     );
   },

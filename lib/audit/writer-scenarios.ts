@@ -1,12 +1,13 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { dirname, join } from 'node:path';
 import { ContendError } from '../errors.js';
 import { formatVector } from '../outcome.js';
 import { crashPoints, type CrashPoint } from '../writes/crashpoints.js';
 import { sameDocument } from '../writes/document.js';
 import { traceDurability } from '../writes/durability.js';
 import { withWorkspace } from '../workspace.js';
-import { withHosts, type AuditHost } from './host.js';
+import { AuditHost, straceAvailable, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import type { AuditScenario, Finding } from './scenario.js';
 
@@ -86,10 +87,13 @@ const concurrentSaves: AuditScenario = {
         const published = endFirst.saved && !endSecond.saved && target === "the second's document" ? "; the first's rename published the second's document" : '';
         const both = endFirst.saved && endSecond.saved;
         const fate = (end: SaveEnd): string => (end.saved ? 'saved' : `failed with ${end.code ?? end.error}`);
+        const left = others(dir, path);
+        const shared = sharedTemp(reachedFirst.result?.step, reachedSecond?.result?.step, path);
+        const torn = shared ? `; ${await tornRead(lib, path, shared)}` : '';
         return {
           'temp-unique': {
             verdict: both && target === "the second's document" ? 'yes' : 'no',
-            detail: `first held before its rename, second saved up to its own${reachedSecond ? '' : ' end'}; first ${fate(endFirst)}, second ${fate(endSecond)}; the target holds ${target}${published}; left: ${others(dir, path)}`,
+            detail: `first held before its rename, second saved up to its own${reachedSecond ? '' : ' end'}; first ${fate(endFirst)}, second ${fate(endSecond)}; the target holds ${target}${published}; left: ${left}${torn}`,
           },
         };
       }),
@@ -107,6 +111,56 @@ async function unheld(lib: AuditedLibrary, end: SaveEnd & { renamedFrom?: string
     verdict: unique ? 'yes' : 'no',
     detail: `its rename is synchronous, so a save cannot be held; two processes' saves renamed ${end.renamedFrom} and ${other.renamedFrom ?? '?'}: ${unique ? 'each its own temp file' : 'one shared temp name'}`,
   };
+}
+
+/** The temp file both held saves were about to rename, if it is one and the same. */
+function sharedTemp(first: unknown, second: unknown, path: string): string | undefined {
+  const temp = (step: unknown): string | undefined => (typeof step === 'string' ? /^rename (.+) → (.+)$/.exec(step)?.[1] : undefined);
+  const t = temp(first);
+  return t !== undefined && t === temp(second) && t !== path ? t : undefined;
+}
+
+/**
+ * Two saves into one temp name, the second stopped by strace inside its write (after the first
+ * 512 KiB chunk of a 2 MiB document): the first renames the shared temp file, and a reader of the
+ * target finds what was written so far.
+ */
+async function tornRead(lib: AuditedLibrary, path: string, temp: string): Promise<string> {
+  if (!straceAvailable()) return 'strace is not installed, so no save can be stopped inside a write: no torn read shown';
+  const big = (who: string): string => JSON.stringify({ saved: who, padding: 'x'.repeat(2 * 1024 * 1024) });
+  writeFileSync(path, JSON.stringify({ saved: 'old' }));
+  const a = new AuditHost('first');
+  // Stopped (SIGSTOP, injected) when a thread first writes to the temp file; the write itself goes
+  // through. strace's own log says when the stop has happened.
+  const log = join(dirname(path), 'strace.log');
+  const writes = 'write,pwrite64,writev,pwritev';
+  const b = new AuditHost('second', { strace: ['-f', '-qq', '-o', log, '-P', temp, '-e', `trace=${writes}`, '-e', `inject=${writes}:signal=SIGSTOP:when=1`] });
+  try {
+    await b.hostPid();
+    const first = a.until({ op: 'save', strategy: lib.ref, path, data: big('first'), pauseBefore: 'rename' });
+    if (!(await first.reached)) throw new ContendError('E_AUDIT', `${lib.name}'s first save was not held before its rename`);
+    const second = b.until({ op: 'save', strategy: lib.ref, path, data: big('second') });
+    second.done.catch(() => {});
+    await stopped(log);
+    const written = statSync(temp).size;
+    await a.call({ op: 'resume' });
+    const end = (await first.done) as SaveEnd;
+    const text = readFileSync(path, 'utf8');
+    const holds = sameDocument(text);
+    const found = holds(big('second')) ? "the second's whole document" : holds(big('first')) ? "the first's document" : `a torn document (${text.length} bytes, not JSON)`;
+    return `with the second stopped inside its write (strace) after ${written} bytes, the first's rename ${end.saved ? 'went through' : `failed (${end.code ?? end.error})`} and a reader of the target found ${found}`;
+  } finally {
+    await Promise.all([a.kill(), b.kill()]);
+  }
+}
+
+/** Waits until strace logs the injected stop (the process's state alone cannot tell it from strace's own syscall stops). */
+async function stopped(log: string): Promise<void> {
+  const limit = Date.now() + 30_000;
+  while (!/stopped by SIGSTOP/.test(existsSync(log) ? readFileSync(log, 'utf8') : '')) {
+    if (Date.now() > limit) throw new ContendError('E_AUDIT', 'the second save was not stopped inside its write within 30 s');
+    await delay(10);
+  }
 }
 
 const others = (dir: string, path: string): string =>
