@@ -1,6 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { analyzeDurability, registerWriteStrategy, traceDurability, unregisterWriteStrategy } from '../lib/index.js';
+import { analyzeDurability, registerWriteStrategy, traceDurability, unregisterWriteStrategy, withStepHook, type FsStep } from '../lib/index.js';
 
 describe('what each built-in strategy fsyncs, read off its traced calls', () => {
   test.each([
@@ -20,11 +25,11 @@ describe('what each built-in strategy fsyncs, read off its traced calls', () => 
 });
 
 test('a strategy whose calls the trace cannot see gets no verdict, rather than a false "no fsync"', async () => {
-  await registerWriteStrategy({ module: new URL('./fixtures/promises-strategy.ts', import.meta.url).href, export: 'PromisesWriteStrategy' });
+  await registerWriteStrategy({ module: new URL('./fixtures/tee-strategy.ts', import.meta.url).href, export: 'TeeStrategy' });
   try {
-    await expect(traceDurability('promises-write')).rejects.toMatchObject({ code: 'E_UNTRACED' });
+    await expect(traceDurability('tee')).rejects.toMatchObject({ code: 'E_UNTRACED' });
   } finally {
-    unregisterWriteStrategy('promises-write');
+    unregisterWriteStrategy('tee');
   }
 });
 
@@ -77,5 +82,40 @@ describe('contend durability', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('invalid strategy: "nope"; allowed: truncate, atomic,');
+  });
+});
+
+describe('the traced fs', () => {
+  test('keeps what util.promisify reads: promisify(fs.write) still resolves to { bytesWritten, buffer }', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-trace-'));
+    try {
+      const fd = fs.openSync(join(dir, 'f'), 'w');
+      const result = await promisify(fs.write)(fd, Buffer.from('abc'), 0, 3, 0);
+      fs.closeSync(fd);
+      expect(result).toMatchObject({ bytesWritten: 3 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('sees the methods of a FileHandle opened through fs/promises, so its sync counts as the data fsync', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-trace-'));
+    try {
+      const steps: FsStep[] = [];
+      await withStepHook(
+        (s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }),
+        async () => {
+          const handle = await open(join(dir, 'state.json.tmp'), 'w');
+          await handle.writeFile('{}');
+          await handle.sync();
+          await handle.close();
+          await rename(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
+        },
+      );
+      expect(steps.map((s) => s.op)).toEqual(['open', 'writeFile', 'fsync', 'rename']);
+      expect(analyzeDurability('handle', steps, '<dir>/state.json')).toMatchObject({ fsyncsData: true, fsyncsDirectory: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -326,9 +326,9 @@ export async function main(args: string[]): Promise<number> {
         y
           .option('libraries', { type: 'string', describe: 'comma list of locks and write strategies (default: the audited npm libraries, then any --lock-module / --write-module)' })
           .option('properties', { type: 'string', describe: `comma list of ${propertyIds().join(', ')} (default: all)` })
-          .option('lock-options', { type: 'string', describe: 'JSON options for the locks named in --libraries that have no default row' })
+          .option('lock-options', { type: 'string', describe: 'JSON options to run the locks named in --libraries with, instead of their default rows' })
           .option('markdown', { describe: 'print Markdown for a README (or write it to the given file)' })
-          .example('$0 audit', 'every library, every property (about a minute)')
+          .example('$0 audit', 'every library, every property (about 40 s)')
           .example('$0 audit --libraries lockfile,steno --markdown audit.md', 'two rows, as Markdown')
           .example('$0 audit --lock-module ./my-lock.ts#MyLock --libraries my-lock', 'your own lock, beside nothing else'),
       async (argv) => {

@@ -43,13 +43,18 @@ if (!isMainThread) {
   const send = (reply: HostReply): Promise<void> => new Promise((resolve) => process.send!(reply, undefined, {}, () => resolve()));
   let lock: Lock | undefined;
   let thread: Worker | undefined;
-  const counters = new Map<string, Promise<Counter>>();
-  // What lets a held save or reclaim go on.
-  let resumeSave: (() => void) | undefined;
+  const counters = new Map<string, Promise<{ counter: Counter; lastRead?: number }>>();
+  // What lets a held save or reclaim go on, by the id of its command; set before `paused` is said.
+  const held = new Map<number, () => void>();
+  const holdHere = (id: number, event: Record<string, unknown>): Promise<void> => {
+    const resumed = new Promise<void>((resolve) => held.set(id, resolve));
+    return send({ id, event: 'paused', result: event }).then(() => resumed);
+  };
 
   const run = async (id: number, command: HostCommand): Promise<Record<string, unknown>> => {
     switch (command.op) {
       case 'hold': {
+        if (lock || thread) throw new Error('this host already holds a lock');
         if (!command.inThread) {
           lock = await takeLock(command);
           return {};
@@ -66,16 +71,16 @@ if (!isMainThread) {
       case 'stall': {
         await send({ id, event: 'stalling' });
         // The stall itself: no timer, no I/O callback, no lock refresh runs until the file appears.
-        while (!existsSync(command.until));
+        // (Atomics.wait only keeps the loop from taking a whole core meanwhile.)
+        const nap = new Int32Array(new SharedArrayBuffer(4));
+        while (!existsSync(command.until)) Atomics.wait(nap, 0, 0, 1);
         const lost = lock?.lost ? await Promise.race([lock.lost.then((e) => e.message), delay(command.settleMs, undefined)]) : undefined;
         return lost ? { lost } : {};
       }
       case 'reclaim': {
         const { op: _o, boundMs, ...order } = command;
         const mine = await takeLock(order, false);
-        const end = await reclaimWithPause(mine, boundMs, (step) =>
-          send({ id, event: 'paused', result: { step } }).then(() => new Promise<void>((resolve) => (resumeSave = resolve))),
-        );
+        const end = await reclaimWithPause(mine, boundMs, (step) => holdHere(id, { step }));
         if (end.held) lock = mine;
         return end;
       }
@@ -103,26 +108,29 @@ if (!isMainThread) {
       case 'counter-write':
       case 'locked-increment': {
         const key = `${command.writer}\0${command.path}`;
-        if (!counters.has(key)) counters.set(key, openCounter(command.writer, command.strategy, command.path));
-        const counter = await counters.get(key)!;
-        if (command.op === 'counter-read') return { value: (lastRead = await counter.read()) };
+        if (!counters.has(key)) counters.set(key, openCounter(command.writer, command.strategy, command.path).then((counter) => ({ counter })));
+        const entry = await counters.get(key)!;
+        const { counter } = entry;
+        if (command.op === 'counter-read') return { value: (entry.lastRead = await counter.read()) };
         if (command.op === 'counter-write') {
-          await counter.write(lastRead + 1);
-          return { value: lastRead + 1 };
+          if (entry.lastRead === undefined) throw new Error("'counter-write' without a 'counter-read' before it");
+          const value = entry.lastRead + 1;
+          entry.lastRead = undefined;
+          await counter.write(value);
+          return { value };
         }
-        const held = await takeLock(command.lock);
+        const mine = await takeLock(command.lock);
         try {
           const value = (await counter.read()) + 1;
           await counter.write(value);
           return { value };
         } finally {
-          await held.release();
-          await held.close?.();
+          await mine.release();
+          await mine.close?.();
         }
       }
       case 'save': {
         const strategy = await loadWriteStrategy(command.strategy);
-        const resumed = new Promise<void>((resolve) => (resumeSave = resolve));
         let paused = false;
         let renamedFrom: string | undefined;
         let unholdable = false;
@@ -135,7 +143,7 @@ if (!isMainThread) {
               paused = true;
               // A synchronous step cannot wait: the save runs through, and says so.
               if (step.sync) return void (unholdable = true);
-              return send({ id, event: 'paused', result: { step: `${step.op} ${step.detail}` } }).then(() => resumed);
+              return holdHere(id, { step: `${step.op} ${step.detail}` });
             },
             () => strategy.save(command.path, command.data),
           );
@@ -146,13 +154,15 @@ if (!isMainThread) {
       }
       case 'pid':
         return { pid: process.pid };
-      case 'resume':
-        resumeSave?.();
-        resumeSave = undefined;
+      case 'resume': {
+        const resume = held.get(command.of);
+        if (!resume) throw new Error(`'resume' of command ${command.of}, which is not held`);
+        held.delete(command.of);
+        resume();
         return {};
+      }
     }
   };
-  let lastRead = 0;
 
   // `waiters` waits through the library's own call on a lock the audit holds, then one read of an
   // unrelated file. Either the read finishes while the lock is still held, or every thread of
@@ -166,7 +176,9 @@ if (!isMainThread) {
     const poolThreads = new Set(readdirSync('/proc/self/task'));
     const waits = Array.from({ length: command.waiters }, () => native.wait(command.lockPath).then((release) => release()));
     const read = readFile(command.probe);
-    const first = await Promise.race([read.then(() => 'read' as const), parkedInPool(poolThreads, command.waiters).then(() => 'parked' as const)]);
+    const done = new AbortController();
+    const first = await Promise.race([read.then(() => 'read' as const), parkedInPool(poolThreads, command.waiters, done.signal).then(() => 'parked' as const)]);
+    done.abort();
     await send({ id, event: first });
     await Promise.all([...waits, read]);
     return { first };
@@ -174,11 +186,17 @@ if (!isMainThread) {
 
   // Resolves once `threads` threads that existed before the waits sit in a lock wait
   // (/proc/self/task/*/wchan); waits on threads of their own never make it resolve.
-  async function parkedInPool(before: Set<string>, threads: number): Promise<void> {
-    for (;;) {
+  async function parkedInPool(before: Set<string>, threads: number, stop: AbortSignal): Promise<void> {
+    // A kernel that hides wchan ('0' for every sleeping thread too) cannot show a parked thread:
+    // say so rather than wait forever.
+    const wchan = (task: string): string => readFileSync(`/proc/self/task/${task}/wchan`, 'utf8');
+    if (!readdirSync('/proc/self/task').some((task) => /[a-z]/.test(wchan(task)))) {
+      throw new Error('this kernel does not show what threads wait on (/proc/*/wchan), so a parked pool cannot be seen');
+    }
+    while (!stop.aborted) {
       const waiting = readdirSync('/proc/self/task').filter((task) => {
         try {
-          return before.has(task) && /lock|fcntl/.test(readFileSync(`/proc/self/task/${task}/wchan`, 'utf8'));
+          return before.has(task) && /lock|fcntl/.test(wchan(task));
         } catch {
           return false;
         }
@@ -186,6 +204,7 @@ if (!isMainThread) {
       if (waiting >= threads) return;
       await delay(5);
     }
+    return new Promise<void>(() => {});
   }
 
   process.on('message', (request: HostRequest) => {

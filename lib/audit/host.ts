@@ -33,10 +33,16 @@ export class AuditHost {
       ? spawn('strace', [...options.strace, '--', process.execPath, hostEntry('audit-host')], { stdio, env })
       : fork(hostEntry('audit-host'), [], { stdio, env });
     this.forget = onExitUndo(() => {
-      if (this.tracee) process.kill(this.tracee, 'SIGKILL');
+      this.killTracee();
       this.child.kill('SIGKILL');
     });
-    this.exit = watchExit(this.child).exited;
+    this.exit = new Promise<string>((resolve) => {
+      void watchExit(this.child).exited.then(resolve);
+      // A host that could not start (strace missing) never exits: its failure is its end.
+      this.child.once('error', (error) => {
+        if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid === undefined) resolve(`could not start: ${error.message}`);
+      });
+    });
     void this.exit.then((how) => {
       this.ended = true;
       this.forget();
@@ -61,9 +67,13 @@ export class AuditHost {
 
   /** Sends a command; `onEvent` hears its milestones (`stalling`, `paused`, …) before the reply. */
   call(command: HostCommand, onEvent?: (event: string, result?: Record<string, unknown>) => void): Promise<Record<string, unknown>> {
-    if (this.ended) return Promise.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" has ended`));
+    return this.start(command, onEvent).done;
+  }
+
+  private start(command: HostCommand, onEvent?: (event: string, result?: Record<string, unknown>) => void): { id: number; done: Promise<Record<string, unknown>> } {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    if (this.ended) return { id, done: Promise.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" has ended`)) };
+    const done = new Promise<Record<string, unknown>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new ContendError('E_HOST_HUNG', `audit host "${this.name}" did not answer '${command.op}' within ${COMMAND_TIMEOUT_MS} ms`));
@@ -73,32 +83,57 @@ export class AuditHost {
         f(v);
       };
       this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...(onEvent ? { onEvent } : {}) });
-      this.child.send({ id, command });
+      this.child.send({ id, command }, (error) => {
+        if (error) this.fail(id, error);
+      });
     });
+    return { id, done };
   }
 
-  /** Starts a command and resolves at its first milestone (undefined if it ends without one), leaving it running. */
-  until(command: HostCommand): { reached: Promise<{ event: string; result?: Record<string, unknown> } | undefined>; done: Promise<Record<string, unknown>> } {
+  private fail(id: number, error: Error): void {
+    const call = this.pending.get(id);
+    this.pending.delete(id);
+    call?.reject(error);
+  }
+
+  /**
+   * Starts a command and resolves at its first milestone (undefined if it ends without one), leaving
+   * it running; `resume` lets a command held at a pause point go on.
+   */
+  until(command: HostCommand): {
+    reached: Promise<{ event: string; result?: Record<string, unknown> } | undefined>;
+    done: Promise<Record<string, unknown>>;
+    resume: () => Promise<Record<string, unknown>>;
+  } {
     let reach!: (r: { event: string; result?: Record<string, unknown> } | undefined) => void;
     const reached = new Promise<{ event: string; result?: Record<string, unknown> } | undefined>((resolve) => (reach = resolve));
-    const done = this.call(command, (event, result) => reach({ event, ...(result ? { result } : {}) }));
+    const { id, done } = this.start(command, (event, result) => reach({ event, ...(result ? { result } : {}) }));
     done.then(() => reach(undefined), () => reach(undefined));
-    return { reached, done };
+    return { reached, done, resume: () => this.call({ op: 'resume', of: id }) };
   }
 
   /** Kills the host and waits for it to be gone; says how it ended. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
     // A traced host may sit stopped by strace; it is killed itself, not only its tracer.
-    if (!this.ended && this.tracee) process.kill(this.tracee, 'SIGKILL');
+    if (!this.ended) this.killTracee();
     if (!this.ended) this.child.kill(signal);
     return this.exit;
+  }
+
+  private killTracee(): void {
+    try {
+      if (this.tracee) process.kill(this.tracee, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }
 
 /** Runs `body` with fresh hosts, all killed when it returns or throws. */
 export async function withHosts<T>(names: string[], body: (hosts: AuditHost[]) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
-  const hosts = names.map((n) => new AuditHost(n, options));
+  const hosts: AuditHost[] = [];
   try {
+    for (const name of names) hosts.push(new AuditHost(name, options));
     return await body(hosts);
   } finally {
     await Promise.all(hosts.map((h) => h.kill()));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lockNames, resolveLock } from '../adapters.js';
 import { InvalidOptionError } from '../errors.js';
 import { builtinLocks } from '../locks/index.js';
@@ -55,8 +56,9 @@ export const DEFAULT_LIBRARIES: readonly LibrarySpec[] = [
 
 /**
  * The rows for names: a default row's name gives its default rows (npm-lockfile gives two), any other
- * lock or write strategy (built in, or registered with --lock-module / --write-module) one row, run
- * with `lockOptions` if it is a lock. Without names: the defaults, then every registered one.
+ * lock or write strategy (built in, or registered with --lock-module / --write-module) one row.
+ * Given `lockOptions`, every named lock gets one row run with them instead. Without names: the
+ * defaults, then every registered one.
  */
 export function librarySpecs(names?: readonly string[], lockOptions: Record<string, unknown> = {}): LibrarySpec[] {
   const locks = lockNames();
@@ -64,7 +66,8 @@ export function librarySpecs(names?: readonly string[], lockOptions: Record<stri
   const registered = [...locks.filter((n) => !builtinLocks.has(n)), ...writers.filter((n) => !builtinWrites.has(n))];
   return (names ?? [...new Set([...DEFAULT_LIBRARIES.map((l) => l.name), ...registered])]).flatMap((name): LibrarySpec[] => {
     const defaults = DEFAULT_LIBRARIES.filter((l) => l.name === name);
-    if (defaults.length) return defaults;
+    const custom = Object.keys(lockOptions).length > 0;
+    if (defaults.length && !(custom && defaults[0]!.role === 'lock')) return defaults;
     if (locks.includes(name)) return [{ name, role: 'lock', lockOptions }];
     if (writers.includes(name)) return [{ name, role: 'writer' }];
     throw new InvalidOptionError('libraries', [...new Set([...locks, ...writers])].join(', '), name);
@@ -85,19 +88,22 @@ export function auditedLibrary(spec: LibrarySpec): AuditedLibrary {
     label: rowLabel(spec.name, lockOptions),
     role: spec.role,
     description: adapter.description,
-    ...(adapter.package ? { package: adapter.package, version: packageVersion(adapter.package) } : {}),
+    ...(adapter.package ? { package: adapter.package, version: packageVersion(adapter.package, 'module' in ref ? moduleDir(ref.module) : undefined) } : {}),
     builtin: 'builtin' in ref,
     ref,
     lockOptions,
   };
 }
 
+const moduleDir = (module: string): string | undefined => (module.startsWith('file:') ? dirname(fileURLToPath(module)) : undefined);
+
 /**
- * The version of an installed package, looked up as Node looks up a bare name: in node_modules
- * next to contend, then next to the working directory, and up from each.
+ * The version of an installed package, looked up as Node looks up a bare name: from the adapter's
+ * own module first (a user's adapter wraps the user's copy), then from the working directory and
+ * from contend, and up from each.
  */
-export function packageVersion(name: string): string | undefined {
-  for (const start of [packageRoot, process.cwd()]) {
+export function packageVersion(name: string, from?: string): string | undefined {
+  for (const start of [from, process.cwd(), packageRoot].filter((d): d is string => d !== undefined)) {
     for (let dir = start; ; dir = dirname(dir)) {
       try {
         const pkg = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };

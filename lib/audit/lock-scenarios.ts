@@ -2,6 +2,7 @@ import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadAdapter } from '../adapters.js';
+import { ContendError, WorkerFaultError } from '../errors.js';
 import { formatVector } from '../outcome.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../run-case.js';
@@ -67,6 +68,9 @@ const exclusion: AuditScenario = {
           detail: `2 ${kind} workers, each writes then reads: ${formatVector(result.outcomes)}${result.race ? ' (a read found the other worker\'s write)' : ''}`,
         };
       } catch (error) {
+        // Refused at start in this kind (fs-ext in a worker_thread): it keeps nothing apart there.
+        // Any other failure has no answer, and is the scenario's error.
+        if (!(error instanceof WorkerFaultError && error.faults.every((f) => f.action === 'start' && f.reason === 'threw'))) throw error;
         findings[property] = { verdict: 'no', detail: `unusable: ${firstLine(error)}` };
       }
     }
@@ -105,7 +109,9 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
           try {
             await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath, inThread });
           } catch (error) {
-            return { [id]: { verdict: 'n/a', detail: `cannot hold it ${inThread ? 'in a worker_thread' : 'in a process'}: ${firstLine(error)}` } };
+            // A lock that cannot be held in a worker_thread has no thread to lose it with.
+            if (!inThread || (error as ContendError).code === 'E_HOST_DIED') throw error;
+            return { [id]: { verdict: 'n/a', detail: `cannot be held in a worker_thread: ${firstLine(error)}` } };
           }
           const mine = await contender(lib, lockPath, signal);
           try {
@@ -149,9 +155,11 @@ const stall: AuditScenario = {
         await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
         const stalled = holder!.until({ op: 'stall', until: go, settleMs: Number(lib.lockOptions.updateMs ?? 0) + 5_000 });
         if ((await stalled.reached)?.event !== 'stalling') throw new Error(`the holder did not stall: ${JSON.stringify(await stalled.done)}`);
-        const mine = await contender(lib, lockPath, signal, 2);
-        const third = await contender(lib, lockPath, signal, 3);
+        let mine: Lock | undefined;
+        let third: Lock | undefined;
         try {
+          mine = await contender(lib, lockPath, signal, 2);
+          third = await contender(lib, lockPath, signal, 3);
           const bound = staleBound(lib);
           const ms = bound !== undefined ? await acquireWithin(mine, bound, signal) : (await mine.tryAcquire()) ? 0 : undefined;
           writeFileSync(go, '');
@@ -201,10 +209,21 @@ const staleRace: AuditScenario = {
         await holder!.kill('SIGKILL');
         const first = a!.until({ op: 'reclaim', ...order, boundMs: bound });
         const firstAt = (await first.reached)?.result?.step;
-        if (firstAt === undefined) return { 'stale-race': { verdict: 'n/a', detail: `the first contender took the stale lock without removing anything (${JSON.stringify(await first.done)})` } };
+        if (firstAt === undefined) {
+          const end = await first.done;
+          const detail = end.unholdable
+            ? `its reclaim removes the stale lock synchronously (${String(end.unholdable)}): no pause point can hold it there`
+            : `the first contender took the stale lock without removing anything (holds: ${String(end.held)})`;
+          return { 'stale-race': { verdict: 'n/a', detail } };
+        }
+        const heldSince = performance.now();
         const second = b!.until({ op: 'reclaim', ...order, boundMs: 0 });
         const secondAt = (await second.reached)?.result?.step;
-        await a!.call({ op: 'resume' });
+        // The second must try while the first's claim is fresh: a claim older than the stale time
+        // may rightly be reclaimed itself, which would be a different question.
+        const late = performance.now() - heldSince;
+        if (late > Number(lib.lockOptions.staleMs) / 2) throw new ContendError('E_AUDIT', `the second reclaimer tried ${Math.round(late)} ms after the first was held, too late to tell (stale ${String(lib.lockOptions.staleMs)} ms)`);
+        await first.resume();
         const aHolds = (await first.done).held === true;
         if (secondAt === undefined) {
           const bHolds = (await second.done).held === true;
@@ -215,7 +234,7 @@ const staleRace: AuditScenario = {
             },
           };
         }
-        await b!.call({ op: 'resume' });
+        await second.resume();
         const bHolds = (await second.done).held === true;
         const both = aHolds && bHolds;
         return {

@@ -12,7 +12,12 @@ const require = createRequire(import.meta.url);
 function onFd(wait: (fd: number) => Promise<void>, unlock: (fd: number) => void | Promise<void>): NativeWait {
   return async (lockPath) => {
     const fd = openSync(lockPath, 'a+');
-    await wait(fd);
+    try {
+      await wait(fd);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
     return async () => {
       await unlock(fd);
       closeSync(fd);

@@ -33,7 +33,8 @@ export type HostCommand =
   | ({ op: 'locked-increment'; lock: HoldOrder } & CounterOrder)
   /** Saves with the strategy, held before the first `pauseBefore` step (a `paused` event) until resumed. */
   | { op: 'save'; strategy: AdapterRef; path: string; data: string; pauseBefore?: string }
-  | { op: 'resume' }
+  /** Lets the held save or reclaim of command `of` go on. */
+  | { op: 'resume'; of: number }
   | { op: 'pid' };
 
 export interface HostRequest {

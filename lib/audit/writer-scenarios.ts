@@ -77,9 +77,9 @@ const concurrentSaves: AuditScenario = {
         if (!reachedFirst) return { 'temp-unique': await unheld(lib, await first.done, b!, path) };
         const second = save(b!, 'second');
         const reachedSecond = await second.reached;
-        await a!.call({ op: 'resume' });
+        await first.resume();
         const endFirst = (await first.done) as SaveEnd;
-        if (reachedSecond) await b!.call({ op: 'resume' });
+        if (reachedSecond) await second.resume();
         const endSecond = (await second.done) as SaveEnd;
         const holds = sameDocument(readFileSync(path, 'utf8'));
         const target = holds(data('second')) ? "the second's document" : holds(data('first')) ? "the first's document" : 'neither document';
@@ -104,7 +104,8 @@ const concurrentSaves: AuditScenario = {
 // The first save ran through without being held: it has no rename, or its rename is synchronous.
 async function unheld(lib: AuditedLibrary, end: SaveEnd & { renamedFrom?: string; unholdable?: boolean }, second: AuditHost, path: string): Promise<Finding> {
   if (!end.saved) throw new ContendError('E_AUDIT', `${lib.name} failed before its rename: ${JSON.stringify(end)}`);
-  if (!end.renamedFrom) return { verdict: 'n/a', detail: 'it writes the target in place, with no temp file to share (its in-place writes are judged by "no torn target")' };
+  if (!end.unholdable && !end.renamedFrom) return { verdict: 'n/a', detail: 'it writes the target in place, with no temp file to share (its in-place writes are judged by "no torn target")' };
+  if (!end.renamedFrom) throw new ContendError('E_AUDIT', `${lib.name} renamed synchronously, but not onto the target the trace expected`);
   const other = (await second.call({ op: 'save', strategy: lib.ref, path, data: JSON.stringify({ saved: 'second' }) })) as SaveEnd & { renamedFrom?: string };
   const unique = other.renamedFrom !== undefined && other.renamedFrom !== end.renamedFrom;
   return {
@@ -143,7 +144,7 @@ async function tornRead(lib: AuditedLibrary, path: string, temp: string): Promis
     second.done.catch(() => {});
     await stopped(log);
     const written = statSync(temp).size;
-    await a.call({ op: 'resume' });
+    await first.resume();
     const end = (await first.done) as SaveEnd;
     const text = readFileSync(path, 'utf8');
     const holds = sameDocument(text);

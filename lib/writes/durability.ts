@@ -74,7 +74,7 @@ export async function traceDurability(strategyName: string, options: { items?: n
     if (!steps.some((s) => ['write', 'writev', 'writeFile', 'appendFile', 'rename'].includes(s.op))) {
       throw new ContendError(
         'E_UNTRACED',
-        `${strategyName} saved without a write or rename the traced fs could see (fs/promises, or fs functions captured before tracing began); its fsyncs cannot be judged this way`,
+        `${strategyName} saved without a write or rename the traced fs could see (another process, a native addon, or fs functions captured before contend loaded); its fsyncs cannot be judged this way`,
       );
     }
     return analyzeDurability(strategy.name, steps, '<dir>/state.json');

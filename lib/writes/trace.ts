@@ -68,8 +68,8 @@ type AnyFn = (...args: unknown[]) => unknown;
  * runs just before each one. ESM named imports see the wrapped functions too, and so does a library
  * that captured an fs function when it loaded (atomically, through stubborn-fs), because the
  * wrapping is in place as soon as this module is: it is imported before any writer. What fs does
- * through its own internal references is not seen (writeFile's inner open and write are one
- * `writeFile` step; FileHandle methods are not steps).
+ * through its own internal references is not seen: writeFile's inner open and write are one
+ * `writeFile` step. The methods of a FileHandle opened through fs/promises are steps too.
  */
 export function traceFs(onStep: Hook): () => void {
   hook = onStep;
@@ -83,24 +83,54 @@ export function withStepHook<T>(onStep: Hook, save: () => T): T {
   return scoped.run(onStep, save);
 }
 
+// A wrapper keeps what Node hangs on the original (the markers util.promisify reads, so that
+// promisify(fs.write) still resolves to { bytesWritten, buffer }), and its name and length.
+function like(original: AnyFn, wrapper: AnyFn): AnyFn {
+  Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
+  return wrapper;
+}
+
+// FileHandle methods that are steps, by the step they are.
+const HANDLE_STEPS: Record<string, string> = { write: 'write', writev: 'writev', writeFile: 'writeFile', appendFile: 'appendFile', sync: 'fsync', datasync: 'fdatasync', truncate: 'ftruncate', chmod: 'fchmod', chown: 'fchown', close: 'close' };
+const handlePaths = new WeakMap<object, string>();
+let handlesTraced = false;
+
+// FileHandle's class is not exported: its methods are wrapped on the prototype of the first one
+// fs/promises opens, which is before any of them can be called.
+function traceHandles(handle: object): void {
+  if (handlesTraced) return;
+  handlesTraced = true;
+  const proto = Object.getPrototypeOf(handle) as Record<string, AnyFn>;
+  for (const [method, op] of Object.entries(HANDLE_STEPS)) {
+    const original = proto[method];
+    if (typeof original !== 'function') continue;
+    proto[method] = like(original, async function (this: object, ...args: unknown[]) {
+      // Handles fs/promises opens for itself (inside its readFile, writeFile) stay inside their step.
+      const path = handlePaths.get(this);
+      if (path !== undefined) await announce(op, [path, ...args]);
+      return original.apply(this, args);
+    });
+  }
+}
+
 function install(): void {
   const table = fs as unknown as Record<string, AnyFn>;
   for (const op of STEPS) {
     const sync = table[`${op}Sync`];
     if (sync) {
-      table[`${op}Sync`] = function (this: unknown, ...args: unknown[]) {
+      table[`${op}Sync`] = like(sync, function (this: unknown, ...args: unknown[]) {
         // A synchronous call cannot wait: a pause asked of one fails the save, plainly.
         if (announce(op, args, true)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
         const result = sync.apply(this, args);
         if (op === 'open') fdPaths.set(result as number, String(args[0]));
         if (op === 'close') fdPaths.delete(args[0] as number);
         return result;
-      };
+      });
     }
     const callback = table[op];
     // The callback writeFile goes through fs.open, fs.write, fs.close, which are steps already.
     if (callback && !WHOLE_FILE.has(op)) {
-      table[op] = function (this: unknown, ...args: unknown[]) {
+      table[op] = like(callback, function (this: unknown, ...args: unknown[]) {
         const last = args.length - 1;
         const done = args[last];
         if (typeof done === 'function' && (op === 'open' || op === 'close')) {
@@ -124,17 +154,22 @@ function install(): void {
           }
         }, fail);
         return undefined;
-      };
+      });
     }
   }
   const promises = fsPromises as unknown as Record<string, AnyFn>;
   for (const op of STEPS) {
     const original = promises[op];
     if (!original) continue;
-    promises[op] = async function (this: unknown, ...args: unknown[]) {
+    promises[op] = like(original, async function (this: unknown, ...args: unknown[]) {
       await announce(op, args);
-      return original.apply(this, args);
-    };
+      const result = await original.apply(this, args);
+      if (op === 'open' && result && typeof result === 'object') {
+        traceHandles(result);
+        handlePaths.set(result, String(args[0]));
+      }
+      return result;
+    });
   }
   syncBuiltinESMExports();
 }
