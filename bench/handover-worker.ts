@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadAdapter } from '../lib/adapters.js';
+import { createLock, loadAdapter } from '../lib/adapters.js';
 import type { Lock } from '../lib/locks/types.js';
 
 /**
@@ -21,7 +21,8 @@ const now = (): string => process.hrtime.bigint().toString();
 
 async function serve(setup: Setup, post: (r: Report) => void, listen: (h: (o: Order) => void) => void): Promise<void> {
   const adapter = await loadAdapter({ builtin: setup.lock });
-  const lock: Lock = await adapter.create(
+  const lock: Lock = await createLock(
+    adapter,
     {
       worker: setup.worker,
       kind: parentPort ? 'thread' : 'process',
@@ -30,7 +31,6 @@ async function serve(setup: Setup, post: (r: Report) => void, listen: (h: (o: Or
       local: (_key, make) => make(),
       signal: new AbortController().signal,
     },
-    adapter.defaults ?? {},
   );
   listen(async (order) => {
     switch (order.type) {

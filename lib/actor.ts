@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import type { Op } from '../schedules/types.js';
-import { loadAdapter } from './adapters.js';
+import { createLock, loadAdapter } from './adapters.js';
 import { makeItems } from './writes/document.js';
 import { loadWriteStrategy } from './writes/index.js';
 import { withStepHook, type FsStep } from './writes/trace.js';
@@ -54,8 +54,7 @@ export class Actor {
         return env.local.get(key) as T;
       },
     };
-    const options = { ...(adapter.defaults ?? {}), ...spec.lockOptions };
-    return new Actor(spec, await adapter.create(ctx, options), strategy);
+    return new Actor(spec, await createLock(adapter, ctx, spec.lockOptions), strategy);
   }
 
   /** Commands run strictly one after another, whoever sends them and however fast. */

@@ -1,5 +1,5 @@
 import { builtinLocks } from './locks/index.js';
-import { WORKER_KINDS, type AdapterRef, type LockAdapter } from './locks/types.js';
+import { WORKER_KINDS, type AdapterRef, type Lock, type LockAdapter, type LockContext } from './locks/types.js';
 import { AdapterRegistry, adapterProblems, type Registered } from './registry.js';
 
 function checkLock(value: unknown, where: string): LockAdapter {
@@ -35,3 +35,13 @@ export const unregisterLock = (name: string): boolean => lockRegistry.unregister
 
 /** Loads the lock adapter a reference names; runs in the driver and in every worker. */
 export const loadAdapter = (ref: AdapterRef): Promise<LockAdapter> => lockRegistry.load(ref);
+
+/** An instance of the adapter, with its defaults under the options given. */
+export function createLock(adapter: LockAdapter, ctx: LockContext, options: Record<string, unknown> = {}): Lock | Promise<Lock> {
+  return adapter.create(ctx, { ...(adapter.defaults ?? {}), ...options });
+}
+
+/** The context of a contender on its own: memory and per-thread objects that nobody else shares. */
+export function standaloneContext(ctx: Pick<LockContext, 'worker' | 'kind' | 'lockPath' | 'signal'>): LockContext {
+  return { ...ctx, shared: new Int32Array(new SharedArrayBuffer(64)), local: (_key, make) => make() };
+}

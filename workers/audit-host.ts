@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { loadAdapter } from '../lib/adapters.js';
+import { createLock, loadAdapter, standaloneContext } from '../lib/adapters.js';
 import { openCounter, type Counter } from '../lib/audit/counter.js';
 import { reclaimWithPause } from '../lib/audit/reclaim.js';
 import { nativeWaits } from '../lib/audit/native-waits.js';
@@ -18,18 +18,8 @@ import { withStepHook } from '../lib/writes/trace.js';
  * points, one command at a time as the audit's scenario says.
  */
 async function takeLock(order: HoldOrder, acquire = true): Promise<Lock> {
-  const adapter = await loadAdapter(order.lock);
-  const lock = await adapter.create(
-    {
-      worker: 1,
-      kind: isMainThread ? 'process' : 'thread',
-      lockPath: order.lockPath,
-      shared: new Int32Array(new SharedArrayBuffer(64)),
-      local: (_key, make) => make(),
-      signal: new AbortController().signal,
-    },
-    { ...(adapter.defaults ?? {}), ...order.lockOptions },
-  );
+  const context = standaloneContext({ worker: 1, kind: isMainThread ? 'process' : 'thread', lockPath: order.lockPath, signal: new AbortController().signal });
+  const lock = await createLock(await loadAdapter(order.lock), context, order.lockOptions);
   if (acquire) await lock.acquire();
   return lock;
 }

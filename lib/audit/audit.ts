@@ -5,7 +5,7 @@ import { packageRoot } from '../paths.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
 import { LOCK_SCENARIOS } from './lock-scenarios.js';
 import { PROPERTIES, type Property, type PropertyId } from './properties.js';
-import type { Finding } from './scenario.js';
+import { firstLine, type Finding } from './scenario.js';
 import { WRITER_SCENARIOS } from './writer-scenarios.js';
 
 export interface AuditCell extends Finding {
@@ -69,7 +69,7 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditReport>
   for (const { lib, scenario } of work) {
     const findings = await scenario.run(lib).catch((error: unknown) => {
       // One scenario failing (a library that throws, a host that dies) is its cells' answer, not the audit's end.
-      const detail = `the scenario failed: ${String((error as Error).message ?? error).split('\n')[0]}`;
+      const detail = `the scenario failed: ${firstLine(error)}`;
       return Object.fromEntries(scenario.properties.map((p) => [p, { verdict: 'error' as const, detail }]));
     });
     for (const property of properties) {

@@ -26,8 +26,9 @@ function grid(report: AuditReport, role: Role): { header: string[]; rows: string
   };
 }
 
-function details(report: AuditReport, bullet: (c: AuditCell) => string): string[] {
-  return report.cells.map(bullet);
+/** `steno · concurrent saves: no`: which cell, and its mark. */
+function cellName(report: AuditReport, c: AuditCell): string {
+  return `${c.library} · ${report.properties.find((p) => p.id === c.property)!.title}: ${mark(c)}`;
 }
 
 /** The conformance table for a terminal: one block per role, then every cell's observation and case. */
@@ -37,8 +38,7 @@ export function formatAudit(report: AuditReport): string {
     const g = grid(report, role);
     if (g) out.push('', title, formatColumns([g.header, ...g.rows]));
   }
-  const title = (id: string) => report.properties.find((p) => p.id === id)!.title;
-  out.push('', 'Evidence', ...details(report, (c) => `${c.library} · ${title(c.property)}: ${mark(c)} — ${c.detail}\n    case: ${c.evidence}`));
+  out.push('', 'Evidence', ...report.cells.map((c) => `${cellName(report, c)} — ${c.detail}\n    case: ${c.evidence}`));
   return out.join('\n');
 }
 
@@ -56,7 +56,6 @@ export function formatAuditMarkdown(report: AuditReport): string {
   out.push('', '### What each column asks', '');
   for (const p of report.properties) out.push(`- **${p.title}**: ${p.meaning}.`);
   out.push('', '### Evidence', '');
-  const title = (id: string) => report.properties.find((p) => p.id === id)!.title;
-  out.push(...details(report, (c) => `- **${escape(c.library)} · ${title(c.property)}: ${mark(c)}** — ${escape(c.detail)} (\`${escape(c.evidence)}\`)`));
+  out.push(...report.cells.map((c) => `- **${escape(cellName(report, c))}** — ${escape(c.detail)} (\`${escape(c.evidence)}\`)`));
   return out.join('\n');
 }

@@ -3,6 +3,7 @@ import { onExitUndo } from '../cleanup.js';
 import { ContendError } from '../errors.js';
 import { watchExit } from '../kinds/exit.js';
 import { hostEntry } from '../paths.js';
+import { withWorkspace, type Workspace } from '../workspace.js';
 import type { HostCommand, HostReply } from './protocol.js';
 
 /** How long one command may take before the host is reported hung: far beyond any lock's stale time. */
@@ -129,15 +130,17 @@ export class AuditHost {
   }
 }
 
-/** Runs `body` with fresh hosts, all killed when it returns or throws. */
-export async function withHosts<T>(names: string[], body: (hosts: AuditHost[]) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
-  const hosts: AuditHost[] = [];
-  try {
-    for (const name of names) hosts.push(new AuditHost(name, options));
-    return await body(hosts);
-  } finally {
-    await Promise.all(hosts.map((h) => h.kill()));
-  }
+/** Runs a scenario's `body` in a temp directory of its own with fresh hosts: all gone when it returns or throws. */
+export function withHosts<T>(names: string[], body: (hosts: AuditHost[], ws: Workspace) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
+  return withWorkspace('contend-audit-', async (ws) => {
+    const hosts: AuditHost[] = [];
+    try {
+      for (const name of names) hosts.push(new AuditHost(name, options));
+      return await body(hosts, ws);
+    } finally {
+      await Promise.all(hosts.map((h) => h.kill()));
+    }
+  });
 }
 
 let strace: boolean | undefined;

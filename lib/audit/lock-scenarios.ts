@@ -1,24 +1,19 @@
 import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { loadAdapter } from '../adapters.js';
+import { createLock, loadAdapter, standaloneContext } from '../adapters.js';
 import { ContendError, WorkerFaultError } from '../errors.js';
 import { formatVector } from '../outcome.js';
+import { retryWithin } from '../locks/wait.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../run-case.js';
-import { withWorkspace } from '../workspace.js';
 import { withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';
-import type { Finding, AuditScenario } from './scenario.js';
+import { firstLine, type AuditScenario, type Finding } from './scenario.js';
 
 /** A contender of the audit's own process: one instance of the adapter, on the scenario's lock path. */
 async function contender(lib: AuditedLibrary, lockPath: string, signal: AbortSignal, worker = 1): Promise<Lock> {
-  const adapter = await loadAdapter(lib.ref);
-  return adapter.create(
-    { worker, kind: 'async', lockPath, shared: new Int32Array(new SharedArrayBuffer(64)), local: (_k, make) => make(), signal },
-    { ...(adapter.defaults ?? {}), ...lib.lockOptions },
-  );
+  return createLock(await loadAdapter(lib.ref), standaloneContext({ worker, kind: 'async', lockPath, signal }), lib.lockOptions);
 }
 
 /** A lock that gives a dead holder's lock to others once it is old enough: how long that may take, ms. */
@@ -30,12 +25,7 @@ function staleBound(lib: AuditedLibrary): number | undefined {
 /** Waits for the lock up to `bound` ms; the time it took, or undefined if it never came. */
 async function acquireWithin(lock: Lock, bound: number, signal: AbortSignal): Promise<number | undefined> {
   const started = performance.now();
-  const limit = AbortSignal.any([signal, AbortSignal.timeout(bound)]);
-  for (;;) {
-    if (await lock.tryAcquire()) return Math.round(performance.now() - started);
-    if (limit.aborted) return undefined;
-    await delay(10, undefined, { signal: limit }).catch(() => {});
-  }
+  return (await retryWithin(() => lock.tryAcquire(), bound, { signal, maxPollMs: 10 })) ? Math.round(performance.now() - started) : undefined;
 }
 
 // A scenario may leave a lock in a state its library refuses to release (proper-lockfile's
@@ -78,8 +68,6 @@ const exclusion: AuditScenario = {
   },
 };
 
-const firstLine = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0]!;
-
 /** Fds of a process open on a path: the kernel keeps a lock held through them. */
 function openFds(pid: number, path: string): number {
   try {
@@ -103,41 +91,39 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
     role: 'lock',
     properties: [id],
     async run(lib) {
-      return withWorkspace('contend-audit-', ({ dir, signal }) =>
-        withHosts(['holder'], async ([holder]) => {
-          const lockPath = join(dir, 'shared.lock');
-          try {
-            await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath, inThread });
-          } catch (error) {
-            // A lock that cannot be held in a worker_thread has no thread to lose it with.
-            if (!inThread || (error as ContendError).code === 'E_HOST_DIED') throw error;
-            return { [id]: { verdict: 'n/a', detail: `cannot be held in a worker_thread: ${firstLine(error)}` } };
+      return withHosts(['holder'], async ([holder], { dir, signal }) => {
+        const lockPath = join(dir, 'shared.lock');
+        try {
+          await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath, inThread });
+        } catch (error) {
+          // A lock that cannot be held in a worker_thread has no thread to lose it with.
+          if (!inThread || (error as ContendError).code === 'E_HOST_DIED') throw error;
+          return { [id]: { verdict: 'n/a', detail: `cannot be held in a worker_thread: ${firstLine(error)}` } };
+        }
+        const mine = await contender(lib, lockPath, signal);
+        try {
+          if (await mine.tryAcquire()) return { [id]: { verdict: 'n/a', detail: 'another process got the lock while it was held: nothing to recover' } };
+          const how = inThread ? 'its worker_thread terminated' : 'the holder SIGKILLed';
+          if (inThread) await holder!.call({ op: 'terminate-thread' });
+          else await holder!.kill('SIGKILL');
+          if (await mine.tryAcquire()) return { [id]: { verdict: 'yes', detail: `at once: free on the first attempt after ${how}`, ms: 0 } };
+          const bound = staleBound(lib);
+          if (bound !== undefined) {
+            const ms = await acquireWithin(mine, bound, signal);
+            if (ms !== undefined) return { [id]: { verdict: 'yes', detail: `after ${ms} ms: taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})`, ms } };
+            return { [id]: { verdict: 'no', detail: `still held ${bound} ms after ${how}, past its stale time` } };
           }
-          const mine = await contender(lib, lockPath, signal);
-          try {
-            if (await mine.tryAcquire()) return { [id]: { verdict: 'n/a', detail: 'another process got the lock while it was held: nothing to recover' } };
-            const how = inThread ? 'its worker_thread terminated' : 'the holder SIGKILLed';
-            if (inThread) await holder!.call({ op: 'terminate-thread' });
-            else await holder!.kill('SIGKILL');
-            if (await mine.tryAcquire()) return { [id]: { verdict: 'yes', detail: `at once: free on the first attempt after ${how}`, ms: 0 } };
-            const bound = staleBound(lib);
-            if (bound !== undefined) {
-              const ms = await acquireWithin(mine, bound, signal);
-              if (ms !== undefined) return { [id]: { verdict: 'yes', detail: `after ${ms} ms: taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})`, ms } };
-              return { [id]: { verdict: 'no', detail: `still held ${bound} ms after ${how}, past its stale time` } };
-            }
-            const fds = inThread ? openFds(await holder!.hostPid(), lockPath) : 0;
-            return {
-              [id]: {
-                verdict: 'no',
-                detail: `still held after ${how}, and nothing will free it: ${fds ? `the thread's fd stays open in the process (${fds} fd on the lock file), until the process exits` : 'no stale time is set, so the lock stays until removed by hand'}`,
-              },
-            };
-          } finally {
-            await closeAll(mine);
-          }
-        }),
-      );
+          const fds = inThread ? openFds(await holder!.hostPid(), lockPath) : 0;
+          return {
+            [id]: {
+              verdict: 'no',
+              detail: `still held after ${how}, and nothing will free it: ${fds ? `the thread's fd stays open in the process (${fds} fd on the lock file), until the process exits` : 'no stale time is set, so the lock stays until removed by hand'}`,
+            },
+          };
+        } finally {
+          await closeAll(mine);
+        }
+      });
     },
   };
 }
@@ -148,45 +134,43 @@ const stall: AuditScenario = {
   role: 'lock',
   properties: ['stall-safe'],
   async run(lib) {
-    return withWorkspace('contend-audit-', ({ dir, signal }) =>
-      withHosts(['holder'], async ([holder]) => {
-        const lockPath = join(dir, 'shared.lock');
-        const go = join(dir, 'go');
-        await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
-        const stalled = holder!.until({ op: 'stall', until: go, settleMs: Number(lib.lockOptions.updateMs ?? 0) + 5_000 });
-        if ((await stalled.reached)?.event !== 'stalling') throw new Error(`the holder did not stall: ${JSON.stringify(await stalled.done)}`);
-        let mine: Lock | undefined;
-        let third: Lock | undefined;
-        try {
-          mine = await contender(lib, lockPath, signal, 2);
-          third = await contender(lib, lockPath, signal, 3);
-          const bound = staleBound(lib);
-          const ms = bound !== undefined ? await acquireWithin(mine, bound, signal) : (await mine.tryAcquire()) ? 0 : undefined;
-          writeFileSync(go, '');
-          const after = await stalled.done;
-          if (ms === undefined) {
-            await holder!.call({ op: 'release' });
-            return {
-              'stall-safe': { verdict: 'yes', detail: bound !== undefined ? `held through a stall of ${bound} ms, past its stale time` : 'held through the stall: the lock has no stale time to expire' },
-            };
-          }
-          const released = await holder!.call({ op: 'release' });
-          const deleted = await third.tryAcquire();
-          const told = typeof after.lost === 'string' ? `the old holder was told (${after.lost})` : 'the old holder was not told';
-          const release = released.released ? 'its release went through' : `its release failed (${String(released.error)})`;
+    return withHosts(['holder'], async ([holder], { dir, signal }) => {
+      const lockPath = join(dir, 'shared.lock');
+      const go = join(dir, 'go');
+      await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
+      const stalled = holder!.until({ op: 'stall', until: go, settleMs: Number(lib.lockOptions.updateMs ?? 0) + 5_000 });
+      if ((await stalled.reached)?.event !== 'stalling') throw new Error(`the holder did not stall: ${JSON.stringify(await stalled.done)}`);
+      let mine: Lock | undefined;
+      let third: Lock | undefined;
+      try {
+        mine = await contender(lib, lockPath, signal, 2);
+        third = await contender(lib, lockPath, signal, 3);
+        const bound = staleBound(lib);
+        const ms = bound !== undefined ? await acquireWithin(mine, bound, signal) : (await mine.tryAcquire()) ? 0 : undefined;
+        writeFileSync(go, '');
+        const after = await stalled.done;
+        if (ms === undefined) {
+          await holder!.call({ op: 'release' });
           return {
-            'stall-safe': {
-              verdict: 'no',
-              detail: `taken over ${ms} ms into the stall while its holder still held it; ${told}; ${release}; ${deleted ? "the new holder's lock was deleted by it, so a third got the lock too" : "the new holder's lock survived"}`,
-              ms,
-            },
+            'stall-safe': { verdict: 'yes', detail: bound !== undefined ? `held through a stall of ${bound} ms, past its stale time` : 'held through the stall: the lock has no stale time to expire' },
           };
-        } finally {
-          writeFileSync(go, '');
-          await closeAll(mine, third);
         }
-      }),
-    );
+        const released = await holder!.call({ op: 'release' });
+        const deleted = await third.tryAcquire();
+        const told = typeof after.lost === 'string' ? `the old holder was told (${after.lost})` : 'the old holder was not told';
+        const release = released.released ? 'its release went through' : `its release failed (${String(released.error)})`;
+        return {
+          'stall-safe': {
+            verdict: 'no',
+            detail: `taken over ${ms} ms into the stall while its holder still held it; ${told}; ${release}; ${deleted ? "the new holder's lock was deleted by it, so a third got the lock too" : "the new holder's lock survived"}`,
+            ms,
+          },
+        };
+      } finally {
+        writeFileSync(go, '');
+        await closeAll(mine, third);
+      }
+    });
   },
 };
 
@@ -202,49 +186,47 @@ const staleRace: AuditScenario = {
   async run(lib) {
     const bound = staleBound(lib);
     if (bound === undefined) return { 'stale-race': { verdict: 'n/a', detail: 'nothing is ever reclaimed as stale' } };
-    return withWorkspace('contend-audit-', ({ dir }) =>
-      withHosts(['holder', 'first', 'second'], async ([holder, a, b]) => {
-        const order = { lock: lib.ref, lockOptions: lib.lockOptions, lockPath: join(dir, 'shared.lock') };
-        await holder!.call({ op: 'hold', ...order });
-        await holder!.kill('SIGKILL');
-        const first = a!.until({ op: 'reclaim', ...order, boundMs: bound });
-        const firstAt = (await first.reached)?.result?.step;
-        if (firstAt === undefined) {
-          const end = await first.done;
-          const detail = end.unholdable
-            ? `its reclaim removes the stale lock synchronously (${String(end.unholdable)}): no pause point can hold it there`
-            : `the first contender took the stale lock without removing anything (holds: ${String(end.held)})`;
-          return { 'stale-race': { verdict: 'n/a', detail } };
-        }
-        const heldSince = performance.now();
-        const second = b!.until({ op: 'reclaim', ...order, boundMs: 0 });
-        const secondAt = (await second.reached)?.result?.step;
-        // The second must try while the first's claim is fresh: a claim older than the stale time
-        // may rightly be reclaimed itself, which would be a different question.
-        const late = performance.now() - heldSince;
-        if (late > Number(lib.lockOptions.staleMs) / 2) throw new ContendError('E_AUDIT', `the second reclaimer tried ${Math.round(late)} ms after the first was held, too late to tell (stale ${String(lib.lockOptions.staleMs)} ms)`);
-        await first.resume();
-        const aHolds = (await first.done).held === true;
-        if (secondAt === undefined) {
-          const bHolds = (await second.done).held === true;
-          return {
-            'stale-race': {
-              verdict: aHolds && bHolds ? 'no' : 'yes',
-              detail: `the first reclaimer was held before ${String(firstAt)}; the second's attempt ended without reclaiming (holds: ${bHolds}); the first then got the lock: ${aHolds}`,
-            },
-          };
-        }
-        await second.resume();
+    return withHosts(['holder', 'first', 'second'], async ([holder, a, b], { dir }) => {
+      const order = { lock: lib.ref, lockOptions: lib.lockOptions, lockPath: join(dir, 'shared.lock') };
+      await holder!.call({ op: 'hold', ...order });
+      await holder!.kill('SIGKILL');
+      const first = a!.until({ op: 'reclaim', ...order, boundMs: bound });
+      const firstAt = (await first.reached)?.result?.step;
+      if (firstAt === undefined) {
+        const end = await first.done;
+        const detail = end.unholdable
+          ? `its reclaim removes the stale lock synchronously (${String(end.unholdable)}): no pause point can hold it there`
+          : `the first contender took the stale lock without removing anything (holds: ${String(end.held)})`;
+        return { 'stale-race': { verdict: 'n/a', detail } };
+      }
+      const heldSince = performance.now();
+      const second = b!.until({ op: 'reclaim', ...order, boundMs: 0 });
+      const secondAt = (await second.reached)?.result?.step;
+      // The second must try while the first's claim is fresh: a claim older than the stale time
+      // may rightly be reclaimed itself, which would be a different question.
+      const late = performance.now() - heldSince;
+      if (late > Number(lib.lockOptions.staleMs) / 2) throw new ContendError('E_AUDIT', `the second reclaimer tried ${Math.round(late)} ms after the first was held, too late to tell (stale ${String(lib.lockOptions.staleMs)} ms)`);
+      await first.resume();
+      const aHolds = (await first.done).held === true;
+      if (secondAt === undefined) {
         const bHolds = (await second.done).held === true;
-        const both = aHolds && bHolds;
         return {
           'stale-race': {
-            verdict: both ? 'no' : 'yes',
-            detail: `both reclaimers reached ${String(firstAt)}; let go in turn, ${both ? 'both got the lock: two holders at once' : `first got it: ${aHolds}, second: ${bHolds}`}`,
+            verdict: aHolds && bHolds ? 'no' : 'yes',
+            detail: `the first reclaimer was held before ${String(firstAt)}; the second's attempt ended without reclaiming (holds: ${bHolds}); the first then got the lock: ${aHolds}`,
           },
         };
-      }),
-    );
+      }
+      await second.resume();
+      const bHolds = (await second.done).held === true;
+      const both = aHolds && bHolds;
+      return {
+        'stale-race': {
+          verdict: both ? 'no' : 'yes',
+          detail: `both reclaimers reached ${String(firstAt)}; let go in turn, ${both ? 'both got the lock: two holders at once' : `first got it: ${aHolds}, second: ${bHolds}`}`,
+        },
+      };
+    });
   },
 };
 
@@ -254,26 +236,24 @@ const fdClose: AuditScenario = {
   role: 'lock',
   properties: ['fd-close-safe'],
   async run(lib) {
-    return withWorkspace('contend-audit-', ({ dir, signal }) =>
-      withHosts(['holder'], async ([holder]) => {
-        const lockPath = join(dir, 'shared.lock');
-        writeFileSync(lockPath, '', { flag: 'a' });
-        await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
-        const mine = await contender(lib, lockPath, signal);
-        try {
-          if (await mine.tryAcquire()) return { 'fd-close-safe': { verdict: 'n/a', detail: 'another process got the lock while it was held' } };
-          await holder!.call({ op: 'close-other-fd', path: lockPath });
-          const lost = await mine.tryAcquire();
-          return {
-            'fd-close-safe': lost
-              ? { verdict: 'no', detail: 'the holder read the lock file (open + close of another fd) and another process got the lock at once' }
-              : { verdict: 'yes', detail: 'still held after the holder opened and closed the lock file elsewhere' },
-          };
-        } finally {
-          await closeAll(mine);
-        }
-      }),
-    );
+    return withHosts(['holder'], async ([holder], { dir, signal }) => {
+      const lockPath = join(dir, 'shared.lock');
+      writeFileSync(lockPath, '', { flag: 'a' });
+      await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
+      const mine = await contender(lib, lockPath, signal);
+      try {
+        if (await mine.tryAcquire()) return { 'fd-close-safe': { verdict: 'n/a', detail: 'another process got the lock while it was held' } };
+        await holder!.call({ op: 'close-other-fd', path: lockPath });
+        const lost = await mine.tryAcquire();
+        return {
+          'fd-close-safe': lost
+            ? { verdict: 'no', detail: 'the holder read the lock file (open + close of another fd) and another process got the lock at once' }
+            : { verdict: 'yes', detail: 'still held after the holder opened and closed the lock file elsewhere' },
+        };
+      } finally {
+        await closeAll(mine);
+      }
+    });
   },
 };
 
@@ -287,33 +267,31 @@ const pool: AuditScenario = {
   async run(lib) {
     const native = nativeWaits[lib.name];
     if (!native) return { 'pool-free': { verdict: 'n/a', detail: 'no waiting call of its own is known to the audit' } };
-    return withWorkspace('contend-audit-', ({ dir, signal }) =>
-      withHosts(
-        ['waiter'],
-        async ([waiter]) => {
-          const lockPath = join(dir, 'shared.lock');
-          const probe = join(dir, 'unrelated.txt');
-          writeFileSync(probe, 'x');
-          const mine = await contender(lib, lockPath, signal);
-          try {
-            if (!(await mine.tryAcquire())) throw new Error('the audit could not take the lock to make others wait');
-            // The host says `read` or `parked` first; either is the answer, then the lock is let go.
-            const waited = waiter!.until({ op: 'pool', library: lib.name, lockPath, probe, waiters: POOL });
-            const first = (await waited.reached)?.event;
-            await mine.release();
-            await waited.done;
-            return {
-              'pool-free':
-                first === 'read'
-                  ? { verdict: 'yes', detail: `${native.call}: the read finished while ${POOL} waits were pending (they do not wait on libuv's pool)` }
-                  : { verdict: 'no', detail: `${native.call}: all ${POOL} threads of libuv's pool parked in the lock wait (/proc wchan) with the unrelated read still queued; it ran only once the lock was let go` },
-            };
-          } finally {
-            await closeAll(mine);
-          }
-        },
-        { poolSize: POOL },
-      ),
+    return withHosts(
+      ['waiter'],
+      async ([waiter], { dir, signal }) => {
+        const lockPath = join(dir, 'shared.lock');
+        const probe = join(dir, 'unrelated.txt');
+        writeFileSync(probe, 'x');
+        const mine = await contender(lib, lockPath, signal);
+        try {
+          if (!(await mine.tryAcquire())) throw new Error('the audit could not take the lock to make others wait');
+          // The host says `read` or `parked` first; either is the answer, then the lock is let go.
+          const waited = waiter!.until({ op: 'pool', library: lib.name, lockPath, probe, waiters: POOL });
+          const first = (await waited.reached)?.event;
+          await mine.release();
+          await waited.done;
+          return {
+            'pool-free':
+              first === 'read'
+                ? { verdict: 'yes', detail: `${native.call}: the read finished while ${POOL} waits were pending (they do not wait on libuv's pool)` }
+                : { verdict: 'no', detail: `${native.call}: all ${POOL} threads of libuv's pool parked in the lock wait (/proc wchan) with the unrelated read still queued; it ran only once the lock was let go` },
+          };
+        } finally {
+          await closeAll(mine);
+        }
+      },
+      { poolSize: POOL },
     );
   },
 };

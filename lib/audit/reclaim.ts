@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Lock } from '../locks/types.js';
+import { retryWithin } from '../locks/wait.js';
 import { withStepHook } from '../writes/trace.js';
 
 const REMOVALS = new Set(['unlink', 'rmdir', 'rm']);
@@ -11,8 +11,8 @@ const REMOVALS = new Set(['unlink', 'rmdir', 'rm']);
  * with whether the lock was got, and the step it was held at, if any.
  */
 export async function reclaimWithPause(lock: Lock, boundMs: number, onPause: (step: string) => Promise<void>): Promise<{ held: boolean; step?: string; unholdable?: string }> {
-  const limit = AbortSignal.timeout(Math.max(boundMs, 1));
-  for (;;) {
+  let end: { held: boolean; step?: string; unholdable?: string } | undefined;
+  const attempt = async (): Promise<boolean> => {
     let step: string | undefined;
     let unholdable: string | undefined;
     const held = await withStepHook(
@@ -26,8 +26,11 @@ export async function reclaimWithPause(lock: Lock, boundMs: number, onPause: (st
       },
       async () => Boolean(await lock.tryAcquire()),
     );
-    if (unholdable !== undefined) return { held, unholdable };
-    if (held || step !== undefined || boundMs === 0 || limit.aborted) return { held, ...(step !== undefined ? { step } : {}) };
-    await delay(20, undefined, { signal: limit }).catch(() => {});
-  }
+    if (unholdable !== undefined) end = { held, unholdable };
+    else if (held || step !== undefined) end = { held, ...(step !== undefined ? { step } : {}) };
+    return end !== undefined;
+  };
+  if (boundMs === 0) await attempt();
+  else await retryWithin(attempt, boundMs, { maxPollMs: 20 });
+  return end ?? { held: false };
 }

@@ -15,6 +15,9 @@ export interface Finding {
   ms?: number;
 }
 
+/** The first line of an error's message: what a cell's detail quotes of a failure. */
+export const firstLine = (error: unknown): string => String((error as Error).message ?? error).split('\n')[0]!;
+
 /**
  * One scenario of the audit, run against one library: it answers one or more properties at once
  * (the crash points answer both "no torn target" and "no orphan temp").

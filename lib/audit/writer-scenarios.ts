@@ -1,12 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { ContendError } from '../errors.js';
+import { retryWithin } from '../locks/wait.js';
 import { formatVector } from '../outcome.js';
 import { crashPoints, type CrashPoint } from '../writes/crashpoints.js';
 import { sameDocument } from '../writes/document.js';
 import { traceDurability } from '../writes/durability.js';
-import { withWorkspace } from '../workspace.js';
 import { AuditHost, straceAvailable, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import type { AuditScenario, Finding } from './scenario.js';
@@ -22,30 +21,28 @@ const lostUpdates: AuditScenario = {
   role: 'writer',
   properties: ['no-lost-updates'],
   async run(lib) {
-    return withWorkspace('contend-audit-', ({ dir }) =>
-      withHosts(
-        Array.from({ length: PROCESSES }, (_, i) => `counter-${i + 1}`),
-        async (hosts) => {
-          const path = join(dir, 'counter.json');
-          const order = { writer: lib.name, strategy: lib.ref, path };
-          const count = (): number => (JSON.parse(readFileSync(path, 'utf8')) as { count: number }).count;
-          writeFileSync(path, JSON.stringify({ count: 0 }));
-          for (const host of hosts) await host.call({ op: 'counter-read', ...order });
-          for (const host of hosts) await host.call({ op: 'counter-write', ...order });
-          const unlocked = count();
-          writeFileSync(path, JSON.stringify({ count: 0 }));
-          const lock = { lock: { builtin: 'flock' }, lockOptions: {}, lockPath: join(dir, 'counter.lock') };
-          await Promise.all(hosts.map((host) => host.call({ op: 'locked-increment', lock, ...order })));
-          const locked = count();
-          const lost = PROCESSES - unlocked;
-          return {
-            'no-lost-updates': {
-              verdict: lost === 0 ? 'yes' : 'no',
-              detail: `${PROCESSES} processes each read, then each wrote +1: count ${unlocked} of ${PROCESSES}${lost ? ` (${lost} lost)` : ''}; with flock around each increment: ${locked} of ${PROCESSES}`,
-            },
-          };
-        },
-      ),
+    return withHosts(
+      Array.from({ length: PROCESSES }, (_, i) => `counter-${i + 1}`),
+      async (hosts, { dir }) => {
+        const path = join(dir, 'counter.json');
+        const order = { writer: lib.name, strategy: lib.ref, path };
+        const count = (): number => (JSON.parse(readFileSync(path, 'utf8')) as { count: number }).count;
+        writeFileSync(path, JSON.stringify({ count: 0 }));
+        for (const host of hosts) await host.call({ op: 'counter-read', ...order });
+        for (const host of hosts) await host.call({ op: 'counter-write', ...order });
+        const unlocked = count();
+        writeFileSync(path, JSON.stringify({ count: 0 }));
+        const lock = { lock: { builtin: 'flock' }, lockOptions: {}, lockPath: join(dir, 'counter.lock') };
+        await Promise.all(hosts.map((host) => host.call({ op: 'locked-increment', lock, ...order })));
+        const locked = count();
+        const lost = PROCESSES - unlocked;
+        return {
+          'no-lost-updates': {
+            verdict: lost === 0 ? 'yes' : 'no',
+            detail: `${PROCESSES} processes each read, then each wrote +1: count ${unlocked} of ${PROCESSES}${lost ? ` (${lost} lost)` : ''}; with flock around each increment: ${locked} of ${PROCESSES}`,
+          },
+        };
+      },
     );
   },
 };
@@ -66,38 +63,36 @@ const concurrentSaves: AuditScenario = {
   role: 'writer',
   properties: ['temp-unique'],
   async run(lib) {
-    return withWorkspace('contend-audit-', ({ dir }) =>
-      withHosts(['first', 'second'], async ([a, b]) => {
-        const path = join(dir, 'state.json');
-        writeFileSync(path, JSON.stringify({ saved: 'old' }));
-        const data = (who: string): string => JSON.stringify({ saved: who, padding: 'x'.repeat(4096) });
-        const save = (host: AuditHost, who: string) => host.until({ op: 'save', strategy: lib.ref, path, data: data(who), pauseBefore: 'rename' });
-        const first = save(a!, 'first');
-        const reachedFirst = await first.reached;
-        if (!reachedFirst) return { 'temp-unique': await unheld(lib, await first.done, b!, path) };
-        const second = save(b!, 'second');
-        const reachedSecond = await second.reached;
-        await first.resume();
-        const endFirst = (await first.done) as SaveEnd;
-        if (reachedSecond) await second.resume();
-        const endSecond = (await second.done) as SaveEnd;
-        const holds = sameDocument(readFileSync(path, 'utf8'));
-        const target = holds(data('second')) ? "the second's document" : holds(data('first')) ? "the first's document" : 'neither document';
-        // With one temp name, the second's save overwrote the first's temp file before the first renamed it.
-        const published = endFirst.saved && !endSecond.saved && target === "the second's document" ? "; the first's rename published the second's document" : '';
-        const both = endFirst.saved && endSecond.saved;
-        const fate = (end: SaveEnd): string => (end.saved ? 'saved' : `failed with ${end.code ?? end.error}`);
-        const left = others(dir, path);
-        const shared = sharedTemp(reachedFirst.result?.step, reachedSecond?.result?.step, path);
-        const torn = shared ? `; ${await tornRead(lib, path, shared)}` : '';
-        return {
-          'temp-unique': {
-            verdict: both && target === "the second's document" ? 'yes' : 'no',
-            detail: `first held before its rename, second saved up to its own${reachedSecond ? '' : ' end'}; first ${fate(endFirst)}, second ${fate(endSecond)}; the target holds ${target}${published}; left: ${left}${torn}`,
-          },
-        };
-      }),
-    );
+    return withHosts(['first', 'second'], async ([a, b], { dir }) => {
+      const path = join(dir, 'state.json');
+      writeFileSync(path, JSON.stringify({ saved: 'old' }));
+      const data = (who: string): string => JSON.stringify({ saved: who, padding: 'x'.repeat(4096) });
+      const save = (host: AuditHost, who: string) => host.until({ op: 'save', strategy: lib.ref, path, data: data(who), pauseBefore: 'rename' });
+      const first = save(a!, 'first');
+      const reachedFirst = await first.reached;
+      if (!reachedFirst) return { 'temp-unique': await unheld(lib, await first.done, b!, path) };
+      const second = save(b!, 'second');
+      const reachedSecond = await second.reached;
+      await first.resume();
+      const endFirst = (await first.done) as SaveEnd;
+      if (reachedSecond) await second.resume();
+      const endSecond = (await second.done) as SaveEnd;
+      const holds = sameDocument(readFileSync(path, 'utf8'));
+      const target = holds(data('second')) ? "the second's document" : holds(data('first')) ? "the first's document" : 'neither document';
+      // With one temp name, the second's save overwrote the first's temp file before the first renamed it.
+      const published = endFirst.saved && !endSecond.saved && target === "the second's document" ? "; the first's rename published the second's document" : '';
+      const both = endFirst.saved && endSecond.saved;
+      const fate = (end: SaveEnd): string => (end.saved ? 'saved' : `failed with ${end.code ?? end.error}`);
+      const left = others(dir, path);
+      const shared = sharedTemp(reachedFirst.result?.step, reachedSecond?.result?.step, path);
+      const torn = shared ? `; ${await tornRead(lib, path, shared)}` : '';
+      return {
+        'temp-unique': {
+          verdict: both && target === "the second's document" ? 'yes' : 'no',
+          detail: `first held before its rename, second saved up to its own${reachedSecond ? '' : ' end'}; first ${fate(endFirst)}, second ${fate(endSecond)}; the target holds ${target}${published}; left: ${left}${torn}`,
+        },
+      };
+    });
   },
 };
 
@@ -157,11 +152,8 @@ async function tornRead(lib: AuditedLibrary, path: string, temp: string): Promis
 
 /** Waits until strace logs the injected stop (the process's state alone cannot tell it from strace's own syscall stops). */
 async function stopped(log: string): Promise<void> {
-  const limit = Date.now() + 30_000;
-  while (!/stopped by SIGSTOP/.test(existsSync(log) ? readFileSync(log, 'utf8') : '')) {
-    if (Date.now() > limit) throw new ContendError('E_AUDIT', 'the second save was not stopped inside its write within 30 s');
-    await delay(10);
-  }
+  const logged = (): boolean => existsSync(log) && /stopped by SIGSTOP/.test(readFileSync(log, 'utf8'));
+  if (!(await retryWithin(logged, 30_000, { maxPollMs: 10 }))) throw new ContendError('E_AUDIT', 'the second save was not stopped inside its write within 30 s');
 }
 
 const others = (dir: string, path: string): string =>

@@ -23,4 +23,4 @@ export { FlockAdapter, FsExtAdapter, LockfileAdapter, MutexAdapter, NoLockAdapte
 export { fdLock, type FdLockCalls } from './fd-lock.js';
 export * from './types.js';
 export { AtomicsMutex } from './atomics-mutex.js';
-export { retryUntil, wakeOnChange, type WaitOptions } from './wait.js';
+export { retryUntil, retryWithin, wakeOnChange, type WaitOptions } from './wait.js';

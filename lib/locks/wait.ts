@@ -58,6 +58,21 @@ export async function retryUntil(attempt: () => boolean | Promise<boolean>, opti
 }
 
 /**
+ * retryUntil with a time limit: true once the attempt succeeds, false if `ms` pass first (or the
+ * signal aborts).
+ */
+export async function retryWithin(attempt: () => boolean | Promise<boolean>, ms: number, options: Partial<WaitOptions> = {}): Promise<boolean> {
+  const limit = AbortSignal.any([AbortSignal.timeout(ms), ...(options.signal ? [options.signal] : [])]);
+  try {
+    await retryUntil(attempt, { ...options, signal: limit });
+    return true;
+  } catch (error) {
+    if (limit.aborted) return false;
+    throw error;
+  }
+}
+
+/**
  * A wake hint from inotify: any change to `path` (a file, or a directory whose entries change).
  * Events arrive on the event loop, so waiting on them costs no thread.
  */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { lockRegistry } from '../adapters.js';
+import { createLock, lockRegistry, standaloneContext } from '../adapters.js';
 import { ContendError } from '../errors.js';
 import type { Lock } from '../locks/types.js';
 import { writeRegistry } from '../writes/index.js';
@@ -54,20 +54,14 @@ export class JsonFileStore {
   }
 
   static async open(path: string, options: StoreOptions = {}): Promise<JsonFileStore> {
-    const { adapter, ref } = lockRegistry.resolve(options.lock ?? 'flock');
+    const { ref } = lockRegistry.resolve(options.lock ?? 'flock');
     const strategy = await writeRegistry.load(writeRegistry.resolve(options.write ?? 'atomic').ref);
     const closing = new AbortController();
     const lockAdapter = await lockRegistry.load(ref);
-    const lock = await lockAdapter.create(
-      {
-        worker: process.pid,
-        kind: 'process',
-        lockPath: `${path}.lock`,
-        shared: new Int32Array(new SharedArrayBuffer(64)),
-        local: (_key, make) => make(),
-        signal: closing.signal,
-      },
-      { ...(adapter.defaults ?? {}), ...(options.lockOptions ?? {}) },
+    const lock = await createLock(
+      lockAdapter,
+      standaloneContext({ worker: process.pid, kind: 'process', lockPath: `${path}.lock`, signal: closing.signal }),
+      options.lockOptions,
     );
     const store = new JsonFileStore(path, lock, strategy, closing);
     try {

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { lockRegistry } from '../adapters.js';
+import { createLock, lockRegistry } from '../adapters.js';
 import { ContendError } from '../errors.js';
 import type { AdapterRef, Lock, LockContext } from '../locks/types.js';
 import { writeRegistry } from '../writes/index.js';
@@ -158,7 +158,7 @@ async function openFileManifest(spec: Extract<StorageSpec, { type: 'file' }>, en
   let lock: Lock | undefined;
   const guard = (): Lock | undefined => lock;
   const openLock = async (): Promise<Lock> =>
-    (lock ??= await adapter.create({ ...env, lockPath: `${spec.path}.lock` }, { ...(adapter.defaults ?? {}), ...spec.lockOptions }));
+    (lock ??= await createLock(adapter, { ...env, lockPath: `${spec.path}.lock` }, spec.lockOptions));
   return {
     read: () => readManifest(spec.path),
     async commit(base, mutation, writer) {
