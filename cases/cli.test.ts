@@ -76,10 +76,10 @@ test('contend fuzz runs the kill fuzz and reports the waves', () => {
   expect(r.stderr).toMatch(/^wave 1: puts \d+ \d+ \d+ \d+ \(\d+ in all, \d+\/s\), kills 4, violations 0$/m);
 });
 
-test("the fuzz children's flag is refused without their environment variable", () => {
-  const r = contend('--fuzz-writer-mode', '{}');
-  expect(r.code).toBe(2);
-  expect(r.stderr).toBe("contend: --fuzz-writer-mode is reserved for the kill fuzz's own children; run `contend fuzz`\n");
+test("the fuzz children's entry refuses to run without the fuzz's channel", () => {
+  const r = spawnSync(process.execPath, ['dist/workers/fuzz-writer.js'], { encoding: 'utf8', timeout: 60_000 });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe('contend fuzz writer: start me through `contend fuzz` (an IPC channel is needed)\n');
 });
 
 test('contend locks lists whom each lock excludes', () => {

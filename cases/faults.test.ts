@@ -8,7 +8,7 @@ import {
   WorkerFaultError,
   type CaseOptions,
 } from '../lib/index.js';
-import { caseDirs, hostProcesses } from './support/leftovers.js';
+import { caseDirs, hostProcesses, openCaseFiles } from './support/leftovers.js';
 
 const MODULE = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;
 
@@ -27,8 +27,10 @@ async function failure(options: CaseOptions): Promise<WorkerFaultError | Deadloc
     () => undefined,
     (e: unknown) => e,
   );
-  // Nothing is left behind by a case that failed: no temp directory, no busy process host.
+  // Nothing is left behind by a case that failed: no temp directory, no file still open (a thread
+  // ended on the fault is awaited until it is gone), no busy process host.
   expect(caseDirs().length).toBe(dirsBefore);
+  expect(openCaseFiles()).toEqual([]);
   await closeProcessPool();
   expect(hostProcesses()).toEqual([]);
   if (!(error instanceof WorkerFaultError || error instanceof DeadlockError)) throw new Error(`expected a fault, got ${String(error)}`);
@@ -73,6 +75,27 @@ describe.each(['thread', 'process'] as const)('%s workers that die', (kind) => {
 test('period mode reports a hung worker too', async () => {
   const error = await failure({ kind: 'process', lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'hang' }, actionTimeoutMs: 300 });
   expect((error as WorkerFaultError).faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'hung' });
+});
+
+// In period mode an actor that waits for its lock gets its next command queued behind the wait;
+// when the wait hangs and the worker is ended, that command fails too, and must not be reported
+// in place of the hang.
+test.each(['thread', 'process'] as const)('%s: a worker ended because it hung in write is reported hung in write, not dead in read', async (kind) => {
+  const error = (await failure({ kind, lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'wait-hang' }, actionTimeoutMs: 300 })) as WorkerFaultError;
+  expect(error.faults).toHaveLength(1);
+  expect(error.faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'hung' });
+});
+
+test('async: an adapter that blocks the event loop is interrupted and reported, and the case ends', async () => {
+  const error = (await failure({ kind: 'async', lock: 'faulty', lockOptions: { worker: 2, how: 'busy' }, actionTimeoutMs: 500 })) as WorkerFaultError;
+  expect(error.faults).toHaveLength(1);
+  expect(error.faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'blocked' });
+  expect(error.message).toMatch(/^worker 2 blocked the event loop during 'write': its tryAcquire\(\) did not return for \d+ ms; contend interrupted it$/);
+});
+
+test.each(['thread', 'process'] as const)('%s: an adapter that blocks its own thread is a hang, and it is ended', async (kind) => {
+  const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'busy' }, actionTimeoutMs: 300 })) as WorkerFaultError;
+  expect(error.faults).toEqual([{ worker: 2, action: 'write', reason: 'hung', detail: 'no reply in 300 ms' }]);
 });
 
 test.each(['async', 'thread', 'process'] as const)('%s: a worker that never gets ready is reported hung at start', async (kind) => {

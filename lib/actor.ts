@@ -7,6 +7,7 @@ import { loadWriteStrategy } from './writes/index.js';
 import { withStepHook, type FsStep } from './writes/trace.js';
 import type { WriteStrategy } from './writes/types.js';
 import type { Lock, LockContext } from './locks/types.js';
+import type { LoopWatch } from './kinds/watchdog.js';
 import { classifyRead, type ReadResult } from './outcome.js';
 import { toErrorInfo, type ActorSpec, type Command, type ErrorInfo, type Reply } from './protocol.js';
 
@@ -14,6 +15,8 @@ export interface ActorEnvironment {
   shared: Int32Array;
   local: Map<string, unknown>;
   signal: AbortSignal;
+  /** Async actors: marks each call into adapter code, for the watchdog of a blocked event loop. */
+  watch?: LoopWatch;
 }
 
 /**
@@ -34,11 +37,20 @@ export class Actor {
   private held: { resume: () => void; abandon: (reason: Error) => void; finished: Promise<ErrorInfo | undefined> } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private exited = false;
+  private readonly watch: LoopWatch | undefined;
+  /** The action under way, for the watchdog's report. */
+  private action = 'start';
 
-  private constructor(spec: ActorSpec, lock: Lock, strategy: WriteStrategy) {
+  private constructor(spec: ActorSpec, lock: Lock, strategy: WriteStrategy, watch: LoopWatch | undefined) {
     this.spec = spec;
     this.lock = lock;
     this.strategy = strategy;
+    this.watch = watch;
+  }
+
+  /** Calls into adapter code; its synchronous part is what can block an async actor's thread. */
+  private adapterCall<T>(call: string, fn: () => T): T {
+    return guarded(this.watch, this.action, call, fn);
   }
 
   static async create(spec: ActorSpec, env: ActorEnvironment): Promise<Actor> {
@@ -54,7 +66,8 @@ export class Actor {
         return env.local.get(key) as T;
       },
     };
-    return new Actor(spec, await createLock(adapter, ctx, spec.lockOptions), strategy);
+    const lock = await guarded(env.watch, 'start', 'create', () => createLock(adapter, ctx, spec.lockOptions));
+    return new Actor(spec, lock, strategy, env.watch);
   }
 
   /** Commands run strictly one after another, whoever sends them and however fast. */
@@ -79,12 +92,13 @@ export class Actor {
       }
       await this.releaseIfHeld();
     } finally {
-      await this.lock.close?.();
+      await this.adapterCall('close', () => this.lock.close?.());
     }
   }
 
   private async run(command: Command, onBlocked?: () => void): Promise<Reply> {
     const op = command.op === 'retry' ? this.blockedOn : command.op;
+    this.action = op ?? 'start';
     if (op === undefined) return { status: 'error', op: 'start', error: toErrorInfo(new Error('retry sent to a worker that is not blocked')) };
     try {
       if (command.op !== 'retry' && this.blockedOn) throw new Error(`'${command.op}' sent while blocked on '${this.blockedOn}'`);
@@ -93,14 +107,14 @@ export class Actor {
       if (this.held) throw new Error(`'${op}' sent while a write is paused; resume it first`);
       const pause = command.op === 'retry' ? this.blockedPause : command.pause;
       if (this.needsLock(op) && !this.holds) {
-        if (!(await this.lock.tryAcquire())) {
+        if (!(await this.adapterCall('tryAcquire', () => this.lock.tryAcquire()))) {
           if (this.spec.waiting === 'driver') {
             this.blockedOn = op;
             this.blockedPause = pause;
             return { status: 'blocked', op };
           }
           onBlocked?.();
-          await this.lock.acquire();
+          await this.adapterCall('acquire', () => this.lock.acquire());
         }
         this.holds = true;
       }
@@ -151,7 +165,7 @@ export class Actor {
   private async releaseIfHeld(): Promise<boolean> {
     if (!this.holds) return false;
     this.holds = false;
-    await this.lock.release();
+    await this.adapterCall('release', () => this.lock.release());
     return true;
   }
 
@@ -185,7 +199,7 @@ export class Actor {
     const [stepOp, nth] = (pause ?? '').split('#');
     let seen = 0;
     const save = async (): Promise<void> => {
-      await this.strategy.save(this.spec.file, content);
+      await this.adapterCall('save', () => this.strategy.save(this.spec.file, content));
     };
     const running = pause
       ? withStepHook((step) => {
@@ -215,5 +229,14 @@ export class Actor {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     return classifyRead(text, this.written);
+  }
+}
+
+function guarded<T>(watch: LoopWatch | undefined, action: string, call: string, fn: () => T): T {
+  const leave = watch?.enter(action, call);
+  try {
+    return fn();
+  } finally {
+    leave?.();
   }
 }

@@ -21,8 +21,7 @@ import { formatVector } from './outcome.js';
 import { GRANULARITIES, type Granularity } from './protocol.js';
 import { formatColumns, formatMatrix, matrixRowCells } from './report.js';
 import { runCase } from './run-case.js';
-import { FUZZ_FLAG, runFuzz } from './fuzz/harness.js';
-import { runFuzzWriter } from './fuzz/writer.js';
+import { runFuzz } from './fuzz/harness.js';
 import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/index.js';
 import { crashPoints } from './writes/crashpoints.js';
 import { traceDurability } from './writes/durability.js';
@@ -369,14 +368,13 @@ export async function main(args: string[]): Promise<number> {
     if (e.replay) process.stderr.write(`replay: ${e.replay}\n`);
     exitCode = error instanceof ContendError && (error.code === 'E_INVALID_OPTION' || error.code === 'E_USAGE' || error.code === 'E_ADAPTER_LOAD' || error.code === 'E_CSV_FORMAT') ? 2 : 1;
     if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
-  } finally {
-    await closeThreadPool();
-    await closeProcessPool();
   }
+  // The verdict is settled before the clean-up: nothing the clean-up does can turn it into a 0.
+  process.exitCode = exitCode;
+  await closeThreadPool();
+  await closeProcessPool();
   return exitCode;
 }
 
-const fuzzFlag = process.argv.indexOf(FUZZ_FLAG);
-if (fuzzFlag >= 0) await runFuzzWriter(process.argv, fuzzFlag);
 exitOnSignals();
 process.exitCode = await main(hideBin(process.argv));

@@ -31,11 +31,17 @@ export class AdapterLoadError extends ContendError {
   }
 }
 
+/**
+ * How a worker failed: it threw, its thread or process ended, it did not answer in time, or (an
+ * async actor) it kept the event loop of the driver's own thread blocked.
+ */
+export type FaultReason = 'threw' | 'died' | 'hung' | 'blocked';
+
 export interface WorkerFault {
   worker: number;
   /** The command the worker was carrying out, or `start` before its first one. */
   action: string;
-  reason: 'threw' | 'died' | 'hung';
+  reason: FaultReason;
   detail: string;
 }
 
@@ -67,7 +73,7 @@ export class DeadlockError extends ContendError {
 }
 
 export function formatFault(f: WorkerFault): string {
-  return `worker ${f.worker} ${f.reason} during '${f.action}': ${f.detail}`;
+  return `worker ${f.worker} ${f.reason === 'blocked' ? 'blocked the event loop' : f.reason} during '${f.action}': ${f.detail}`;
 }
 
 function describe(v: unknown): string {

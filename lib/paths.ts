@@ -7,18 +7,11 @@ const here = fileURLToPath(import.meta.url);
 // From the sources (lib/paths.ts, as vitest runs them) or from the build (dist/lib/paths.js).
 export const packageRoot = here.endsWith('.ts') ? resolve(dirname(here), '..') : resolve(dirname(here), '../..');
 
-/** The compiled CLI, which is also the entry point of the kill fuzz's children. */
-export function cliEntry(): string {
-  const file = join(packageRoot, 'dist', 'lib', 'cli.js');
-  if (!existsSync(file)) throw new ContendError('E_NOT_BUILT', `${file} is missing: run \`npm run build\``);
-  return file;
-}
-
 /**
  * The compiled entry of a worker host. Threads and processes always run the build, never the
  * sources through a loader: a loader would cost every process a few hundred ms to start.
  */
-export type HostName = 'thread-host' | 'process-host' | 'crash-writer' | 'workload-client' | 'audit-host';
+export type HostName = 'thread-host' | 'process-host' | 'crash-writer' | 'fuzz-writer' | 'workload-client' | 'audit-host';
 
 export function hostEntry(name: HostName): string {
   const file = join(packageRoot, 'dist', 'workers', `${name}.js`);

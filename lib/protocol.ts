@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { Op } from '../schedules/types.js';
 import type { AdapterRef, WorkerKind } from './locks/types.js';
 import type { ReadResult } from './outcome.js';
@@ -69,6 +70,14 @@ export type HostMessage =
 
 /** Messages from the driver to a worker host. */
 export type DriverMessage = { type: 'command'; id: number; command: Command };
+
+/** To a thread host (a piscina task): the actor, the case's memory and the port to the driver. */
+export interface ThreadTask {
+  spec: ActorSpec;
+  /** The case's shared memory: the same buffer in every thread, which is what lets them exclude. */
+  shared: SharedArrayBuffer;
+  port: MessagePort;
+}
 
 /** To a process host: the actor to run next. */
 export type HostAssignment = { type: 'start'; spec: ActorSpec };

@@ -65,7 +65,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
         granularity: resolved.granularity,
         waiting: resolved.mode === 'step' ? 'driver' : 'self',
       }));
-      const channels = await startActors(resolved.kind, specs, signal, resolved.startTimeoutMs);
+      const channels = await startActors(resolved.kind, specs, { signal, startTimeoutMs: resolved.startTimeoutMs, actionTimeoutMs: resolved.actionTimeoutMs });
       hold(channels);
       const last = schedule.ticks.at(-1)?.at ?? 0;
       const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);

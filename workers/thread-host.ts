@@ -1,16 +1,12 @@
-import type { MessagePort } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
 import { serveActor } from '../lib/host.js';
-import type { ActorSpec, DriverMessage } from '../lib/protocol.js';
-
-export interface ThreadTask {
-  spec: ActorSpec;
-  /** The case's shared memory: the same buffer in every thread, which is what lets them exclude. */
-  shared: SharedArrayBuffer;
-  port: MessagePort;
-}
+import { announceThread, type PinnedTask } from '../lib/kinds/pools.js';
+import type { DriverMessage, ThreadTask } from '../lib/protocol.js';
 
 /** piscina task: hosts one actor for the length of a case, talking through the transferred port. */
-export default async function hostActorInThread({ spec, shared, port }: ThreadTask): Promise<void> {
+export default async function hostActorInThread(task: ThreadTask & PinnedTask): Promise<void> {
+  announceThread(task, threadId);
+  const { spec, shared, port } = task;
   const controller = new AbortController();
   port.on('close', () => controller.abort());
   try {

@@ -1,13 +1,11 @@
-import { isMainThread, type MessagePort } from 'node:worker_threads';
-import { serveClient, type ClientMessage, type ClientSpec, type FleetMessage } from '../lib/workload/client.js';
-
-export interface ClientTask {
-  spec: ClientSpec;
-  port: MessagePort;
-}
+import { isMainThread, threadId } from 'node:worker_threads';
+import { announceThread, type PinnedTask } from '../lib/kinds/pools.js';
+import { serveClient, type ClientMessage, type ClientSpec, type ClientTask, type FleetMessage } from '../lib/workload/client.js';
 
 /** piscina task: one workload client for the length of a run, talking through the transferred port. */
-export default async function runClientInThread({ spec, port }: ClientTask): Promise<void> {
+export default async function runClientInThread(task: ClientTask & PinnedTask): Promise<void> {
+  announceThread(task, threadId);
+  const { spec, port } = task;
   const go = new Promise<void>((resolve) => port.on('message', (m: FleetMessage) => m.type === 'go' && resolve()));
   try {
     await serveClient(spec, { post: (m) => port.postMessage(m), go });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 /** Temporary directories contend creates for cases. */
@@ -21,4 +21,18 @@ export function hostProcesses(): number[] {
     }
   }
   return pids;
+}
+
+/** Files of a case directory this process still has open. */
+export function openCaseFiles(): string[] {
+  const open: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.includes('/contend-')) open.push(target);
+    } catch {
+      // closed while we looked (readdir's own fd)
+    }
+  }
+  return open;
 }

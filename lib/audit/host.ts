@@ -1,7 +1,6 @@
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { onExitUndo } from '../cleanup.js';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { ContendError } from '../errors.js';
-import { watchExit } from '../kinds/exit.js';
+import { launch, type Launched } from '../kinds/launch.js';
 import { hostEntry } from '../paths.js';
 import { withWorkspace, type Workspace } from '../workspace.js';
 import type { HostCommand, HostReply } from './protocol.js';
@@ -14,11 +13,11 @@ const COMMAND_TIMEOUT_MS = 60_000;
  * milestones, and a kill. Every host is killed when its scenario ends, and at exit at the latest.
  */
 export class AuditHost {
+  private readonly host: Launched;
   private readonly child: ChildProcess;
   private readonly exit: Promise<string>;
   private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void; onEvent?: (event: string, result?: Record<string, unknown>) => void }>();
   private nextId = 1;
-  private readonly forget: () => void;
   /** The host's own pid, when it runs under strace (whose pid the child's is). */
   private tracee: number | undefined;
   ended = false;
@@ -28,25 +27,15 @@ export class AuditHost {
    * @param options.strace run the host under strace with these options (see `straceAvailable`).
    */
   constructor(readonly name: string, options: { poolSize?: number; strace?: string[] } = {}) {
-    const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'ignore', 'pipe', 'ipc'];
-    const env = { ...process.env, UV_THREADPOOL_SIZE: String(options.poolSize ?? 4) };
-    this.child = options.strace
-      ? spawn('strace', [...options.strace, '--', process.execPath, hostEntry('audit-host')], { stdio, env })
-      : fork(hostEntry('audit-host'), [], { stdio, env });
-    this.forget = onExitUndo(() => {
-      this.killTracee();
-      this.child.kill('SIGKILL');
+    this.host = launch(hostEntry('audit-host'), {
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(options.poolSize ?? 4) },
+      serialization: 'json',
+      ...(options.strace ? { strace: options.strace } : {}),
     });
-    this.exit = new Promise<string>((resolve) => {
-      void watchExit(this.child).exited.then(resolve);
-      // A host that could not start (strace missing) never exits: its failure is its end.
-      this.child.once('error', (error) => {
-        if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid === undefined) resolve(`could not start: ${error.message}`);
-      });
-    });
+    this.child = this.host.child;
+    this.exit = this.host.exited;
     void this.exit.then((how) => {
       this.ended = true;
-      this.forget();
       for (const [, call] of this.pending) call.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" ${how}`));
       this.pending.clear();
     });
@@ -117,6 +106,7 @@ export class AuditHost {
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<string> {
     // A traced host may sit stopped by strace; it is killed itself, not only its tracer.
     if (!this.ended) this.killTracee();
+    if (signal === 'SIGKILL') return this.host.kill();
     if (!this.ended) this.child.kill(signal);
     return this.exit;
   }

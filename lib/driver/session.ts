@@ -1,5 +1,5 @@
 import type { Op } from '../../schedules/types.js';
-import { WorkerFaultError } from '../errors.js';
+import { WorkerFaultError, type WorkerFault } from '../errors.js';
 import { ChannelFault, withinTime, type ActorChannel } from '../kinds/channel.js';
 import type { ReadResult } from '../outcome.js';
 import type { Command, Reply } from '../protocol.js';
@@ -42,6 +42,8 @@ export class CaseSession {
   lastHolder: number | undefined;
   readonly timings: Record<'write' | 'read', number[]> = { write: [], read: [] };
   private readonly timeoutMs: number;
+  /** The first fault of each worker. */
+  private readonly faults = new Map<number, WorkerFault>();
 
   constructor(channels: ActorChannel[], timeoutMs: number) {
     this.channels = new Map(channels.map((c) => [c.worker, c]));
@@ -68,9 +70,15 @@ export class CaseSession {
     try {
       reply = await withinTime(channel.request(command, blocked), this.timeoutMs, `no reply in ${this.timeoutMs} ms`);
     } catch (error) {
+      // A worker fails once: requests queued behind the one that hung fail too when it is ended,
+      // and must not be reported in its place (`died during 'read'` for a hang in 'write').
+      const known = this.faults.get(worker);
+      if (known) throw new WorkerFaultError([known]);
       const fault = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
+      const report: WorkerFault = { worker, action: label, reason: fault.reason, detail: fault.message };
+      this.faults.set(worker, report);
       if (fault.reason === 'hung') await channel.kill();
-      throw new WorkerFaultError([{ worker, action: label, reason: fault.reason, detail: fault.message }]);
+      throw new WorkerFaultError([report]);
     }
     if (reply.status === 'error') {
       const { name, message } = reply.error;

@@ -1,20 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import { lockRegistry } from '../adapters.js';
-import { onExitUndo } from '../cleanup.js';
-import { watchExit } from '../kinds/exit.js';
+import { launch, type Launched } from '../kinds/launch.js';
+import type { AdapterRef } from '../locks/types.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
-import { cliEntry } from '../paths.js';
+import { hostEntry } from '../paths.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';
 import { withWorkspace } from '../workspace.js';
-
-/** The argv flag of a fuzz child; without the environment variable it is refused. */
-export const FUZZ_FLAG = '--fuzz-writer-mode';
-export const FUZZ_ENV = 'CONTEND_FUZZ_CHILD';
+import type { WriterOrder } from './writer.js';
 
 export interface FuzzOptions {
   children?: number;
@@ -90,8 +86,10 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   if (!Number.isInteger(waves) || waves < 1) throw new InvalidOptionError('waves', 'a positive integer', waves);
   const cycles = options.cycles ?? 1;
   if (!Number.isInteger(cycles) || cycles < 1) throw new InvalidOptionError('cycles', 'a positive integer', cycles);
-  const lock = lockRegistry.resolve(options.lock ?? 'flock').adapter.name;
-  const write = writeRegistry.resolve(options.write ?? 'atomic').adapter.name;
+  const { adapter: lockAdapter, ref: lockRef } = lockRegistry.resolve(options.lock ?? 'flock');
+  const { adapter: writeAdapter, ref: writeRef } = writeRegistry.resolve(options.write ?? 'atomic');
+  const lock = lockAdapter.name;
+  const write = writeAdapter.name;
   const observeMs = options.observeMs ?? 200;
   const rng = seedrandom(String(options.seed ?? 1));
   return withWorkspace('contend-fuzz-', async ({ dir }) => {
@@ -102,8 +100,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       const journals = Array.from({ length: children }, (_, i) => join(dir, `child-${i + 1}-wave-${wave}.journal`));
       const started = performance.now();
       const run = await runWave(state, journals, wave, {
-        lock,
-        write,
+        lock: lockRef,
+        write: writeRef,
         firstWriteTimeoutMs: options.firstWriteTimeoutMs ?? 20_000,
         // The first cycle keeps the seed's window; a soak draws each kill's moment from the seed.
         observeMs: wave <= waves ? observeMs : Math.round(observeMs * (0.25 + 1.75 * rng())),
@@ -185,8 +183,8 @@ async function monitor(state: string, journals: string[], wave: number, stop: Ab
 }
 
 interface WaveSettings {
-  lock: string;
-  write: string;
+  lock: AdapterRef;
+  write: AdapterRef;
   firstWriteTimeoutMs: number;
   observeMs: number;
   quitter?: { child: number; after: number };
@@ -214,31 +212,29 @@ async function runWave(state: string, journals: string[], wave: number, settings
 }
 
 async function driveWave(state: string, journals: string[], settings: WaveSettings): Promise<string | undefined> {
-  const entry = cliEntry();
-  const running: { child: ChildProcess; exited: Promise<void>; status?: string }[] = journals.map((journal, i) => {
-    const child = spawn(process.execPath, [entry, FUZZ_FLAG, JSON.stringify({
-        state,
-        journal,
-        child: i + 1,
-        start: 0,
-        lock: settings.lock,
-        write: settings.write,
-        ...(settings.quitter?.child === i + 1 ? { quitAfter: settings.quitter.after } : {}),
-      })], {
-      env: { ...process.env, [FUZZ_ENV]: '1' },
-      // The IPC channel is the child's tie to this process: it leaves when the channel closes.
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    child.on('error', () => {});
-    const forget = onExitUndo(() => child.kill('SIGKILL'));
-    child.once('exit', forget);
-    const record = { child, exited: Promise.resolve(), status: undefined as string | undefined };
-    record.exited = watchExit(child, 2_000).exited.then((how) => void (record.status = how));
+  const entry = hostEntry('fuzz-writer');
+  const running: { writer: Launched; status?: string }[] = journals.map((journal, i) => {
+    const writer = launch(entry, { keepStderr: 2_000 });
+    const record: { writer: Launched; status?: string } = { writer };
+    void writer.exited.then((how) => void (record.status = how));
+    const order: WriterOrder = {
+      state,
+      journal,
+      key: keyForChild(i + 1),
+      start: 0,
+      lock: settings.lock,
+      write: settings.write,
+      ...(settings.quitter?.child === i + 1 ? { quitAfter: settings.quitter.after } : {}),
+    };
+    try {
+      writer.child.send(order);
+    } catch {
+      // it could not be started: its status says so
+    }
     return record;
   });
   const killAll = async (): Promise<void> => {
-    for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-    await Promise.all(running.map((r) => r.exited));
+    await Promise.all(running.map((r) => r.writer.kill()));
   };
   try {
     const started = performance.now();

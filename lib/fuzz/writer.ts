@@ -1,36 +1,41 @@
 import { openSync, writeSync } from 'node:fs';
+import { lockRegistry } from '../adapters.js';
+import type { AdapterRef } from '../locks/types.js';
 import { JsonFileStore } from '../store/json-file-store.js';
-import { FUZZ_ENV, keyForChild } from './harness.js';
+import { writeRegistry } from '../writes/index.js';
 
-interface WriterOrder {
+/** What one kill-fuzz child is told to do: plain data, sent over its IPC channel. */
+export interface WriterOrder {
   state: string;
   journal: string;
-  child: number;
+  /** The child's key in the store. */
+  key: string;
   start: number;
-  lock: string;
-  write: string;
+  /** Adapters by reference: a user's own module is imported here, as in any worker. */
+  lock: AdapterRef;
+  lockOptions?: Record<string, unknown>;
+  write: AdapterRef;
   /** Fault injection: leave after this many puts. */
   quitAfter?: number;
 }
 
+async function nameOf(registry: typeof lockRegistry | typeof writeRegistry, ref: AdapterRef): Promise<string> {
+  return 'builtin' in ref ? ref.builtin : (await registry.register(ref)).name;
+}
+
 /**
- * Child mode of the kill fuzz, entered from the CLI's own entry point: puts with growing sequences
- * on this child's key, each acknowledged sequence appended to its journal, until it is killed.
- * Without the environment variable the flag is refused, so a stray flag cannot start it.
+ * A kill-fuzz child: puts with growing sequences on its key, each acknowledged sequence appended
+ * to its journal, until it is killed (or, with `quitAfter`, leaves on its own with status 3).
  */
-export async function runFuzzWriter(argv: string[], flagAt: number): Promise<never> {
-  if (process.env[FUZZ_ENV] !== '1') {
-    process.stderr.write(`contend: ${argv[flagAt]} is reserved for the kill fuzz's own children; run \`contend fuzz\`\n`);
-    process.exit(2);
-  }
-  const order = JSON.parse(argv[flagAt + 1] ?? '{}') as WriterOrder;
-  // Without its parent nobody will kill or read this child: it goes too.
-  process.on('disconnect', () => process.exit(1));
-  const store = await JsonFileStore.open(order.state, { lock: order.lock, write: order.write });
+export async function putUntilKilled(order: WriterOrder): Promise<never> {
+  const store = await JsonFileStore.open(order.state, {
+    lock: await nameOf(lockRegistry, order.lock),
+    write: await nameOf(writeRegistry, order.write),
+    ...(order.lockOptions ? { lockOptions: order.lockOptions } : {}),
+  });
   const journal = openSync(order.journal, 'a');
-  const key = keyForChild(order.child);
   for (let sequence = order.start; ; sequence++) {
-    await store.put(key, { sequence });
+    await store.put(order.key, { sequence });
     // write(2) straight to the kernel: once it returns, a SIGKILL cannot lose the line.
     writeSync(journal, `${sequence}\n`);
     if (order.quitAfter !== undefined && sequence - order.start + 1 >= order.quitAfter) process.exit(3);

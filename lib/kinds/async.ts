@@ -1,30 +1,67 @@
 import { Actor } from '../actor.js';
 import type { ActorSpec } from '../protocol.js';
 import { ChannelFault, withinTime, type ActorChannel } from './channel.js';
+import { watchLoop, type BlockedLoop } from './watchdog.js';
+
+export interface AsyncActorOptions {
+  shared: SharedArrayBuffer;
+  local: Map<string, unknown>;
+  signal: AbortSignal;
+  startTimeoutMs: number;
+  /** How long adapter code may keep this thread's event loop blocked before it is stopped, ms. */
+  blockedLimitMs: number;
+}
+
+function blockedDetail(b: BlockedLoop): string {
+  const where = b.inCall ? `its ${b.call}() did not return` : `nothing ran since its ${b.call}(), the last adapter call`;
+  return `${where} for ${Math.round(b.ms)} ms; contend interrupted it`;
+}
 
 /**
  * Actors as async tasks in the driver's own thread: one Node server handling requests at once.
- * They share the thread's memory and its per-case `local` objects.
+ * They share the thread's memory and its per-case `local` objects. Their adapter code can block
+ * this very thread, so a watchdog thread watches it (see watchdog.ts).
  */
-export async function startAsyncActor(
-  spec: ActorSpec,
-  shared: SharedArrayBuffer,
-  local: Map<string, unknown>,
-  signal: AbortSignal,
-  startTimeoutMs: number,
-): Promise<ActorChannel> {
+export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOptions): Promise<ActorChannel> {
+  let blocked: ChannelFault | undefined;
+  // Each block rejects the promise of the moment, and the next one is made for what follows.
+  let nextBlock!: Promise<never>;
+  let onBlocked!: (fault: ChannelFault) => void;
+  const arm = (): void => {
+    nextBlock = new Promise<never>((_, reject) => (onBlocked = reject));
+    nextBlock.catch(() => {});
+  };
+  arm();
+  const watch = watchLoop(options.blockedLimitMs, (b) => {
+    const fault = new ChannelFault('blocked', blockedDetail(b));
+    blocked ??= fault;
+    const reject = onBlocked;
+    arm();
+    reject(fault);
+  });
+  const orBlocked = <T>(promise: Promise<T>): Promise<T> => (blocked ? Promise.reject(blocked) : Promise.race([promise, nextBlock]));
   let actor: Actor;
   try {
     // A create() that never settles cannot be stopped in this thread; the case's signal tells it to give up.
-    actor = await withinTime(Actor.create(spec, { shared: new Int32Array(shared), local, signal }), startTimeoutMs, `not ready in ${startTimeoutMs} ms`);
+    const created = Actor.create(spec, { shared: new Int32Array(options.shared), local: options.local, signal: options.signal, watch });
+    actor = await withinTime(orBlocked(created), options.startTimeoutMs, `not ready in ${options.startTimeoutMs} ms`);
   } catch (error) {
+    watch.stop();
     if (error instanceof ChannelFault) throw error;
     throw new ChannelFault('threw', `${(error as Error).name}: ${(error as Error).message}`);
   }
+  // Still watched: an actor interrupted once may block again in its clean-up, and is stopped again.
+  const end = async (): Promise<void> => {
+    try {
+      await Promise.race([actor.dispose(), nextBlock]);
+    } finally {
+      watch.stop();
+    }
+  };
   return {
     worker: spec.worker,
-    request: (command, onBlocked) => actor.handle(command, onBlocked),
-    close: () => actor.dispose(),
-    kill: () => actor.dispose(),
+    request: (command, onBlocked) => orBlocked(actor.handle(command, onBlocked)),
+    close: end,
+    kill: () => end().catch(() => {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { FaultReason } from '../errors.js';
 import type { Command, HostMessage, Reply } from '../protocol.js';
 
 /** How long a worker may take to end after its exit reply before it is ended by force, ms. */
@@ -5,8 +6,8 @@ export const CLOSE_GRACE_MS = 2_000;
 
 /** Why a worker stopped answering: the driver turns it into a WorkerFault with the action. */
 export class ChannelFault extends Error {
-  readonly reason: 'died' | 'threw' | 'hung';
-  constructor(reason: 'died' | 'threw' | 'hung', detail: string) {
+  readonly reason: FaultReason;
+  constructor(reason: FaultReason, detail: string) {
     super(detail);
     this.reason = reason;
   }

@@ -20,7 +20,16 @@ export function validateKind(kind: unknown): WorkerKind {
  * Starts one actor per spec under the given kind and waits until all are ready. If any fails to
  * start, the others are ended and every failure is reported by worker number.
  */
-export async function startActors(kind: WorkerKind, specs: ActorSpec[], signal: AbortSignal, startTimeoutMs: number): Promise<ActorChannel[]> {
+export interface StartOptions {
+  /** Aborted at teardown: async actors stop waiting on their locks. */
+  signal: AbortSignal;
+  /** A worker not ready this long after it was started is reported hung, ms. */
+  startTimeoutMs: number;
+  /** A worker that does not answer a command for this long is reported hung, ms. */
+  actionTimeoutMs: number;
+}
+
+export async function startActors(kind: WorkerKind, specs: ActorSpec[], { signal, startTimeoutMs, actionTimeoutMs }: StartOptions): Promise<ActorChannel[]> {
   // A missing build is a set-up error of its own, not a fault of each worker.
   if (kind !== 'async') hostEntry(kind === 'thread' ? 'thread-host' : 'process-host');
   // The case's memory for in-memory locks: seen by every async actor and every thread alike.
@@ -30,7 +39,7 @@ export async function startActors(kind: WorkerKind, specs: ActorSpec[], signal: 
     specs.map((spec) => {
       switch (kind) {
         case 'async':
-          return startAsyncActor(spec, shared, local, signal, startTimeoutMs);
+          return startAsyncActor(spec, { shared, local, signal, startTimeoutMs, blockedLimitMs: actionTimeoutMs });
         case 'thread':
           return startThreadActor(spec, shared, startTimeoutMs);
         case 'process':

@@ -44,8 +44,7 @@ export async function withActors<T>(
         granularity: 'operation' as const,
         waiting: 'self' as const,
       })),
-      signal,
-      20_000,
+      { signal, startTimeoutMs: 20_000, actionTimeoutMs: 10_000 },
     );
     hold(channels);
     // The cases' session does the fault reports: a worker that throws, dies or hangs (10 s) is

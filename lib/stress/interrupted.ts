@@ -37,20 +37,21 @@ export async function interruptedScenario(options: { write: string; trials?: num
     const saveMs = performance.now() - started;
     for (let trial = 0; trial < trials; trial++) {
       const path = join(dir, `state-${trial}.json`);
-      const { child, started: began, ended } = startCrashWriter({ strategy: ref, path, data, announce: true });
+      const { kill, started: began, ended } = startCrashWriter({ strategy: ref, path, data, announce: true });
       try {
         await Promise.race([began, ended]);
         const delay = rng() * saveMs;
         await new Promise((resolve) => setTimeout(resolve, delay));
       } finally {
-        child.kill('SIGKILL');
+        await kill();
       }
-      const { code, report, stderr } = await ended;
+      const { code, signal, report, how } = await ended;
       // A writer that ended on its own must have saved: otherwise every trial would count as
       // FILE_NOT_CREATED and the scenario would prove nothing.
       const failure = report?.error;
-      if (failure || (code !== null && code !== 0)) {
-        throw new ContendError('E_STRATEGY_FAILED', `the ${options.write} writer failed: ${failure ?? `exit code ${code}`}${stderr ? `; ${stderr}` : ''}`);
+      // Neither an exit code nor a signal: it never ran (a process limit).
+      if (failure || (code !== null && code !== 0) || (code === null && signal === null)) {
+        throw new ContendError('E_STRATEGY_FAILED', `the ${options.write} writer failed: ${failure ?? how}`);
       }
       counts[judgeFile(path)]++;
     }

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import type { MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import type { ClientKind } from './config.js';
 import { TornManifestError, openStorage, snapshotDigest, type ManifestStorage, type Mutation, type StorageSpec } from './manifest.js';
+import { openProgress, type ClientProgress, type ProgressSpec } from './progress.js';
 
 /** One client of the fleet, as it is sent to its thread or process. */
 export interface ClientSpec {
@@ -27,6 +29,14 @@ export interface ClientSpec {
   storage: StorageSpec;
   /** Memory for in-memory locks, the same in every thread of the fleet (a process makes its own). */
   shared?: SharedArrayBuffer;
+  /** Where the client publishes its current action, for the report of its death or hang. */
+  progress?: ProgressSpec;
+}
+
+/** To a thread client (a piscina task): its spec and the port to the fleet. */
+export interface ClientTask {
+  spec: ClientSpec;
+  port: MessagePort;
 }
 
 /**
@@ -54,11 +64,6 @@ export interface OpRecord {
   /** ms from the fleet's start, on the client's own clock. */
   start: number;
   end: number;
-}
-
-/** What a client is doing, so a fault can name the action. */
-export interface ClientProgress {
-  action: string;
 }
 
 /** Runs the client's operations for its duration at its rate; the records are its history. */
@@ -149,7 +154,7 @@ export interface ClientPort {
 export async function serveClient(spec: ClientSpec, port: ClientPort): Promise<void> {
   // One client per thread or process: the lock's per-thread objects are this client's own.
   const local = new Map<string, unknown>();
-  const progress: ClientProgress = { action: 'start' };
+  const progress = openProgress(spec.progress);
   const closing = new AbortController();
   let storage: ManifestStorage | undefined;
   try {
@@ -172,5 +177,6 @@ export async function serveClient(spec: ClientSpec, port: ClientPort): Promise<v
   } finally {
     closing.abort();
     await storage?.close().catch(() => {});
+    progress.close();
   }
 }

@@ -1,14 +1,12 @@
-import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { MessageChannel } from 'node:worker_threads';
-import type { ClientTask } from '../../workers/workload-client.js';
-import { onExitUndo } from '../cleanup.js';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
 import { ChannelFault, withinTime } from '../kinds/channel.js';
-import { watchExit } from '../kinds/exit.js';
-import { sharedPool } from '../kinds/pools.js';
+import { launch } from '../kinds/launch.js';
+import { runPinned } from '../kinds/pools.js';
 import { hostEntry } from '../paths.js';
-import type { ClientMessage, ClientSpec, FleetMessage, OpRecord } from './client.js';
+import type { ClientMessage, ClientSpec, ClientTask, FleetMessage, OpRecord } from './client.js';
+import { lastAction } from './progress.js';
 
 /** A client that stopped in a way other than reporting its history. */
 class ClientFault extends ChannelFault {
@@ -62,19 +60,18 @@ function lifecycle(): { ready: Promise<void>; done: Promise<OpRecord[]>; receive
 function startThreadClient(spec: ClientSpec): ClientHandle {
   const { port1, port2 } = new MessageChannel();
   const life = lifecycle();
-  const abort = new AbortController();
   // The history travels on the port, the task's end on piscina's channel: the port's close, after
   // its last message, is what says nothing more will come.
   const portClosed = new Promise<void>((resolve) => port1.once('close', resolve));
   port1.on('message', (m: ClientMessage) => life.receive(m));
-  const ended = sharedPool<ClientTask, void>('workload-client')
-    .run({ spec, port: port2 }, { transferList: [port2], signal: abort.signal })
+  const run = runPinned('workload-client', { spec, port: port2 } satisfies ClientTask, [port2]);
+  const ended = run.result
     .then(
       async () => {
         await portClosed;
         life.stop(new ClientFault('died', 'run', 'the thread ended its task without a history'));
       },
-      (error: Error) => life.stop(new ClientFault('died', 'run', abort.signal.aborted ? 'thread terminated' : `thread failed: ${error.message}`)),
+      (error: Error) => life.stop(new ClientFault('died', 'run', run.killed ? 'thread terminated' : `thread failed: ${error.message}`)),
     )
     .finally(() => port1.close());
   return {
@@ -83,7 +80,7 @@ function startThreadClient(spec: ClientSpec): ClientHandle {
     done: life.done,
     go: () => port1.postMessage({ type: 'go' } satisfies FleetMessage),
     async kill() {
-      abort.abort();
+      await run.kill();
       await ended;
     },
     ended,
@@ -92,35 +89,18 @@ function startThreadClient(spec: ClientSpec): ClientHandle {
 
 function startProcessClient(spec: ClientSpec): ClientHandle {
   const life = lifecycle();
-  const child = fork(hostEntry('workload-client'), [], {
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    execArgv: [],
-    env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' },
-  });
-  const undo = onExitUndo(() => child.kill('SIGKILL'));
-  const watch = watchExit(child);
+  const host = launch(hostEntry('workload-client'), { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' } });
+  const { child } = host;
   child.on('message', (m: ClientMessage) => life.receive(m));
-  const ended = new Promise<void>((resolve) => {
-    // A process that could not be started (EAGAIN, EMFILE) reports only an error, never an exit.
-    child.on('error', (error) => {
-      if (child.pid !== undefined) return;
-      undo();
-      life.stop(new ClientFault('died', 'start', `could not start a process: ${error.message}`));
-      resolve();
-    });
-    void watch.exited.then((how) => {
-      undo();
-      life.stop(new ClientFault('died', 'run', `process ${child.pid} ${how}`));
-      resolve();
-    });
+  const ended = host.exited.then((how) => {
+    life.stop(child.pid === undefined ? new ClientFault('died', 'start', how) : new ClientFault('died', 'run', `process ${child.pid} ${how}`));
   });
   const send = (m: FleetMessage | { type: 'spec'; spec: ClientSpec }): void => {
     try {
       child.send(m);
     } catch (error) {
       life.stop(new ClientFault('died', 'run', `cannot send to process ${child.pid}: ${(error as Error).message}`));
-      child.kill('SIGKILL');
+      void host.kill();
     }
   };
   send({ type: 'spec', spec });
@@ -130,8 +110,7 @@ function startProcessClient(spec: ClientSpec): ClientHandle {
     done: life.done,
     go: () => send({ type: 'go' }),
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await ended;
+      await host.kill();
     },
     ended,
   };
@@ -145,9 +124,12 @@ export interface FleetRun {
 
 function faultOf(spec: ClientSpec, error: unknown, action: string): WorkerFault {
   const e = error as Error;
+  // A client that threw said where; one that died or hung is named by the last action it published.
+  const known = e instanceof ClientFault ? e.action : action;
+  const where = e instanceof ClientFault && e.reason === 'threw' ? known : known === 'start' ? 'start' : (lastAction(spec.progress) ?? known);
   return {
     worker: spec.worker,
-    action: `${spec.name} ${e instanceof ClientFault ? e.action : action}`,
+    action: `${spec.name} ${where}`,
     reason: e instanceof ChannelFault ? e.reason : 'threw',
     detail: e.message,
   };

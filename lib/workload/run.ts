@@ -10,6 +10,7 @@ import { runFleet } from './fleet.js';
 import { verifyIsolation, type IsolationReport } from './isolation.js';
 import { createManifest, memoryManifestBytes, openStorage, readManifest, type StorageSpec } from './manifest.js';
 import { summarize, type MetricsSummary } from './metrics.js';
+import { progressSpec } from './progress.js';
 
 export interface WorkloadResult {
   config: WorkloadConfig;
@@ -66,6 +67,7 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
       outages,
       storage,
       ...(config.kind === 'thread' ? { shared } : {}),
+      progress: progressSpec(config.kind, join(dir, `progress-${role}-${i + 1}`)),
     });
     const specs = [
       ...Array.from({ length: config.writers }, (_, i) => client('writer', i)),

@@ -54,9 +54,10 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
     const path = join(dir, 'state.json');
     writeFileSync(path, oldData);
     try {
-      const { report, signal, stderr } = await startCrashWriter({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) }).ended;
+      const { report, code, signal, how } = await startCrashWriter({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) }).ended;
+      if (code === null && signal === null) throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer did not run: ${how}`);
       if (report?.error) throw new ContendError('E_STRATEGY_FAILED', `${adapter.name} failed: ${report.error}`);
-      if (!report && signal !== 'SIGKILL') throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${stderr}`);
+      if (!report && signal !== 'SIGKILL') throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${how}`);
       return { report, signal, state: stateOf(path, oldData, newData), leftovers: leftovers(dir, path) };
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,126 @@
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { onExitUndo } from '../cleanup.js';
+
+export interface LaunchOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** `advanced` lets messages carry what structured clone carries (the default for hosts). */
+  serialization?: 'json' | 'advanced';
+  /** Run the child under strace with these options (the audit's torn-read scenario). */
+  strace?: string[];
+  /** How much of the child's stderr to keep for the report of its end, characters. */
+  keepStderr?: number;
+}
+
+/** A child process contend started: tied to this process, watched until it ends. */
+export interface Launched {
+  readonly child: ChildProcess;
+  /**
+   * How it ended, in the words every fault report uses: `killed by SIGKILL`, `exited with code 1`,
+   * `could not start: spawn EAGAIN`, then `; stderr: …` if it wrote any.
+   */
+  readonly exited: Promise<string>;
+  /** After the exit, once its stdio and IPC channel are drained too (its last messages are in). */
+  readonly closed: Promise<void>;
+  readonly alive: boolean;
+  /** Forgets what was written to stderr so far (a reused host starting its next actor). */
+  clearStderr(): void;
+  /** An idle child must not keep this process alive; a busy one must. */
+  hold(busy: boolean): void;
+  /** SIGKILLs it (if it still runs) and resolves once it is gone, with how it ended. */
+  kill(): Promise<string>;
+}
+
+let pdeathsig: string | null | undefined;
+
+/**
+ * `setpriv --pdeathsig KILL`, where the system has it (util-linux, Linux): the kernel SIGKILLs
+ * the child the moment this process dies, whatever killed it, even SIGKILL, and even when the
+ * child's own event loop is blocked. Elsewhere the children's IPC disconnect handlers are the tie.
+ */
+function deathSignalWrapper(): string | null {
+  if (pdeathsig !== undefined) return pdeathsig;
+  pdeathsig = null;
+  if (process.platform !== 'linux') return pdeathsig;
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    const candidate = join(dir, 'setpriv');
+    try {
+      accessSync(candidate, constants.X_OK);
+    } catch {
+      continue;
+    }
+    // Old util-linux (before 2.33) has setpriv without --pdeathsig.
+    if (spawnSync(candidate, ['--pdeathsig', 'KILL', '--', process.execPath, '-e', ''], { stdio: 'ignore' }).status === 0) pdeathsig = candidate;
+    break;
+  }
+  return pdeathsig;
+}
+
+/** The command line that runs `argv` so that it dies with this process. */
+function tiedToParent(argv: string[]): string[] {
+  const wrapper = deathSignalWrapper();
+  return wrapper ? [wrapper, '--pdeathsig', 'KILL', '--', ...argv] : argv;
+}
+
+/**
+ * Starts a Node entry point (a host of workers/) as a child process with an IPC channel. Every
+ * child started here ends when this process ends: at once when it is killed (the death signal),
+ * and through the exit hook on a normal exit. A child that cannot be started (EAGAIN under a
+ * process limit) is reported as ended, never waited for.
+ */
+export function launch(entry: string, options: LaunchOptions = {}): Launched {
+  const node = tiedToParent([process.execPath, entry, ...(options.args ?? [])]);
+  // Under strace the tracer is the child's parent: it is tied to us, and the host to it.
+  const argv = options.strace ? tiedToParent(['strace', ...options.strace, '--', ...node]) : node;
+  const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio,
+    env: options.env ?? process.env,
+    serialization: options.serialization ?? 'advanced',
+  });
+  const forget = onExitUndo(() => void child.kill('SIGKILL'));
+  const keep = options.keepStderr ?? 4_000;
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-keep)));
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      const written = stderr.trim();
+      resolve(`${signal ? `killed by ${signal}` : `exited with code ${code}`}${written ? `; stderr: ${written}` : ''}`);
+    });
+    // A process that could not be started reports only an error, never an exit.
+    child.on('error', (error) => {
+      if (child.pid === undefined) resolve(`could not start: ${error.message}`);
+    });
+  });
+  void exited.then(forget);
+  const closed = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    void exited.then(() => child.pid === undefined && resolve());
+  });
+  const alive = (): boolean => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  const hold = (busy: boolean): void => {
+    for (const handle of [child, child.channel, child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[]) {
+      if (busy) handle?.ref();
+      else handle?.unref();
+    }
+  };
+  return {
+    child,
+    exited,
+    closed,
+    get alive() {
+      return alive();
+    },
+    clearStderr: () => void (stderr = ''),
+    hold,
+    kill() {
+      // Waiting for the exit needs the handle referenced: an idle child's is not, and the event
+      // loop would otherwise drain before the exit arrives, ending this process in mid-await.
+      hold(true);
+      if (alive()) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
