@@ -91,7 +91,7 @@ test('contend locks lists whom each lock excludes', () => {
 describe('bad input: one clear line naming the allowed values, exit 2, nothing run', () => {
   test.each([
     [['run', '--workers', '0'], 'contend: invalid workers: 0; allowed: an integer from 1 to 64'],
-    [['run', '--mode', 'period', '--period', '-1'], 'contend: invalid period: -1; allowed: a positive number of seconds'],
+    [['run', '--mode', 'period', '--period', '-1'], 'contend: invalid period: -1; allowed: a number of seconds above 0, at most 3600'],
     [['run', '--lock', 'foo'], 'contend: invalid lock: "foo"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile'],
     [['run', '--workers-kind', 'fiber'], 'contend: invalid worker kind: "fiber"; allowed: async, thread, process'],
     [['run', '--order', 'sideways'], 'contend: invalid order: "sideways"; allowed: force-write, force-read, as-generated'],
@@ -100,7 +100,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['schedule', '--format', 'yaml'], 'contend: invalid format: "yaml"; allowed: table, timeline, json, svg'],
     [['schedule', '--workers', '65'], 'contend: invalid workers: 65; allowed: an integer from 1 to 64'],
     [['crashpoints', '--strategy', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf'],
-    [['crashpoints', '--items', '0'], 'contend: invalid items: 0; allowed: a positive integer'],
+    [['crashpoints', '--items', '0'], 'contend: invalid items: 0; allowed: an integer from 1 to 100000'],
     [['stress', '--scenarios', 'fast'], 'contend: invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained'],
     [['run', '--write', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf'],
     [['fuzz', '--children', '0'], 'contend: invalid children: 0; allowed: an integer from 1 to 64'],

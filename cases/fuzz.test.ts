@@ -94,7 +94,7 @@ describe('kill fuzz', () => {
 
   test('bad options name the allowed values', async () => {
     await expect(runFuzz({ children: 0 })).rejects.toThrow('invalid children: 0; allowed: an integer from 1 to 64');
-    await expect(runFuzz({ cycles: -1 })).rejects.toThrow('invalid cycles: -1; allowed: a positive integer');
+    await expect(runFuzz({ cycles: -1 })).rejects.toThrow('invalid cycles: -1; allowed: an integer from 1 to 1000000');
     await expect(runFuzz({ lock: 'nolock' })).rejects.toThrow('invalid lock: "nolock"; allowed: none, spinlock, mutex, flock, lockfile');
     await expect(runFuzz({ write: 'yolo' })).rejects.toThrow('invalid strategy: "yolo"');
   });

@@ -113,7 +113,7 @@ describe('validation', () => {
   test.each([
     [{ workers: 0, period: 2 }, 'invalid workers: 0; allowed: an integer from 1 to 64'],
     [{ workers: 2.5, period: 2 }, 'invalid workers: 2.5'],
-    [{ workers: 5, period: -1 }, 'invalid period: -1; allowed: a positive number of seconds'],
+    [{ workers: 5, period: -1 }, 'invalid period: -1; allowed: a number of seconds above 0, at most 3600'],
     [{ workers: 5, period: 2, pattern: 'zigzag' }, 'invalid pattern: "zigzag"; allowed: staggered, random'],
   ])('%o', (options, message) => {
     expect(() => generateSchedule(options as never)).toThrow(InvalidOptionError);

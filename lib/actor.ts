@@ -11,6 +11,9 @@ import type { LoopWatch } from './kinds/watchdog.js';
 import { classifyRead, type ReadResult } from './outcome.js';
 import { toErrorInfo, type ActorSpec, type Command, type ErrorInfo, type Reply } from './protocol.js';
 
+/** The errors other writers of the same file can cause a save: observations, not faults. */
+const CONTENTION_ERRNOS = new Set(['ENOENT', 'EEXIST', 'EBUSY']);
+
 export interface ActorEnvironment {
   shared: Int32Array;
   local: Map<string, unknown>;
@@ -214,7 +217,10 @@ export class Actor {
         return undefined;
       },
       (error: unknown) => {
-        if (typeof (error as NodeJS.ErrnoException).syscall === 'string') return toErrorInfo(error);
+        // What contention does to a save (a temp file renamed away by another writer, a name
+        // taken) is an observation; anything else (a full disk, EIO, EMFILE) is the machine's
+        // fault and no outcome of the case: it is thrown, and reported as the worker's error.
+        if (CONTENTION_ERRNOS.has((error as NodeJS.ErrnoException).code ?? '')) return toErrorInfo(error);
         throw error;
       },
     );

@@ -1,4 +1,13 @@
-import { writeFile } from 'node:fs/promises';
+import { checkOutputDirectory, checkOutputFile, writeOutput } from './outputs.js';
+
+/**
+ * What a number option is declared with. yargs would turn `abc` into NaN (printed as null); here
+ * text that is not a number stays text, so the library's check echoes what was typed.
+ */
+export const numberArg = {
+  requiresArg: true,
+  coerce: (value: unknown): unknown => (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value),
+} as const;
 
 /** A comma list option as its items; absent stays absent. */
 export const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
@@ -6,9 +15,25 @@ export const list = (v: unknown): string[] | undefined => (v === undefined ? und
 /** Text by default; JSON with --json, or into the file --json names (the text is printed then too). */
 export async function emit(json: unknown, value: unknown, text: string): Promise<void> {
   if (typeof json === 'string' && json !== '') {
-    await writeFile(json, JSON.stringify(value, null, 2) + '\n');
+    await writeOutput('json', json, JSON.stringify(value, null, 2) + '\n');
     process.stdout.write(`${text}\nwritten: ${json}\n`);
   } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
   else process.stdout.write(text + '\n');
 }
 
+
+/** Report files and directories named on the command line, by option. */
+const OUTPUT_FILES = ['json', 'markdown', 'csv'] as const;
+const OUTPUT_DIRECTORIES = ['plot', 'out'] as const;
+
+/** Checks every output path given, before the command does any work. */
+export function checkOutputs(argv: Record<string, unknown>): void {
+  for (const option of OUTPUT_FILES) {
+    const path = argv[option];
+    if (typeof path === 'string' && path !== '') checkOutputFile(option, path);
+  }
+  for (const option of OUTPUT_DIRECTORIES) {
+    const path = argv[option];
+    if (typeof path === 'string' && path !== '') checkOutputDirectory(option, path);
+  }
+}

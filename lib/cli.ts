@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yargs, { type Argv } from 'yargs';
@@ -13,7 +12,6 @@ import { lockNames, registerLock, resolveLock } from './adapters.js';
 import { exitOnSignals } from './cleanup.js';
 import { ContendError, InvalidOptionError } from './errors.js';
 import { closeProcessPool, closeThreadPool } from './kinds/index.js';
-import { withCpuLoad } from './load.js';
 import { WORKER_KINDS, type WorkerKind } from './locks/types.js';
 import { runMatrix, sameVector } from './matrix.js';
 import { MODES, type CaseOptions, type Mode } from './options.js';
@@ -25,7 +23,8 @@ import { runFuzz } from './fuzz/harness.js';
 import { formatStress, runStress, SCENARIOS, type Scenario } from './stress/index.js';
 import { crashPoints } from './writes/crashpoints.js';
 import { traceDurability } from './writes/durability.js';
-import { emit, list } from './cli-io.js';
+import { checkOutputs, emit, list, numberArg } from './cli-io.js';
+import { writeOutput } from './outputs.js';
 import { formatAudit, formatAuditMarkdown, librarySpecs, propertyIds, runAudit, selectProperties } from './audit/index.js';
 import { workloadCommands } from './workload/commands.js';
 import { registerWriteStrategy, resolveWriteStrategy, writeStrategyNames } from './writes/index.js';
@@ -33,14 +32,14 @@ import { registerWriteStrategy, resolveWriteStrategy, writeStrategyNames } from 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
 const caseOptions = <T>(y: Argv<T>) =>
   y
-    .option('workers', { type: 'number', default: 5, describe: 'number of actors' })
+    .option('workers', { ...numberArg, default: 5, describe: 'number of actors' })
     .option('mode', { type: 'string', default: 'step', describe: `driver mode: ${MODES.join(', ')}` })
-    .option('period', { type: 'number', describe: 'seconds between ticks (period mode sleeps it; default 2)' })
+    .option('period', { ...numberArg, describe: 'seconds between ticks (period mode sleeps it; default 2)' })
     .option('pattern', { type: 'string', default: 'staggered', describe: `schedule pattern: ${PATTERNS.join(', ')}` })
-    .option('seed', { type: 'number', describe: 'seed of the random pattern' })
+    .option('seed', { ...numberArg, describe: 'seed of the random pattern' })
     .option('granularity', { type: 'string', default: 'lifetime', describe: `lock held: ${GRANULARITIES.join(', ')}` })
     .option('write', { type: 'string', default: 'truncate', describe: `write strategy: ${writeStrategyNames().join(', ')}` })
-    .option('no-calibrate', { type: 'boolean', describe: 'period mode: keep the period even if a read+write is slow' });
+    .option('calibrate', { type: 'boolean', default: true, describe: 'period mode: raise the period when a read+write takes over a tenth of it (--no-calibrate keeps it)' });
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
 async function loadModules(option: string, specs: string[] | undefined, register: (ref: { module: string; export: string }) => Promise<unknown>): Promise<void> {
@@ -88,6 +87,7 @@ export async function main(args: string[]): Promise<number> {
     .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
     .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' })
     .middleware(async (argv) => {
+      checkOutputs(argv);
       await loadModules('lock-module', argv['lock-module'], registerLock);
       await loadModules('write-module', argv['write-module'], registerWriteStrategy);
     })
@@ -96,10 +96,10 @@ export async function main(args: string[]): Promise<number> {
       "print a schedule (the seed's table by default)",
       (y) =>
         y
-          .option('workers', { type: 'number', default: 5 })
-          .option('period', { type: 'number', default: 2 })
+          .option('workers', { ...numberArg, default: 5 })
+          .option('period', { ...numberArg, default: 2 })
           .option('pattern', { type: 'string', default: 'staggered', describe: PATTERNS.join(', ') })
-          .option('seed', { type: 'number', describe: 'seed of the random pattern' })
+          .option('seed', { ...numberArg, describe: 'seed of the random pattern' })
           .option('order', { type: 'string', default: 'as-generated', describe: ORDERINGS.join(', ') })
           .option('format', { type: 'string', default: 'table', describe: SCHEDULE_FORMATS.join(', ') })
           .example('$0 schedule --workers 5 --period 2', "the seed's table")
@@ -107,10 +107,10 @@ export async function main(args: string[]): Promise<number> {
       async (argv) => {
         const schedule = applyOrdering(
           generateSchedule({
-            workers: argv.workers,
-            period: argv.period,
+            workers: argv.workers as number,
+            period: argv.period as number,
             pattern: argv.pattern as Pattern,
-            ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+            ...(argv.seed !== undefined ? { seed: argv.seed as number } : {}),
           }),
           argv.order as Ordering,
         );
@@ -157,24 +157,23 @@ export async function main(args: string[]): Promise<number> {
           .option('kinds', { type: 'string', describe: `comma list of ${WORKER_KINDS.join(', ')}` })
           .option('locks', { type: 'string', describe: 'comma list of lock names (default: all)' })
           .option('orders', { type: 'string', describe: 'comma list of force-write, force-read, as-generated' })
-          .option('repeat', { type: 'number', default: 1, describe: 'run each case N times; all must agree' })
-          .option('cpu-load', { type: 'number', default: 0, describe: 'keep N busy threads running meanwhile' })
+          .option('repeat', { ...numberArg, default: 1, describe: 'run each case N times; all must agree' })
+          .option('cpu-load', { ...numberArg, default: 0, describe: 'keep N busy threads running meanwhile' })
           .example('$0 matrix', 'the 30 cases of the seed, in step mode')
           .example('$0 matrix --repeat 100 --cpu-load 1', 'determinism under load'),
       async (argv) => {
         const started = performance.now();
-        const run = () =>
-          runMatrix(
-            {
-              ...caseFrom(argv),
-              ...(argv.kinds ? { kinds: list(argv.kinds) as WorkerKind[] } : {}),
-              ...(argv.locks ? { locks: list(argv.locks)! } : {}),
-              ...(argv.orders ? { orders: list(argv.orders) as Ordering[] } : {}),
-              repeat: argv.repeat,
-            },
-            (row, i, total) => process.stderr.write(`[${i + 1}/${total}] ${matrixRowCells(row).join('  ')}\n`),
-          );
-        const rows = argv['cpu-load'] > 0 ? await withCpuLoad(argv['cpu-load'], run) : await run();
+        const rows = await runMatrix(
+          {
+            ...caseFrom(argv),
+            ...(argv.kinds ? { kinds: list(argv.kinds) as WorkerKind[] } : {}),
+            ...(argv.locks ? { locks: list(argv.locks)! } : {}),
+            ...(argv.orders ? { orders: list(argv.orders) as Ordering[] } : {}),
+            repeat: argv.repeat as number,
+            cpuLoad: argv['cpu-load'] as number,
+          },
+          (row, i, total) => process.stderr.write(`[${i + 1}/${total}] ${matrixRowCells(row).join('  ')}\n`),
+        );
         const ms = performance.now() - started;
         const failed = rows.filter((r) => r.verdict !== 'pass').length;
         const text = `${formatMatrix(rows)}\n\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
@@ -206,12 +205,12 @@ export async function main(args: string[]): Promise<number> {
       (y) =>
         y
           .option('strategy', { type: 'string', default: 'atomic', describe: `write strategy: ${writeStrategyNames().join(', ')}` })
-          .option('items', { type: 'number', default: 5000, describe: "entries in the saved document (the seed's 5000)" })
+          .option('items', { ...numberArg, default: 5000, describe: "entries in the saved document (the seed's 5000)" })
           .example('$0 crashpoints --strategy truncate', 'where a truncating save leaves an empty or torn file'),
       async (argv) => {
         const table = await crashPoints({
           strategy: argv.strategy,
-          items: argv.items,
+          items: argv.items as number,
           onPoint: (p, total) => process.stderr.write(`\r[${p.k ?? total}/${total}] ${p.state.padEnd(8)}`),
         });
         process.stderr.write('\n');
@@ -236,16 +235,16 @@ export async function main(args: string[]): Promise<number> {
           .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
           .option('scenarios', { type: 'string', describe: `comma list of ${SCENARIOS.join(', ')} (default: all)` })
           .option('kinds', { type: 'string', describe: `worker kinds of the concurrent scenario: ${WORKER_KINDS.join(', ')} (default: all)` })
-          .option('trials', { type: 'number', describe: 'kills per strategy (interrupted), iterations (concurrent, constrained)' })
-          .option('seed', { type: 'number', describe: 'seed of the kill points (interrupted)' })
+          .option('trials', { ...numberArg, describe: 'kills per strategy (interrupted), iterations (concurrent, constrained)' })
+          .option('seed', { ...numberArg, describe: 'seed of the kill points (interrupted)' })
           .example('$0 stress --strategies truncate,atomic --json stress.json', "the seed's table for two strategies"),
       async (argv) => {
         const report = await runStress({
           ...(argv.strategies ? { strategies: list(argv.strategies)! } : {}),
           ...(argv.scenarios ? { scenarios: list(argv.scenarios) as Scenario[] } : {}),
           ...(argv.kinds ? { kinds: list(argv.kinds) as WorkerKind[] } : {}),
-          ...(argv.trials !== undefined ? { trials: argv.trials } : {}),
-          ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+          ...(argv.trials !== undefined ? { trials: argv.trials as number } : {}),
+          ...(argv.seed !== undefined ? { seed: argv.seed as number } : {}),
           onProgress: (m) => process.stderr.write(`${m}\n`),
         });
         await emit(argv.json, report, formatStress(report));
@@ -256,24 +255,24 @@ export async function main(args: string[]): Promise<number> {
       'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost',
       (y) =>
         y
-          .option('children', { type: 'number', default: 4, describe: 'writer processes per wave' })
-          .option('waves', { type: 'number', default: 2, describe: 'kill waves; each after the first starts again from sequence 0' })
+          .option('children', { ...numberArg, default: 4, describe: 'writer processes per wave' })
+          .option('waves', { ...numberArg, default: 2, describe: 'kill waves; each after the first starts again from sequence 0' })
           .option('lock', { type: 'string', default: 'flock', describe: 'lock adapter of the store (see `contend locks`)' })
           .option('write', { type: 'string', default: 'atomic', describe: `write strategy of the store: ${writeStrategyNames().join(', ')}` })
-          .option('cycles', { type: 'number', default: 1, describe: 'repeat the waves, each kill after a seeded random delay (a soak)' })
-          .option('seed', { type: 'number', describe: 'seed of the soak\'s kill delays' })
+          .option('cycles', { ...numberArg, default: 1, describe: 'repeat the waves, each kill after a seeded random delay (a soak)' })
+          .option('seed', { ...numberArg, describe: 'seed of the soak\'s kill delays' })
           .example('$0 fuzz --lock none', 'an unsafe pair: lost updates are reported')
           .example('$0 fuzz --cycles 50 --seed 7', 'a soak of flock + atomic'),
       async (argv) => {
         let kills = 0;
         let violations = 0;
         const report = await runFuzz({
-          children: argv.children,
-          waves: argv.waves,
+          children: argv.children as number,
+          waves: argv.waves as number,
           lock: argv.lock,
           write: argv.write,
-          cycles: argv.cycles,
-          ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+          cycles: argv.cycles as number,
+          ...(argv.seed !== undefined ? { seed: argv.seed as number } : {}),
           onWave: (w) => {
             const puts = w.puts.reduce((a, b) => a + b, 0);
             kills += w.puts.length;
@@ -340,10 +339,12 @@ export async function main(args: string[]): Promise<number> {
           ...(properties ? { properties } : {}),
           onCell: (c, done, total) => process.stderr.write(`[${done}/${total}] ${c.library} · ${c.property}: ${c.verdict}\n`),
         });
+        // A 'no' is a finding about the library; an 'error' is a scenario that gave no answer.
+        if (report.cells.some((c) => c.verdict === 'error')) exitCode = 1;
         if (argv.markdown) {
           const markdown = formatAuditMarkdown(report);
           if (typeof argv.markdown === 'string' && argv.markdown !== '') {
-            await writeFile(argv.markdown, `${markdown}\n`);
+            await writeOutput('markdown', argv.markdown, `${markdown}\n`);
             process.stderr.write(`written: ${argv.markdown}\n`);
           } else if (!argv.json) return void process.stdout.write(`${markdown}\n`);
         }

@@ -17,8 +17,9 @@ export class ContendError extends Error {
 export class InvalidOptionError extends ContendError {
   readonly option: string;
   readonly allowed: string;
-  constructor(option: string, allowed: string, got: unknown) {
-    super('E_INVALID_OPTION', `invalid ${option}: ${describe(got)}; allowed: ${allowed}`);
+  /** @param why what is wrong with it, when the value alone does not say (a path that cannot be written) */
+  constructor(option: string, allowed: string, got: unknown, why?: string) {
+    super('E_INVALID_OPTION', `invalid ${option}: ${describe(got)}${why ? ` (${why})` : ''}; allowed: ${allowed}`);
     this.option = option;
     this.allowed = allowed;
   }
@@ -78,6 +79,8 @@ export function formatFault(f: WorkerFault): string {
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
+  // JSON would print NaN and Infinity as null.
+  if (typeof v === 'number') return String(v);
   if (v === undefined) return 'nothing';
   try {
     return JSON.stringify(v) ?? String(v);

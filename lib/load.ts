@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { integerIn, numberIn } from './check.js';
 
 // Busy for `duty` of every 20 ms, asleep (Atomics.wait, no event loop needed) for the rest.
 const BUSY = `
@@ -17,10 +19,20 @@ for (;;) {
  * overload. The busy threads are terminated however `fn` ends.
  */
 export async function withCpuLoad<T>(threads: number, fn: () => Promise<T>, duty = 1): Promise<T> {
+  checkCpuLoad(threads);
+  numberIn('cpu load duty', duty, 0, 1, { open: true });
   const busy = Array.from({ length: threads }, () => new Worker(BUSY, { eval: true, workerData: duty }));
   try {
     return await fn();
   } finally {
     await Promise.all(busy.map((w) => w.terminate()));
   }
+}
+
+/**
+ * Busy threads beyond four per core add nothing but scheduler noise; more is a typo, and each
+ * thread costs memory.
+ */
+export function checkCpuLoad(threads: unknown, name = 'cpu-load'): number {
+  return integerIn(`${name} (busy threads, at most 4 per core)`, threads, 0, 4 * availableParallelism());
 }

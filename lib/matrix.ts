@@ -4,7 +4,9 @@ import { InvalidOptionError } from './errors.js';
 import { ecosystemLocks } from './locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from './locks/types.js';
 import type { Outcome } from './outcome.js';
-import type { CaseOptions } from './options.js';
+import { integerIn } from './check.js';
+import { checkCpuLoad, withCpuLoad } from './load.js';
+import { resolveCase, type CaseOptions } from './options.js';
 import { runCase, type CaseResult } from './run-case.js';
 
 export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'order'> {
@@ -13,6 +15,8 @@ export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'orde
   orders?: Ordering[];
   /** Run every case this many times; a case passes only if every run gives the expected vector. */
   repeat?: number;
+  /** Keep this many busy threads running meanwhile (default 0): outcomes must not change. */
+  cpuLoad?: number;
 }
 
 export interface MatrixRow {
@@ -49,9 +53,15 @@ export function matrixCases(options: MatrixOptions = {}): CaseOptions[] {
  * compares each vector with the one the rule and the schedule give.
  */
 export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
-  const repeat = options.repeat ?? 1;
-  if (!Number.isInteger(repeat) || repeat < 1) throw new InvalidOptionError('repeat', 'an integer of at least 1', repeat);
+  const repeat = integerIn('repeat', options.repeat ?? 1, 1, 100_000);
+  const cpuLoad = checkCpuLoad(options.cpuLoad ?? 0);
   const cases = matrixCases(options);
+  // Every case's options are checked before the first runs: bad input is one error, not a row each.
+  for (const c of cases) resolveCase(c);
+  return cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow);
+}
+
+async function runCases(cases: CaseOptions[], repeat: number, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = [];
   for (const [index, c] of cases.entries()) {
     const runs: Outcome[][] = [];

@@ -2,8 +2,9 @@ import { generateSchedule, validatePattern, validatePeriod, validateSeed, valida
 import { applyOrdering } from '../schedules/order.js';
 import { ORDERINGS, type Ordering, type Pattern, type Schedule } from '../schedules/types.js';
 import { validateSchedule } from '../schedules/validate.js';
-import { resolveLock } from './adapters.js';
+import { lockOptionsOf, resolveLock } from './adapters.js';
 import { resolveWriteStrategy } from './writes/index.js';
+import { MAX_TIMER_MS, numberIn, oneOf } from './check.js';
 import { InvalidOptionError } from './errors.js';
 import { validateKind } from './kinds/index.js';
 import type { AdapterRef, LockAdapter, WorkerKind } from './locks/types.js';
@@ -63,31 +64,22 @@ export interface ResolvedCase {
   ordered: Schedule;
 }
 
-function oneOf<T extends string>(name: string, allowed: readonly T[], value: unknown, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
-  return value as T;
-}
-
-function positiveMs(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(name, 'a positive number of ms', value);
-  return value;
-}
+const orDefault = <T>(value: unknown, fallback: T): unknown => (value === undefined ? fallback : value);
 
 /** Checks every option once, at the boundary, and fills the defaults. */
 export function resolveCase(options: CaseOptions): ResolvedCase {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
   const kind = validateKind(options.kind);
   const { adapter, ref } = resolveLock(options.lock);
-  const order = oneOf('order', ORDERINGS, options.order, 'force-write');
-  const mode = oneOf('mode', MODES, options.mode, 'step');
-  const granularity = oneOf('granularity', GRANULARITIES, options.granularity, 'lifetime');
-  const actionTimeoutMs = positiveMs('actionTimeoutMs', options.actionTimeoutMs, 10_000);
-  const startTimeoutMs = positiveMs('startTimeoutMs', options.startTimeoutMs, 20_000);
+  const order = oneOf('order', ORDERINGS, orDefault(options.order, 'force-write'));
+  const mode = oneOf('mode', MODES, orDefault(options.mode, 'step'));
+  const granularity = oneOf('granularity', GRANULARITIES, orDefault(options.granularity, 'lifetime'));
+  const actionTimeoutMs = numberIn('actionTimeoutMs', orDefault(options.actionTimeoutMs, 10_000), 0, MAX_TIMER_MS, { open: true, unit: 'ms' });
+  const startTimeoutMs = numberIn('startTimeoutMs', orDefault(options.startTimeoutMs, 20_000), 0, MAX_TIMER_MS, { open: true, unit: 'ms' });
   const { adapter: strategy, ref: writeRef } = resolveWriteStrategy(options.write ?? 'truncate');
   const lockOptions = options.lockOptions ?? {};
-  if (typeof lockOptions !== 'object' || lockOptions === null) throw new InvalidOptionError('lockOptions', 'an object', lockOptions);
+  lockOptionsOf(adapter, lockOptions);
+  if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') throw new InvalidOptionError('calibrate', 'true or false', options.calibrate);
   let schedule: Schedule;
   if (options.schedule !== undefined) {
     schedule = validateSchedule(options.schedule);

@@ -47,7 +47,7 @@ export type Reply =
       status: 'done';
       op: Op;
       read?: ReadResult;
-      /** A write (or the resume that finished it) whose save failed with a file-system error: an observation, not a fault. */
+      /** A write (or the resume that finished it) whose save failed as contention makes saves fail (ENOENT, EEXIST, EBUSY): an observation, not a fault. */
       failed?: ErrorInfo;
       holds: boolean;
       released: boolean;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { formatTable } from '../schedules/format.js';
 import type { Schedule } from '../schedules/types.js';
+import { MAX_TIMER_MS } from './check.js';
 import { withWorkspace } from './workspace.js';
 import { ContendError, WorkerFaultError, type WorkerFault } from './errors.js';
 import { calibratePeriod, type Calibration } from './driver/calibrate.js';
@@ -18,7 +19,7 @@ export interface CaseResult {
   /** One outcome per read, in worker order: the vector a case compares exactly. */
   outcomes: Outcome[];
   reads: WorkerRead[];
-  /** Saves that failed with a file-system error (fixed-temp's lost temp file, say). */
+  /** Saves that failed as contention makes them fail (fixed-temp's lost temp file, say); a full disk is a fault instead. */
   writeFailures: WriteFailure[];
   /** Some read did not find its own write. */
   race: boolean;
@@ -68,7 +69,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       const channels = await startActors(resolved.kind, specs, { signal, startTimeoutMs: resolved.startTimeoutMs, actionTimeoutMs: resolved.actionTimeoutMs });
       hold(channels);
       const last = schedule.ticks.at(-1)?.at ?? 0;
-      const timeout = resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0);
+      const timeout = Math.min(MAX_TIMER_MS, resolved.actionTimeoutMs + (resolved.mode === 'period' ? last * 1000 : 0));
       const session = new CaseSession(channels, timeout);
       let lateness: number[] | undefined;
       const driveStart = performance.now();

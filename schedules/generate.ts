@@ -22,9 +22,12 @@ export function validateWorkers(workers: unknown): number {
   return workers;
 }
 
+/** The longest period, seconds: a schedule of 64 workers an hour apart already runs for days. */
+export const MAX_PERIOD = 3600;
+
 export function validatePeriod(period: unknown): number {
-  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
-    throw new InvalidOptionError('period', 'a positive number of seconds', period);
+  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0 || period > MAX_PERIOD) {
+    throw new InvalidOptionError('period', `a number of seconds above 0, at most ${MAX_PERIOD}`, period);
   }
   return period;
 }

@@ -2,6 +2,9 @@ import { InvalidOptionError } from '../lib/errors.js';
 import { validatePeriod, validateWorkers } from './generate.js';
 import { OPS, PATTERNS, type Op, type Schedule } from './types.js';
 
+/** The latest a tick may come, seconds: a week, which period mode would really wait. */
+const MAX_AT = 7 * 24 * 3600;
+
 /**
  * Checks a schedule that came from outside (a JSON file, a hand-written literal): worker numbers
  * in range, known ops, ticks in time order, pauses only on writes, and every resume after a paused
@@ -18,8 +21,8 @@ export function validateSchedule(input: unknown): Schedule {
   let previous = -Infinity;
   const paused = new Set<number>();
   for (const [i, tick] of s.ticks.entries()) {
-    if (typeof tick?.at !== 'number' || !(tick.at >= previous)) {
-      throw new InvalidOptionError(`schedule.ticks[${i}].at`, 'a number of seconds, not before the previous tick', tick?.at);
+    if (typeof tick?.at !== 'number' || !(tick.at >= previous) || !(tick.at >= 0 && tick.at <= MAX_AT)) {
+      throw new InvalidOptionError(`schedule.ticks[${i}].at`, `a number of seconds from 0 to ${MAX_AT}, not before the previous tick`, tick?.at);
     }
     previous = tick.at;
     if (!Array.isArray(tick.actions)) throw new InvalidOptionError(`schedule.ticks[${i}].actions`, 'an array of { worker, op }', tick.actions);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockNames, resolveLock } from '../adapters.js';
+import { lockNames, lockOptionsOf, resolveLock } from '../adapters.js';
 import { InvalidOptionError } from '../errors.js';
 import { builtinLocks } from '../locks/index.js';
 import type { AdapterRef } from '../locks/types.js';
@@ -68,7 +68,11 @@ export function librarySpecs(names?: readonly string[], lockOptions: Record<stri
     const defaults = DEFAULT_LIBRARIES.filter((l) => l.name === name);
     const custom = Object.keys(lockOptions).length > 0;
     if (defaults.length && !(custom && defaults[0]!.role === 'lock')) return defaults;
-    if (locks.includes(name)) return [{ name, role: 'lock', lockOptions }];
+    if (locks.includes(name)) {
+      // Checked here, before the first scenario: a value the library would quietly change is refused.
+      lockOptionsOf(resolveLock(name).adapter, lockOptions);
+      return [{ name, role: 'lock', lockOptions }];
+    }
     if (writers.includes(name)) return [{ name, role: 'writer' }];
     throw new InvalidOptionError('libraries', [...new Set([...locks, ...writers])].join(', '), name);
   });

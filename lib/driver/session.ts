@@ -14,7 +14,7 @@ export interface TraceEntry {
   step?: string;
 }
 
-/** A save that failed with a file-system error: what the strategy does under contention. */
+/** A save that failed as contention makes saves fail (ENOENT, EEXIST, EBUSY): what the strategy does under contention. Other errors (ENOSPC, EIO) are faults. */
 export interface WriteFailure {
   worker: number;
   /** `write`, or `resume` when a paused write failed once let go. */

@@ -5,7 +5,9 @@ import seedrandom from 'seedrandom';
 import { lockRegistry } from '../adapters.js';
 import { launch, type Launched } from '../kinds/launch.js';
 import type { AdapterRef } from '../locks/types.js';
-import { ContendError, InvalidOptionError } from '../errors.js';
+import { validateSeed } from '../../schedules/generate.js';
+import { integerIn, MAX_TIMER_MS } from '../check.js';
+import { ContendError } from '../errors.js';
 import { hostEntry } from '../paths.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';
@@ -80,17 +82,16 @@ export const keyForChild = (child: number): string => `child-${child}`;
  * key backwards.
  */
 export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
-  const children = options.children ?? 4;
-  if (!Number.isInteger(children) || children < 1 || children > 64) throw new InvalidOptionError('children', 'an integer from 1 to 64', children);
-  const waves = options.waves ?? 2;
-  if (!Number.isInteger(waves) || waves < 1) throw new InvalidOptionError('waves', 'a positive integer', waves);
-  const cycles = options.cycles ?? 1;
-  if (!Number.isInteger(cycles) || cycles < 1) throw new InvalidOptionError('cycles', 'a positive integer', cycles);
+  const children = integerIn('children', options.children ?? 4, 1, 64);
+  const waves = integerIn('waves', options.waves ?? 2, 1, 10_000);
+  const cycles = integerIn('cycles', options.cycles ?? 1, 1, 1_000_000);
+  if (options.seed !== undefined) validateSeed(options.seed);
   const { adapter: lockAdapter, ref: lockRef } = lockRegistry.resolve(options.lock ?? 'flock');
   const { adapter: writeAdapter, ref: writeRef } = writeRegistry.resolve(options.write ?? 'atomic');
   const lock = lockAdapter.name;
   const write = writeAdapter.name;
-  const observeMs = options.observeMs ?? 200;
+  const observeMs = integerIn('observeMs', options.observeMs ?? 200, 1, 3_600_000);
+  const firstWriteTimeoutMs = integerIn('firstWriteTimeoutMs', options.firstWriteTimeoutMs ?? 20_000, 1, MAX_TIMER_MS);
   const rng = seedrandom(String(options.seed ?? 1));
   return withWorkspace('contend-fuzz-', async ({ dir }) => {
     const state = join(dir, 'state.json');
@@ -102,7 +103,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
       const run = await runWave(state, journals, wave, {
         lock: lockRef,
         write: writeRef,
-        firstWriteTimeoutMs: options.firstWriteTimeoutMs ?? 20_000,
+        firstWriteTimeoutMs,
         // The first cycle keeps the seed's window; a soak draws each kill's moment from the seed.
         observeMs: wave <= waves ? observeMs : Math.round(observeMs * (0.25 + 1.75 * rng())),
         ...(options.quitter ? { quitter: options.quitter } : {}),
@@ -243,8 +244,8 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
     for (;;) {
       await sleep(25);
       // A child that ended before the kill leaves a journal that proves nothing: fail loudly.
-      const early = running.findIndex((r) => r.status !== undefined);
-      if (early >= 0) return `child ${early + 1} ended before the kill: ${running[early]!.status}`;
+      const early = running.flatMap((r, i) => (r.status === undefined ? [] : [`child ${i + 1} ended before the kill: ${r.status}`]));
+      if (early.length) return early.join('\n');
       const progressed = journals.filter((j) => journalOf(j).length > 0).length;
       const now = performance.now();
       if (progressAt === undefined && progressed > 0) progressAt = now;

@@ -1,6 +1,7 @@
 import { tryLock, unlock } from 'fs-native-extensions';
 import { fdLock } from './fd-lock.js';
 import type { LockAdapter } from './types.js';
+import { checkPollOptions } from './wait.js';
 
 export interface FlockOptions {
   /** Longest pause between attempts while waiting, ms. */
@@ -18,5 +19,6 @@ export const FlockAdapter: LockAdapter<FlockOptions> = {
   package: 'fs-native-extensions',
   excludes: { async: true, thread: true, process: true },
   defaults: { maxPollMs: 8 },
+  checkOptions: (options) => checkPollOptions('flock', options),
   create: (ctx, { maxPollMs }) => fdLock(ctx, maxPollMs, { tryLock, unlock }),
 };

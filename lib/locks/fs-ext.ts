@@ -4,6 +4,7 @@ import { ContendError } from '../errors.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';
+import { checkPollOptions } from './wait.js';
 
 interface FsExt {
   flockSync(fd: number, flags: 'exnb' | 'un'): void;
@@ -23,6 +24,7 @@ export const FsExtAdapter: LockAdapter<FlockOptions> = {
   // flock would keep threads apart, but fs-ext cannot run in one (see above).
   excludes: { async: true, thread: false, process: true },
   defaults: { maxPollMs: 8 },
+  checkOptions: (options) => checkPollOptions('fs-ext', options),
   create(ctx, { maxPollMs }) {
     if (!isMainThread) {
       throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (its callback form kills it with SIGABRT or SIGSEGV, and so does a second load); use it in async or process workers, or use flock');

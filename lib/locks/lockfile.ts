@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { retryUntil, wakeOnChange } from './wait.js';
+import { integerIn } from '../check.js';
+import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 
 export interface LockfileOptions {
@@ -22,6 +23,13 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
   package: 'proper-lockfile',
   excludes: { async: true, thread: true, process: true },
   defaults: { staleMs: 10_000, updateMs: 2_000, maxPollMs: 8 },
+  // proper-lockfile raises a stale time under 2 s, and moves an update outside 1 s … stale/2,
+  // without a word: a lock that is not what the case says. Those values are refused instead.
+  checkOptions(options) {
+    integerIn('lockfile lock option staleMs', options.staleMs, 2_000, 2 ** 31 - 1);
+    integerIn('lockfile lock option updateMs', options.updateMs, 1_000, Math.floor(options.staleMs / 2));
+    checkPollOptions('lockfile', options);
+  },
   create(ctx, { staleMs, updateMs, maxPollMs }) {
     let unlock: (() => Promise<void>) | undefined;
     let compromised: Error | undefined;

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import lockfile from 'lockfile';
-import { retryUntil, wakeOnChange } from './wait.js';
+import { integerIn } from '../check.js';
+import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 
 export interface NpmLockfileOptions {
@@ -19,6 +20,10 @@ export const NpmLockfileAdapter: LockAdapter<NpmLockfileOptions> = {
   package: 'lockfile',
   excludes: { async: true, thread: true, process: true },
   defaults: { staleMs: 0, maxPollMs: 8 },
+  checkOptions(options) {
+    integerIn('npm-lockfile lock option staleMs (0: never stale)', options.staleMs, 0, 2 ** 31 - 1);
+    checkPollOptions('npm-lockfile', options);
+  },
   create(ctx, { staleMs, maxPollMs }) {
     const path = `${ctx.lockPath}.lck`;
     let held = false;

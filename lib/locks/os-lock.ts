@@ -2,6 +2,7 @@ import { lock, unlock } from 'os-lock';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';
+import { checkPollOptions } from './wait.js';
 
 /**
  * fcntl(2) record locks through os-lock, attempted with `immediate` so no pool thread waits. POSIX
@@ -14,6 +15,7 @@ export const OsLockAdapter: LockAdapter<FlockOptions> = {
   package: 'os-lock',
   excludes: { async: false, thread: false, process: true },
   defaults: { maxPollMs: 8 },
+  checkOptions: (options) => checkPollOptions('os-lock', options),
   create: (ctx, { maxPollMs }) =>
     fdLock(ctx, maxPollMs, {
       async tryLock(fd) {

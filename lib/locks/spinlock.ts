@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { integerIn } from '../check.js';
 import { ContendError } from '../errors.js';
 import type { LockAdapter } from './types.js';
 
@@ -18,6 +19,10 @@ export const SpinlockAdapter: LockAdapter<SpinlockOptions> = {
   description: "the seed's per-instance flag, polled: excludes nobody else",
   excludes: { async: false, thread: false, process: false },
   defaults: { pollMs: 100, timeoutMs: 60_000 },
+  checkOptions(options) {
+    integerIn('spinlock lock option pollMs', options.pollMs, 1, 60_000);
+    integerIn('spinlock lock option timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1);
+  },
   create(ctx, { pollMs, timeoutMs }) {
     let locked = false;
     return {

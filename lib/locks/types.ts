@@ -47,8 +47,16 @@ export interface LockAdapter<O extends object = Record<string, unknown>> {
   /** The npm package it wraps, if any: `contend audit` shows the version installed. */
   package?: string;
   excludes: Excludes;
-  /** Option values used where the case gives none. */
+  /**
+   * Option values used where the case gives none. With defaults, every option must have one: an
+   * option not named here, or of another type, is refused before any lock is made.
+   */
   defaults?: O;
+  /**
+   * Judges the options a lock will be made with (the defaults under those given), before any is
+   * made: throws an InvalidOptionError naming what is allowed.
+   */
+  checkOptions?(options: O): void;
   create(ctx: LockContext, options: O): Lock | Promise<Lock>;
 }
 

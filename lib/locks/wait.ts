@@ -1,5 +1,6 @@
 import { watch } from 'node:fs';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
+import { integerIn } from '../check.js';
 
 export interface WaitOptions {
   signal: AbortSignal;
@@ -82,4 +83,9 @@ export function wakeOnChange(path: string): NonNullable<WaitOptions['wake']> {
     watcher.on('error', () => {});
     return () => watcher.close();
   };
+}
+
+/** The check of `maxPollMs`, the option every polling lock has. */
+export function checkPollOptions(lock: string, options: { maxPollMs: number }): void {
+  integerIn(`${lock} lock option maxPollMs`, options.maxPollMs, 1, 1_000);
 }

@@ -1,4 +1,6 @@
 import { msPercentiles } from '../latency.js';
+import { validateSeed } from '../../schedules/generate.js';
+import { integerIn } from '../check.js';
 import { InvalidOptionError } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { formatColumns } from '../report.js';
@@ -66,8 +68,8 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
   const strategies = list('strategies', writeStrategyNames(), options.strategies);
   const scenarios = list('scenarios', SCENARIOS, options.scenarios);
   const kinds = list('kinds', WORKER_KINDS, options.kinds);
-  const trials = options.trials;
-  if (trials !== undefined && (!Number.isInteger(trials) || trials < 1)) throw new InvalidOptionError('trials', 'a positive integer', trials);
+  const trials = options.trials === undefined ? undefined : integerIn('trials', options.trials, 1, 10_000);
+  if (options.seed !== undefined) validateSeed(options.seed);
   const say = options.onProgress ?? (() => {});
   const report: StressReport = { table: {}, strategies: [] };
   for (const write of strategies) {

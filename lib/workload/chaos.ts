@@ -1,5 +1,7 @@
 import seedrandom from 'seedrandom';
+import { integerIn, numberIn } from '../check.js';
 import { definedOnly } from '../defined.js';
+import { checkCpuLoad } from '../load.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** Faults injected into one workload run. Every field at zero is the baseline. */
@@ -51,14 +53,11 @@ export function resolveChaos(given: Partial<Chaos> | undefined): Chaos {
     if (!(key in CHAOS_DEFAULTS)) throw new InvalidOptionError('chaos field', Object.keys(CHAOS_DEFAULTS).join(', '), key);
   }
   const c: Chaos = { ...CHAOS_DEFAULTS, ...definedOnly(given ?? {}) };
-  const check = (name: string, v: number, ok: boolean, allowed: string): void => {
-    if (typeof v !== 'number' || !ok) throw new InvalidOptionError(`chaos ${name}`, allowed, v);
-  };
-  check('latencyMs', c.latencyMs, Number.isFinite(c.latencyMs) && c.latencyMs >= 0 && c.latencyMs <= 60_000, 'a number of ms from 0 to 60000');
-  check('outages', c.outages, Number.isInteger(c.outages) && c.outages >= 0 && c.outages <= 100, 'an integer from 0 to 100');
-  check('outageMs', c.outageMs, Number.isFinite(c.outageMs) && c.outageMs >= 0, 'a number of ms, 0 or more');
-  check('cpuThreads', c.cpuThreads, Number.isInteger(c.cpuThreads) && c.cpuThreads >= 0 && c.cpuThreads <= 64, 'an integer from 0 to 64');
-  check('cpuDuty', c.cpuDuty, Number.isFinite(c.cpuDuty) && c.cpuDuty > 0 && c.cpuDuty <= 1, 'a number above 0 up to 1');
+  numberIn('chaos latencyMs', c.latencyMs, 0, 60_000, { unit: 'ms' });
+  integerIn('chaos outages', c.outages, 0, 100);
+  numberIn('chaos outageMs', c.outageMs, 0, 86_400_000, { unit: 'ms' });
+  checkCpuLoad(c.cpuThreads, 'chaos cpuThreads');
+  numberIn('chaos cpuDuty', c.cpuDuty, 0, 1, { open: true });
   return c;
 }
 

@@ -1,14 +1,14 @@
-import { existsSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { emit, list } from '../cli-io.js';
+import { emit, list, numberArg } from '../cli-io.js';
 import { definedOnly } from '../defined.js';
 import { InvalidOptionError } from '../errors.js';
+import { writeOutput } from '../outputs.js';
 import { writeStrategyNames } from '../writes/index.js';
 import { CHAOS_SCENARIOS } from './chaos.js';
 import { CAS_MODES, CLIENT_KINDS, CONFLICT_SCOPES, STORAGES, WORKLOAD_DEFAULTS, type WorkloadConfig } from './config.js';
-import { configOfRow, parseCsv, toCsv } from './csv.js';
+import { configOfRow, parseCsv, requireRows, toCsv } from './csv.js';
 import { plotResults } from './plot.js';
 import { formatChaos, formatSweep, progressLine, resultJson } from './report.js';
 import type { WorkloadResult } from './run.js';
@@ -19,17 +19,17 @@ type Args = Record<string, unknown>;
 // Values are checked by the library, so the CLI and the library give the same error.
 const workloadOptions = <T>(y: Argv<T>) =>
   y
-    .option('duration', { type: 'number', describe: 'seconds per run' })
+    .option('duration', { ...numberArg, describe: 'seconds per run' })
     .option('kind', { type: 'string', describe: `clients run as: ${CLIENT_KINDS.join(', ')} (default ${WORKLOAD_DEFAULTS.kind})` })
     .option('storage', { type: 'string', describe: `${STORAGES.join(', ')} (memory: no I/O, the harness's own ceiling; default ${WORKLOAD_DEFAULTS.storage})` })
     .option('lock', { type: 'string', describe: `lock around the compare-and-swap (see \`contend locks\`; default ${WORKLOAD_DEFAULTS.lock})` })
     .option('write', { type: 'string', describe: `write strategy of the manifest: ${writeStrategyNames().join(', ')} (default ${WORKLOAD_DEFAULTS.write})` })
     .option('cas', { type: 'string', describe: `${CAS_MODES.join(', ')} (unlocked: the deliberately broken mode; default ${WORKLOAD_DEFAULTS.cas})` })
     .option('conflict', { type: 'string', describe: `what a commit's precondition compares: ${CONFLICT_SCOPES.join(', ')} (default ${WORKLOAD_DEFAULTS.conflict})` })
-    .option('think', { type: 'number', describe: 'ms of application work between the snapshot read and the commit (default 0)' })
-    .option('retries', { type: 'number', describe: `retry budget after a precondition failure (default ${WORKLOAD_DEFAULTS.maxRetries})` })
-    .option('key-pool', { type: 'number', describe: `keys in the pool (default ${WORKLOAD_DEFAULTS.keyPoolSize})` })
-    .option('seed', { type: 'number', describe: 'seed of arrivals, keys and outages (default 1)' })
+    .option('think', { ...numberArg, describe: 'ms of application work between the snapshot read and the commit (default 0)' })
+    .option('retries', { ...numberArg, describe: `retry budget after a precondition failure (default ${WORKLOAD_DEFAULTS.maxRetries})` })
+    .option('key-pool', { ...numberArg, describe: `keys in the pool (default ${WORKLOAD_DEFAULTS.keyPoolSize})` })
+    .option('seed', { ...numberArg, describe: 'seed of arrivals, keys and outages (default 1)' })
     .option('csv', { type: 'string', describe: 'write the seed\'s CSV to the given file (no file: to stdout)' })
     .option('plot', { type: 'string', describe: 'also render the plots and report.html into this directory' });
 
@@ -59,16 +59,6 @@ async function readCsvArg(option: string, file: string): Promise<ReturnType<type
   return parseCsv(text, file);
 }
 
-/** Output paths are checked before a run of minutes, not after it. */
-function checkOutputs(argv: Args): void {
-  for (const option of ['csv', 'json', 'plot'] as const) {
-    const path = argv[option];
-    if (typeof path !== 'string' || path === '') continue;
-    const dir = dirname(path);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidOptionError(option, 'a path in an existing directory', path);
-  }
-}
-
 function baseConfig(argv: Args): Partial<WorkloadConfig> {
   const config: Partial<WorkloadConfig> = {
     duration: number('duration', argv.duration),
@@ -89,7 +79,7 @@ function baseConfig(argv: Args): Partial<WorkloadConfig> {
 /** --csv, --plot and --json for a finished run of many configs; exit status 1 if isolation broke. */
 async function output(argv: Args, results: WorkloadResult[], json: unknown, text: string, title: string, setExit: (code: number) => void): Promise<void> {
   const csv = toCsv(results);
-  if (typeof argv.csv === 'string' && argv.csv !== '') await writeFile(argv.csv, csv);
+  if (typeof argv.csv === 'string' && argv.csv !== '') await writeOutput('csv', argv.csv, csv);
   if (argv.plot) {
     const report = await plotResults(parseCsv(csv), argv.plot as string, title);
     process.stderr.write(`plots: ${report.plots.map((p) => p.path).join(', ')}, ${join(argv.plot as string, 'report.html')}\n`);
@@ -115,7 +105,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           .option('overlaps', { type: 'string', describe: 'comma list of key overlap ratios, 0–1' })
           .option('readers', { type: 'string', describe: 'comma list of reader counts' })
           .option('reader-rates', { type: 'string', describe: 'comma list of reads/s per reader' })
-          .option('parallel', { type: 'number', default: 2, describe: 'configs run at once (they share the cores)' })
+          .option('parallel', { ...numberArg, default: 2, describe: 'configs run at once (they share the cores)' })
           .example('$0 sweep --quick --csv sweep.csv --plot plots', 'a baseline in under a minute, with plots')
           .example('$0 sweep --quick --cas unlocked', 'the broken mode: isolation violations, exit status 1') as Argv<Args>,
       handler: async (argv) => {
@@ -132,7 +122,6 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           { duration: argv.quick ? QUICK_DURATION : FULL_DURATION, ...baseConfig(argv) },
         );
         const parallel = sweepParallel(configs, argv.parallel);
-        checkOutputs(argv);
         process.stderr.write(`sweep: ${configs.length} configs, ${configs[0]!.duration} s each, ${parallel} at a time\n`);
         const report = await runSweep(configs, { parallel, onResult });
         const json = { results: report.results.map(resultJson), best: report.best.map((r) => r.label), worst: report.worst.map((r) => r.label) };
@@ -147,11 +136,11 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
           .option('quick', { type: 'boolean', describe: `${QUICK_DURATION} s per scenario (default ${FULL_DURATION})` })
           .option('from', { type: 'string', describe: 'a sweep CSV: run its best config (lowest failure rate, isolation held)' })
           .option('scenarios', { type: 'string', describe: `comma list of ${CHAOS_SCENARIOS.join(', ')} (default: all)` })
-          .option('writers', { type: 'number', describe: `writers (default ${WORKLOAD_DEFAULTS.writers})` })
-          .option('writer-rate', { type: 'number', describe: `writes/s per writer (default ${WORKLOAD_DEFAULTS.writerRate})` })
-          .option('overlap', { type: 'number', describe: `key overlap ratio (default ${WORKLOAD_DEFAULTS.keyOverlap})` })
-          .option('readers', { type: 'number', describe: `readers (default ${WORKLOAD_DEFAULTS.readers})` })
-          .option('reader-rate', { type: 'number', describe: `reads/s per reader (default ${WORKLOAD_DEFAULTS.readerRate})` })
+          .option('writers', { ...numberArg, describe: `writers (default ${WORKLOAD_DEFAULTS.writers})` })
+          .option('writer-rate', { ...numberArg, describe: `writes/s per writer (default ${WORKLOAD_DEFAULTS.writerRate})` })
+          .option('overlap', { ...numberArg, describe: `key overlap ratio (default ${WORKLOAD_DEFAULTS.keyOverlap})` })
+          .option('readers', { ...numberArg, describe: `readers (default ${WORKLOAD_DEFAULTS.readers})` })
+          .option('reader-rate', { ...numberArg, describe: `reads/s per reader (default ${WORKLOAD_DEFAULTS.readerRate})` })
           .example('$0 chaos --quick --csv chaos.csv --plot plots', 'every scenario, 2 s each')
           .example('$0 chaos --from sweep.csv --scenarios latency-20ms,cpu', "the sweep's best config under two scenarios") as Argv<Args>,
       handler: async (argv) => {
@@ -178,7 +167,6 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
         };
         const scenarios = list(argv.scenarios) ?? [...CHAOS_SCENARIOS];
         if (scenarios.length === 0) throw new InvalidOptionError('scenarios', `a comma list of ${CHAOS_SCENARIOS.join(', ')}`, argv.scenarios);
-        checkOutputs(argv);
         const report = await runChaos(config, scenarios, { onResult });
         const json = { results: report.results.map(resultJson), degradation: report.degradation };
         await output(argv, report.results, json, formatChaos(report), 'contend chaos', setExit);
@@ -196,6 +184,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
       handler: async (argv) => {
         const file = argv.file as string;
         const rows = await readCsvArg('file', file);
+        requireRows(rows, file);
         const out = (argv.out as string | undefined) ?? join(dirname(file), `${basename(file).replace(/\.csv$/i, '')}-plots`);
         const report = await plotResults(rows, out, (argv.title as string | undefined) ?? `contend: ${basename(file)}`);
         await emit(

@@ -1,3 +1,4 @@
+import { integerIn, numberIn, oneOf } from '../check.js';
 import { definedOnly } from '../defined.js';
 import { InvalidOptionError } from '../errors.js';
 import { resolveLock } from '../adapters.js';
@@ -87,25 +88,6 @@ export const WORKLOAD_DEFAULTS: WorkloadConfig = {
 
 export const MAX_CLIENTS = 64;
 
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
-function real(name: string, value: unknown, min: number, max: number, { open = false } = {}): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (open && value === min)) {
-    throw new InvalidOptionError(name, `a number ${open ? 'above' : 'from'} ${min}${Number.isFinite(max) ? ` to ${max}` : ''}`, value);
-  }
-  return value;
-}
-
-export function oneOf<T extends string>(name: string, allowed: readonly T[], value: unknown): T {
-  if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
-  return value as T;
-}
-
 /** Fills in defaults and checks every field once, at the boundary; unknown fields are refused by name. */
 export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadConfig {
   if (typeof given !== 'object' || given === null) throw new InvalidOptionError('workload config', 'an object', given);
@@ -115,18 +97,18 @@ export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadCo
   }
   const c = { ...WORKLOAD_DEFAULTS, ...definedOnly(given) };
   const config: WorkloadConfig = {
-    writers: integer('writers', c.writers, 1, MAX_CLIENTS),
-    writerRate: real('writer rate', c.writerRate, 0, 100_000, { open: true }),
-    readers: integer('readers', c.readers, 0, MAX_CLIENTS),
-    readerRate: real('reader rate', c.readerRate, 0, 100_000, { open: true }),
-    duration: real('duration', c.duration, 0, 86_400, { open: true }),
-    keyPoolSize: integer('key pool size', c.keyPoolSize, 1, 1_000_000),
-    keyOverlap: real('key overlap', c.keyOverlap, 0, 1),
-    thinkMs: real('think time (ms)', c.thinkMs, 0, 60_000),
-    maxRetries: integer('max retries', c.maxRetries, 0, 1_000),
-    deleteRatio: real('delete ratio', c.deleteRatio, 0, 1),
-    valueSize: integer('value size', c.valueSize, 0, 1 << 20),
-    seed: integer('seed', c.seed, 0, 2 ** 31 - 1),
+    writers: integerIn('writers', c.writers, 1, MAX_CLIENTS),
+    writerRate: numberIn('writer rate', c.writerRate, 0, 100_000, { open: true }),
+    readers: integerIn('readers', c.readers, 0, MAX_CLIENTS),
+    readerRate: numberIn('reader rate', c.readerRate, 0, 100_000, { open: true }),
+    duration: numberIn('duration', c.duration, 0, 86_400, { open: true }),
+    keyPoolSize: integerIn('key pool size', c.keyPoolSize, 1, 1_000_000),
+    keyOverlap: numberIn('key overlap', c.keyOverlap, 0, 1),
+    thinkMs: numberIn('think time (ms)', c.thinkMs, 0, 60_000),
+    maxRetries: integerIn('max retries', c.maxRetries, 0, 1_000),
+    deleteRatio: numberIn('delete ratio', c.deleteRatio, 0, 1),
+    valueSize: integerIn('value size', c.valueSize, 0, 1 << 20),
+    seed: integerIn('seed', c.seed, 0, 2 ** 31 - 1),
     kind: oneOf('client kind', CLIENT_KINDS, c.kind),
     storage: oneOf('storage', STORAGES, c.storage),
     lock: c.lock,

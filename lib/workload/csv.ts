@@ -121,6 +121,11 @@ export function toCsv(results: readonly WorkloadResult[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Columns that hold numbers; every other one holds a word. */
+export const NUMERIC_COLUMNS: ReadonlySet<string> = new Set<string>(
+  CSV_COLUMNS.filter((c) => !['config_label', 'scenario', 'conflict_scope', 'cas', 'storage', 'client_kind', 'lock', 'write_strategy', 'isolation_ok'].includes(c)),
+);
+
 /** A CSV that is not a workload CSV: the message names the file's problem. */
 export class CsvFormatError extends ContendError {
   constructor(message: string) {
@@ -172,10 +177,21 @@ export function parseCsv(text: string, where = 'CSV'): CsvRow[] {
     if (values.length !== header.length) throw new CsvFormatError(`${where} row ${n + 2} has ${values.length} fields, the header ${header.length}`);
     const row = Object.fromEntries(CSV_COLUMNS.map((c) => [c, ''])) as CsvRow;
     header.forEach((name, i) => {
-      if ((CSV_COLUMNS as readonly string[]).includes(name)) row[name as CsvColumn] = values[i]!;
+      if (!(CSV_COLUMNS as readonly string[]).includes(name)) return;
+      const value = values[i]!;
+      // A number column that does not hold a number would be plotted as nothing, or run as NaN.
+      if (value !== '' && NUMERIC_COLUMNS.has(name) && !Number.isFinite(Number(value))) {
+        throw new CsvFormatError(`${where} row ${n + 2}, column ${name}: ${JSON.stringify(value)} is not a number`);
+      }
+      row[name as CsvColumn] = value;
     });
     return row;
   });
+}
+
+/** Refuses a CSV with a header and no rows where rows are needed (a plot of nothing). */
+export function requireRows(rows: readonly CsvRow[], where = 'the CSV'): void {
+  if (rows.length === 0) throw new CsvFormatError(`${where} has a header and no rows: there is nothing to plot`);
 }
 
 /** The workload fields a CSV row records, to run that config again (chaos from a sweep's best). */

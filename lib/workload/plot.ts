@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import { CSV_COLUMNS, SEED_COLUMNS, type CsvRow } from './csv.js';
+import { makeOutputDirectory, writeOutput } from '../outputs.js';
+import { CSV_COLUMNS, NUMERIC_COLUMNS, requireRows, SEED_COLUMNS, type CsvRow } from './csv.js';
 
 /** One written image: its file and what it shows. */
 export interface PlotFile {
@@ -21,10 +21,9 @@ export interface PlotReport {
 
 type Datum = Record<string, number | string>;
 
-const NUMERIC = new Set<string>(CSV_COLUMNS.filter((c) => !['config_label', 'scenario', 'conflict_scope', 'cas', 'storage', 'client_kind', 'lock', 'write_strategy', 'isolation_ok'].includes(c)));
 
 function data(rows: readonly CsvRow[]): Datum[] {
-  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '').map(([k, v]) => [k, NUMERIC.has(k) ? Number(v) : v])));
+  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '').map(([k, v]) => [k, NUMERIC_COLUMNS.has(k) ? Number(v) : v])));
 }
 
 const q = (field: string, title: string, extra: Record<string, unknown> = {}) => ({ field, type: 'quantitative' as const, title, ...extra });
@@ -199,6 +198,7 @@ ${table}
  * views; rows of more than one chaos scenario give the degradation panel.
  */
 export async function plotResults(rows: readonly CsvRow[], outDir: string, title = 'contend workload report'): Promise<PlotReport> {
+  requireRows(rows);
   const values = data(rows);
   const scenarios = new Set(values.map((v) => v.scenario ?? 'baseline'));
   const specs: [string, string, TopLevelSpec][] = [];
@@ -207,15 +207,15 @@ export async function plotResults(rows: readonly CsvRow[], outDir: string, title
     specs.push(['chaos', 'Chaos: each scenario against the baseline', chaosSpec(values)]);
     specs.push(['chaos-latency', 'Latency percentiles per scenario (ms)', chaosLatencySpec(values)]);
   } else specs.push(...sweepSpecs(baseline));
-  await mkdir(outDir, { recursive: true });
+  makeOutputDirectory('plot', outDir);
   const plots: PlotFile[] = [];
   for (const [name, plotTitle, spec] of specs) {
     const svg = await render(spec, plotTitle);
     const path = join(outDir, `${name}.svg`);
-    await writeFile(path, svg);
+    await writeOutput('plot', path, svg);
     plots.push({ name, title: plotTitle, path, svg });
   }
   const html = htmlReport(title, rows, plots);
-  await writeFile(join(outDir, 'report.html'), html);
+  await writeOutput('plot', join(outDir, 'report.html'), html);
   return { plots, html };
 }

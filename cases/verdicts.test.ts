@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { caseDirs } from './support/leftovers.js';
+
+// The exit status is part of the verdict: 0 everything passed, 1 any FAIL, ERROR, violation or
+// report that could not be written, 2 bad input. Each is checked on the built CLI, run as a user
+// runs it, with adapters of the user's own loaded by module.
+
+const LIAR = 'cases/fixtures/liar-lock.ts#LiarLockAdapter';
+const BROKEN = 'cases/fixtures/env-strategies.ts#Broken';
+const FULL_DISK = 'cases/fixtures/env-strategies.ts#FullDisk';
+
+function contend(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/lib/cli.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'verdicts-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
+  test('a lock that claims to exclude and does not: FAIL, exit status 1', () => {
+    const r = contend('run', '--workers-kind', kind, '--lock-module', LIAR, '--lock', 'liar');
+    expect(r.stdout).toMatch(/^verdict {3}FAIL/m);
+    expect(r.code).toBe(1);
+  });
+
+  test('a lock that keeps its word: PASS, exit status 0', () => {
+    const r = contend('run', '--workers-kind', kind, '--lock', 'flock');
+    expect(r.stdout).toMatch(/^verdict {3}PASS/m);
+    expect(r.code).toBe(0);
+  });
+
+  test('a full disk is an ERROR naming the errno, worker and action, not a FAIL', () => {
+    const r = contend('run', '--workers-kind', kind, '--lock', 'flock', '--write-module', FULL_DISK, '--write', 'full-disk');
+    expect(r.stderr).toMatch(/^contend: worker 1 threw during 'write': Error: ENOSPC: no space left on device/);
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(1);
+  });
+
+  test('a failing case with --json FILE: the report is written, and the status is still 1', () => {
+    const file = join(scratch, `liar-${kind}.json`);
+    const r = contend('run', '--workers-kind', kind, '--lock-module', LIAR, '--lock', 'liar', '--json', file);
+    expect(r.stdout).toContain(`written: ${file}`);
+    expect(r.code).toBe(1);
+  });
+});
+
+test('contend matrix: a lying lock fails every case of every kind, exit status 1', () => {
+  const r = contend('matrix', '--lock-module', LIAR, '--locks', 'liar');
+  expect(r.stdout).toMatch(/^0 passed, 6 failed in /m);
+  expect(r.code).toBe(1);
+});
+
+test('contend matrix on a full disk: every row an ERROR with ENOSPC, none a FAIL, exit status 1', () => {
+  const r = contend('matrix', '--locks', 'flock', '--kinds', 'async,process', '--write-module', FULL_DISK, '--write', 'full-disk', '--json');
+  const report = JSON.parse(r.stdout) as { rows: { verdict: string; error?: string }[]; failed: number };
+  expect(report.rows.map((row) => row.verdict)).toEqual(['error', 'error', 'error', 'error']);
+  for (const row of report.rows) expect(row.error).toMatch(/^worker 1 threw during 'write': Error: ENOSPC/);
+  expect(r.code).toBe(1);
+});
+
+test('a report that cannot be written after the run is an error of the run: exit status 1, one line', () => {
+  const r = contend('run', '--lock', 'flock', '--json', '/dev/full');
+  expect(r.stderr).toMatch(/^contend: cannot write the json output \/dev\/full: ENOSPC: no space left on device/);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.code).toBe(1);
+});
+
+test('contend fuzz: children that cannot save end the run as an error, exit status 1; they load the adapter of the user', () => {
+  const r = contend('fuzz', '--waves', '1', '--write-module', BROKEN, '--write', 'broken');
+  // Every child that ended is named, each with its status.
+  expect(r.stderr).toMatch(/^(contend: )?child \d ended before the kill: exited with code 1; stderr: this strategy is broken$/m);
+  expect(r.code).toBe(1);
+});
+
+test('contend crashpoints: a strategy that throws is an error, exit status 1', () => {
+  const r = contend('crashpoints', '--write-module', BROKEN, '--strategy', 'broken', '--items', '10');
+  expect(r.stderr).toMatch(/^contend: broken failed: this strategy is broken$/m);
+  expect(r.code).toBe(1);
+});
+
+test('contend stress: a strategy that throws is an error, exit status 1', () => {
+  const r = contend('stress', '--write-module', BROKEN, '--strategies', 'broken', '--scenarios', 'concurrent', '--kinds', 'async', '--trials', '1');
+  expect(r.stderr).toMatch(/^contend: worker \d threw during 'write': Error: this strategy is broken$/m);
+  expect(r.code).toBe(1);
+});
+
+test('contend audit: a scenario that gives no answer (an error cell) makes the status 1', () => {
+  const r = contend('audit', '--write-module', BROKEN, '--libraries', 'broken', '--properties', 'fsyncs-data');
+  expect(r.stdout).toMatch(/^broken +- +error$/m);
+  expect(r.code).toBe(1);
+});
+
+test('contend sweep: broken isolation is a violation, exit status 1', () => {
+  const r = contend('sweep', '--writers', '2', '--writer-rates', '200', '--overlaps', '1', '--readers', '0', '--duration', '0.5', '--cas', 'unlocked', '--kind', 'thread');
+  expect(r.stdout).toMatch(/duplicate-version/);
+  expect(r.code).toBe(1);
+});
+
+describe('bad input: one line naming what is allowed, exit status 2, nothing run and nothing left', () => {
+  test.each([
+    [['run', '--workers-kind', 'process', '--json', '/proc/x.json'], 'contend: invalid json: "/proc/x.json" (ENOENT: no such file or directory); allowed: a file that can be written, in an existing directory'],
+    [['stress', '--json', '/proc/x.json'], 'contend: invalid json: "/proc/x.json" (ENOENT: no such file or directory); allowed: a file that can be written, in an existing directory'],
+    [['audit', '--json', '/proc/x.json'], 'contend: invalid json: "/proc/x.json" (ENOENT: no such file or directory); allowed: a file that can be written, in an existing directory'],
+    [['audit', '--json', tmpdir()], `contend: invalid json: "${tmpdir()}" (a directory); allowed: a file that can be written, in an existing directory`],
+    [['audit', '--markdown', '/nowhere/audit.md'], 'contend: invalid markdown: "/nowhere/audit.md" (no directory /nowhere); allowed: a file that can be written, in an existing directory'],
+    [['sweep', '--quick', '--csv', '/proc/x.csv'], 'contend: invalid csv: "/proc/x.csv" (ENOENT: no such file or directory); allowed: a file that can be written, in an existing directory'],
+    [['sweep', '--quick', '--plot', '/proc/x'], 'contend: invalid plot: "/proc/x" (ENOENT: no such file or directory, in /proc); allowed: a directory where files can be written (made if missing)'],
+    [['plot', 'cases/fixtures/small-sweep.csv', '--out', '/proc/x'], 'contend: invalid out: "/proc/x" (ENOENT: no such file or directory, in /proc); allowed: a directory where files can be written (made if missing)'],
+    [['matrix', '--workers', 'NaN'], 'contend: invalid workers: "NaN"; allowed: an integer from 1 to 64'],
+    [['matrix', '--mode', 'bogus'], 'contend: invalid mode: "bogus"; allowed: step, period'],
+    [['matrix', '--pattern', 'bogus'], 'contend: invalid pattern: "bogus"; allowed: staggered, random'],
+    [['matrix', '--granularity', 'bogus'], 'contend: invalid granularity: "bogus"; allowed: lifetime, operation'],
+    [['matrix', '--write', 'bogus'], 'contend: invalid strategy: "bogus"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf'],
+    [['matrix', '--cpu-load', '-1'], /^contend: invalid cpu-load \(busy threads, at most 4 per core\): -1; allowed: an integer from 0 to \d+$/],
+    [['matrix', '--cpu-load', 'abc'], /^contend: invalid cpu-load \(busy threads, at most 4 per core\): "abc"; allowed: an integer from 0 to \d+$/],
+    [['matrix', '--cpu-load', '1.5'], /^contend: invalid cpu-load \(busy threads, at most 4 per core\): 1.5; allowed: an integer from 0 to \d+$/],
+    [['matrix', '--cpu-load', '1000'], /^contend: invalid cpu-load \(busy threads, at most 4 per core\): 1000; allowed: an integer from 0 to \d+$/],
+    [['stress', '--seed', 'abc'], 'contend: invalid seed: "abc"; allowed: an integer'],
+    [['fuzz', '--seed', 'abc'], 'contend: invalid seed: "abc"; allowed: an integer'],
+    [['audit', '--libraries', 'lockfile', '--lock-options', '{"staleMs":-5}'], 'contend: invalid lockfile lock option staleMs: -5; allowed: an integer from 2000 to 2147483647'],
+    [['audit', '--libraries', 'lockfile', '--lock-options', '{"stale":5000}'], 'contend: invalid lockfile lock option: "stale"; allowed: staleMs, updateMs, maxPollMs'],
+    [['audit', '--libraries', 'flock', '--lock-options', '{"maxPollMs":"8"}'], 'contend: invalid flock lock option maxPollMs: "8"; allowed: a finite number'],
+    [['crashpoints', '--items', '1e9'], 'contend: invalid items: 1000000000; allowed: an integer from 1 to 100000'],
+    [['run', '--mode', 'period', '--period', '1e9'], 'contend: invalid period: 1000000000; allowed: a number of seconds above 0, at most 3600'],
+    [['run', '--period', 'abc'], 'contend: invalid period: "abc"; allowed: a number of seconds above 0, at most 3600'],
+    [['run', '--workers', 'abc'], 'contend: invalid workers: "abc"; allowed: an integer from 1 to 64'],
+    [['chaos', '--from', 'cases/fixtures/bad-cell.csv'], 'contend: cases/fixtures/bad-cell.csv row 2, column write_tps: "fast" is not a number'],
+    [['plot', 'cases/fixtures/bad-cell.csv'], 'contend: cases/fixtures/bad-cell.csv row 2, column write_tps: "fast" is not a number'],
+    [['plot', 'cases/fixtures/header-only.csv'], 'contend: cases/fixtures/header-only.csv has a header and no rows: there is nothing to plot'],
+  ] as [string[], string | RegExp][])('%j', (args, message) => {
+    const dirs = caseDirs().length;
+    const r = contend(...args);
+    expect(r.stderr.trimEnd()).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(2);
+    expect(caseDirs().length).toBe(dirs);
+  });
+
+  test('--no-calibrate, as the help says, keeps the period', () => {
+    const help = contend('matrix', '--help');
+    expect(help.stdout).toContain('--no-calibrate');
+    const r = contend('run', '--mode', 'period', '--period', '0.001', '--no-calibrate', '--json');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { case: { calibrate: boolean }; calibration?: unknown };
+    expect(result.case.calibrate).toBe(false);
+    expect(result.calibration).toBeUndefined();
+  });
+});
