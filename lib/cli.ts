@@ -1,14 +1,11 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { formatSchedule, SCHEDULE_FORMATS, type ScheduleFormat } from '../schedules/format.js';
 import { generateSchedule } from '../schedules/generate.js';
 import { applyOrdering } from '../schedules/order.js';
 import { ORDERINGS, PATTERNS, type Ordering, type Pattern } from '../schedules/types.js';
-import { lockNames, registerLock, resolveLock } from './adapters.js';
+import { lockNames, lockRegistry, resolveLock } from './adapters.js';
 import { exitOnSignals } from './cleanup.js';
 import { ContendError, InvalidOptionError } from './errors.js';
 import { closeProcessPool, closeThreadPool } from './kinds/index.js';
@@ -27,7 +24,8 @@ import { checkOutputs, emit, list, numberArg } from './cli-io.js';
 import { writeOutput } from './outputs.js';
 import { formatAudit, formatAuditMarkdown, librarySpecs, propertyIds, runAudit, selectProperties } from './audit/index.js';
 import { workloadCommands } from './workload/commands.js';
-import { registerWriteStrategy, resolveWriteStrategy, writeStrategyNames } from './writes/index.js';
+import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from './writes/index.js';
+import { moduleReference } from './registry.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error.
 const caseOptions = <T>(y: Argv<T>) =>
@@ -42,15 +40,8 @@ const caseOptions = <T>(y: Argv<T>) =>
     .option('calibrate', { type: 'boolean', default: true, describe: 'period mode: raise the period when a read+write takes over a tenth of it (--no-calibrate keeps it)' });
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
-async function loadModules(option: string, specs: string[] | undefined, register: (ref: { module: string; export: string }) => Promise<unknown>): Promise<void> {
-  for (const spec of specs ?? []) {
-    const at = spec.lastIndexOf('#');
-    if (at <= 0) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.js#myAdapter', spec);
-    const module = spec.slice(0, at);
-    // A file that exists is meant as a path (relative to here); anything else as a package name.
-    const file = resolve(module);
-    await register({ module: existsSync(file) ? pathToFileURL(file).href : module, export: spec.slice(at + 1) });
-  }
+async function loadModules(option: string, specs: string[] | undefined, registry: { register(ref: { module: string; export: string }, label?: string): Promise<unknown> }): Promise<void> {
+  for (const spec of specs ?? []) await registry.register(moduleReference(option, spec), spec);
 }
 
 /** An option holding a JSON object; absent is an empty one. */
@@ -78,6 +69,9 @@ function caseFrom(argv: Record<string, unknown>): Omit<CaseOptions, 'kind' | 'lo
   };
 }
 
+/** The error codes that mean bad input (exit status 2) rather than a failed run (1). */
+const BAD_INPUT = new Set(['E_INVALID_OPTION', 'E_USAGE', 'E_ADAPTER_LOAD', 'E_CSV_FORMAT']);
+
 export async function main(args: string[]): Promise<number> {
   let exitCode = 0;
   const cli = yargs(args)
@@ -88,8 +82,8 @@ export async function main(args: string[]): Promise<number> {
     .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' })
     .middleware(async (argv) => {
       checkOutputs(argv);
-      await loadModules('lock-module', argv['lock-module'], registerLock);
-      await loadModules('write-module', argv['write-module'], registerWriteStrategy);
+      await loadModules('lock-module', argv['lock-module'], lockRegistry);
+      await loadModules('write-module', argv['write-module'], writeRegistry);
     })
     .command(
       'schedule',
@@ -365,9 +359,10 @@ export async function main(args: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (error) {
     const e = error as Error & { replay?: string };
+    exitCode = error instanceof ContendError && BAD_INPUT.has(error.code) ? 2 : 1;
     process.stderr.write(`contend: ${e.message}\n`);
-    if (e.replay) process.stderr.write(`replay: ${e.replay}\n`);
-    exitCode = error instanceof ContendError && (error.code === 'E_INVALID_OPTION' || error.code === 'E_USAGE' || error.code === 'E_ADAPTER_LOAD' || error.code === 'E_CSV_FORMAT') ? 2 : 1;
+    // Bad input is said in one line; a failure of the run comes with what reruns it.
+    if (e.replay && exitCode === 1) process.stderr.write(`replay: ${e.replay}\n`);
     if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
   }
   // The verdict is settled before the clean-up: nothing the clean-up does can turn it into a 0.

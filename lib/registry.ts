@@ -1,4 +1,6 @@
-import { isAbsolute } from 'node:path';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AdapterLoadError, InvalidOptionError } from './errors.js';
 import type { AdapterRef } from './locks/types.js';
@@ -45,9 +47,10 @@ export class AdapterRegistry<T extends { name: string }> {
     throw new InvalidOptionError(this.option, this.names().join(', '), name);
   }
 
-  async register(ref: { module: string; export: string }): Promise<T> {
+  /** @param label how the user named the module (`./my-lock.ts#MyLock`), for messages */
+  async register(ref: { module: string; export: string }, label?: string): Promise<T> {
     const normalised = { module: isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module, export: ref.export };
-    const adapter = await this.load(normalised);
+    const adapter = await this.load(normalised, label);
     if (this.builtins.has(adapter.name)) {
       throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
     }
@@ -60,19 +63,22 @@ export class AdapterRegistry<T extends { name: string }> {
   }
 
   /** Loads the adapter a reference names; runs in the driver and in every worker. */
-  async load(ref: AdapterRef): Promise<T> {
+  async load(ref: AdapterRef, label?: string): Promise<T> {
     if ('builtin' in ref) {
       const adapter = this.builtins.get(ref.builtin);
       if (!adapter) throw new InvalidOptionError(this.option, [...this.builtins.keys()].join(', '), ref.builtin);
       return adapter;
     }
+    const where = label ?? `${ref.module}#${ref.export}`;
     let namespace: Record<string, unknown>;
     try {
       namespace = await importOnce(ref.module);
     } catch (error) {
-      throw new AdapterLoadError(`cannot import ${this.option} adapter module ${ref.module}: ${(error as Error).message}`);
+      // One line: a compile error's own lines (file:line: message) joined.
+      const why = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      throw new AdapterLoadError(`cannot import ${this.option} adapter module ${where.replace(/#[^#]*$/, '')}: ${why}`);
     }
-    return this.check(namespace[ref.export], `${ref.module}#${ref.export}`);
+    return this.check(namespace[ref.export], where);
   }
 }
 
@@ -109,4 +115,28 @@ export function adapterProblems(value: unknown, where: string, rules: [ok: (a: R
     for (const [ok, problem] of rules) if (!ok(a)) problems.push(problem);
   }
   if (problems.length) throw new AdapterLoadError(`not an adapter: ${where}: ${problems.join('; ')}`);
+}
+
+/**
+ * `MODULE#EXPORT` as a user types it (`--lock-module ./my-lock.ts#MyLock`): a path is relative to
+ * the working directory, not to contend's own files; anything else is a package, found from the
+ * working directory too, as the user's own code would find it.
+ */
+export function moduleReference(option: string, spec: string, cwd = process.cwd()): { module: string; export: string } {
+  const at = spec.lastIndexOf('#');
+  if (at <= 0 || at === spec.length - 1) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter', spec);
+  const module = spec.slice(0, at);
+  const file = resolve(cwd, module);
+  const looksLikeFile = /^\.{0,2}[\\/]/.test(module) || isAbsolute(module) || /\.[cm]?[jt]s$/.test(module);
+  if (looksLikeFile || existsSync(file)) {
+    if (!existsSync(file)) throw new AdapterLoadError(`cannot import ${option} ${module}: there is no file ${file}`);
+    return { module: pathToFileURL(file).href, export: spec.slice(at + 1) };
+  }
+  try {
+    return { module: pathToFileURL(createRequire(join(cwd, 'package.json')).resolve(module)).href, export: spec.slice(at + 1) };
+  } catch (error) {
+    // A package whose exports only answer `import` cannot be found this way: import() will find it.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { module, export: spec.slice(at + 1) };
+    throw new AdapterLoadError(`cannot import ${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
+  }
 }

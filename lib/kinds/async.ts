@@ -48,7 +48,7 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
   } catch (error) {
     watch.stop();
     if (error instanceof ChannelFault) throw error;
-    throw new ChannelFault('threw', `${(error as Error).name}: ${(error as Error).message}`);
+    throw new ChannelFault('threw', `${(error as Error).name}: ${(error as Error).message}`, (error as { code?: string }).code);
   }
   // Still watched: an actor interrupted once may block again in its clean-up, and is stopped again.
   const end = async (): Promise<void> => {

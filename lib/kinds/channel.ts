@@ -7,9 +7,12 @@ export const CLOSE_GRACE_MS = 2_000;
 /** Why a worker stopped answering: the driver turns it into a WorkerFault with the action. */
 export class ChannelFault extends Error {
   readonly reason: FaultReason;
-  constructor(reason: FaultReason, detail: string) {
+  /** The code of the error the worker threw, when it had one (E_ADAPTER_LOAD). */
+  readonly code: string | undefined;
+  constructor(reason: FaultReason, detail: string, code?: string) {
     super(detail);
     this.reason = reason;
+    this.code = code;
   }
 }
 
@@ -76,7 +79,7 @@ export function readiness(): { settle: (m: HostMessage) => void; fail: (e: Error
     fail = reject;
     settle = (m) => {
       if (m.type === 'ready') resolve();
-      else if (m.type === 'start-failed') reject(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`));
+      else if (m.type === 'start-failed') reject(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`, m.error.code));
     };
   });
   ready.catch(() => {});

@@ -1,4 +1,4 @@
-import { InvalidOptionError, WorkerFaultError, type WorkerFault } from '../errors.js';
+import { AdapterLoadError, InvalidOptionError, WorkerFaultError, type WorkerFault } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { hostEntry } from '../paths.js';
 import type { ActorSpec } from '../protocol.js';
@@ -63,6 +63,10 @@ export async function startActors(kind: WorkerKind, specs: ActorSpec[], { signal
   });
   if (faults.length) {
     await Promise.allSettled(channels.map((c) => c.kill()));
+    // An adapter that cannot be loaded or made a lock fails the same way in every worker: that is
+    // bad input, said once, not a fault of each worker.
+    const load = started.find((r): r is PromiseRejectedResult => r.status === 'rejected' && (r.reason as ChannelFault).code === 'E_ADAPTER_LOAD');
+    if (load) throw new AdapterLoadError((load.reason as Error).message.replace(/^AdapterLoadError: /, ''));
     throw new WorkerFaultError(faults);
   }
   return channels;
