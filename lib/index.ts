@@ -17,7 +17,7 @@ export { exitOnSignals, onExitUndo, removeAtExit } from './cleanup.js';
 export * from './writes/index.js';
 export { crashPoints, type CrashPoint, type CrashTable, type CrashPointOptions, type FileState } from './writes/crashpoints.js';
 export * from './stress/index.js';
-export { JsonFileStore, CorruptStoreError, readStore, type Checkpoint, type StoreOptions } from './store/json-file-store.js';
+export { JsonFileStore, CorruptStoreError, StoreVersionError, readStore, type Checkpoint, type StoreOptions } from './store/json-file-store.js';
 export { runFuzz, VacuousWaveError, keyForChild, type FuzzOptions, type FuzzReport, type Violation, type WaveReport } from './fuzz/harness.js';
 export * from './workload/index.js';
 export { analyzeDurability, traceDurability, type Durability } from './writes/durability.js';
