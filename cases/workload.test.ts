@@ -160,6 +160,17 @@ describe('workload runs', () => {
     await expect(run).rejects.toThrow(WorkerFaultError);
     await expect(run).rejects.toThrow(/^worker 3 threw during 'w3 (put|delete) key_\d+ \(op 0, attempt 0\)': Error: worker 3 cannot lock$/);
   });
+
+  test.each(['thread', 'process'] as const)('%s: a client that dies is named with the action it died in, not only "run"', { timeout: 30_000 }, async (kind) => {
+    await registerLock({ module: new URL('./fixtures/faulty-locks.ts', import.meta.url).href, export: 'DyingLockAdapter' });
+    const run = runWorkload({ lock: 'dying', kind, writers: 3, writerRate: 50, readers: 1, duration: 60 });
+    await expect(run).rejects.toThrow(WorkerFaultError);
+    const error = (await run.catch((e: unknown) => e)) as WorkerFaultError;
+    expect(error.faults).toHaveLength(1);
+    expect(error.faults[0]).toMatchObject({ worker: 3, reason: 'died' });
+    expect(error.faults[0]!.action).toMatch(/^w3 (put|delete) key_\d+ \(op 0, attempt 0\)$/);
+    expect(error.faults[0]!.detail).toMatch(kind === 'process' ? /exited with code 7/ : /thread/);
+  });
 });
 
 describe('CSV and plots', () => {

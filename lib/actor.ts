@@ -56,8 +56,10 @@ export class Actor {
     return guarded(this.watch, this.action, call, fn);
   }
 
-  static async create(spec: ActorSpec, env: ActorEnvironment): Promise<Actor> {
+  /** @param onLoaded called once the adapters are loaded, before the lock is made */
+  static async create(spec: ActorSpec, env: ActorEnvironment, onLoaded?: () => void): Promise<Actor> {
     const [adapter, strategy] = await Promise.all([loadAdapter(spec.lock), loadWriteStrategy(spec.write)]);
+    onLoaded?.();
     const ctx: LockContext = {
       worker: spec.worker,
       kind: spec.kind,

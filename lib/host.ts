@@ -13,7 +13,7 @@ export interface HostPort {
 export async function serveActor(spec: ActorSpec, shared: Int32Array, port: HostPort, signal: AbortSignal): Promise<void> {
   let actor: Actor;
   try {
-    actor = await Actor.create(spec, { shared, local: new Map(), signal });
+    actor = await Actor.create(spec, { shared, local: new Map(), signal }, () => port.post({ type: 'loaded' }));
   } catch (error) {
     port.post({ type: 'start-failed', error: toErrorInfo(error) });
     return;

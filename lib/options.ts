@@ -39,7 +39,11 @@ export interface CaseOptions {
   calibrate?: boolean;
   /** A worker that does not answer a command for this long is reported hung and ended, ms. */
   actionTimeoutMs?: number;
-  /** A worker that is not ready this long after it was started is reported hung, ms (default 20 s: a cold process start on a busy machine is slow). */
+  /**
+   * A worker whose lock is not made this long after the worker came up and loaded its adapters is
+   * reported hung at start, ms (default 20 s). The coming up itself (a cold process or thread
+   * start, slow on a busy machine) is not counted: it has a bound of its own, 2 minutes.
+   */
   startTimeoutMs?: number;
 }
 

@@ -60,6 +60,8 @@ export type Reply =
 
 /** Messages from a worker host to the driver. */
 export type HostMessage =
+  /** The host is up and has loaded the actor's adapters; its lock is being made. */
+  | { type: 'loaded' }
   | { type: 'ready' }
   | { type: 'start-failed'; error: ErrorInfo }
   | { type: 'reply'; id: number; reply: Reply }

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compiledModule, TYPESCRIPT } from './compile.js';
 import { AdapterLoadError, InvalidOptionError } from './errors.js';
+import { oncePerKey } from './memo.js';
 import type { AdapterRef } from './locks/types.js';
 
 export interface Registered<T> {
@@ -11,7 +13,7 @@ export interface Registered<T> {
 }
 
 // Threads and process hosts outlive a case: a module is imported once per thread, not per case.
-const imported = new Map<string, Promise<Record<string, unknown>>>();
+const importOnce = oncePerKey((specifier) => importModule(specifier));
 
 /**
  * Adapters of one kind (locks, write strategies): the built-ins by name, and those a user
@@ -49,7 +51,9 @@ export class AdapterRegistry<T extends { name: string }> {
 
   /** @param label how the user named the module (`./my-lock.ts#MyLock`), for messages */
   async register(ref: { module: string; export: string }, label?: string): Promise<T> {
-    const normalised = { module: isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module, export: ref.export };
+    const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
+    // Workers get the compiled module itself: TypeScript is compiled here, once, for all of them.
+    const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: ref.export };
     const adapter = await this.load(normalised, label);
     if (this.builtins.has(adapter.name)) {
       throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
@@ -74,35 +78,33 @@ export class AdapterRegistry<T extends { name: string }> {
     try {
       namespace = await importOnce(ref.module);
     } catch (error) {
-      // One line: a compile error's own lines (file:line: message) joined.
-      const why = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-      throw new AdapterLoadError(`cannot import ${this.option} adapter module ${where.replace(/#[^#]*$/, '')}: ${why}`);
+      throw cannotImport(this.option, where, error);
     }
     return this.check(namespace[ref.export], where);
   }
 }
 
-function importOnce(specifier: string): Promise<Record<string, unknown>> {
-  let namespace = imported.get(specifier);
-  if (!namespace) {
-    namespace = importModule(specifier);
-    imported.set(specifier, namespace);
-    // A failed import may succeed later (a file being written); do not remember the failure.
-    namespace.catch(() => imported.delete(specifier));
-  }
-  return namespace;
+
+// A user's own `.ts` adapter needs no build step of theirs: it is compiled (see compile.ts). Its
+// source map makes an error's stack name the user's file and line.
+async function importModule(specifier: string): Promise<Record<string, unknown>> {
+  const url = TYPESCRIPT.test(specifier) && specifier.startsWith('file:') ? await compiledModule(specifier) : specifier;
+  if (url.endsWith('.contend.mjs')) process.setSourceMapsEnabled(true);
+  return (await import(url)) as Record<string, unknown>;
 }
 
-// TypeScript adapters go through tsx, scoped to this one import, so a user's own `.ts`
-// adapter runs in threads and processes without a build step of theirs.
-async function importModule(specifier: string): Promise<Record<string, unknown>> {
-  if (/\.[mc]?ts$/.test(specifier)) {
-    // tsx would otherwise keep a transform cache in the temp directory, a leftover of every run.
-    process.env.TSX_DISABLE_CACHE ??= '1';
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(specifier, import.meta.url)) as Record<string, unknown>;
+async function compiledOrLoadError(option: string, url: string, label: string | undefined): Promise<string> {
+  try {
+    return await compiledModule(url);
+  } catch (error) {
+    throw cannotImport(option, label ?? url, error);
   }
-  return (await import(specifier)) as Record<string, unknown>;
+}
+
+function cannotImport(option: string, where: string, error: unknown): AdapterLoadError {
+  // One line: a compile error's own lines (file:line: message) joined.
+  const why = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return new AdapterLoadError(`cannot import ${option} adapter module ${where.replace(/#[^#]*$/, '')}: ${why}`);
 }
 
 /** Collects what is wrong with an exported value, for one AdapterLoadError naming all of it. */

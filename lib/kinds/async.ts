@@ -1,6 +1,6 @@
 import { Actor } from '../actor.js';
 import type { ActorSpec } from '../protocol.js';
-import { ChannelFault, withinTime, type ActorChannel } from './channel.js';
+import { ChannelFault, started, type ActorChannel } from './channel.js';
 import { watchLoop, type BlockedLoop } from './watchdog.js';
 
 export interface AsyncActorOptions {
@@ -43,8 +43,11 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
   let actor: Actor;
   try {
     // A create() that never settles cannot be stopped in this thread; the case's signal tells it to give up.
-    const created = Actor.create(spec, { shared: new Int32Array(options.shared), local: options.local, signal: options.signal, watch });
-    actor = await withinTime(orBlocked(created), options.startTimeoutMs, `not ready in ${options.startTimeoutMs} ms`);
+    let onLoaded!: () => void;
+    const loaded = new Promise<void>((resolve) => (onLoaded = resolve));
+    const created = Actor.create(spec, { shared: new Int32Array(options.shared), local: options.local, signal: options.signal, watch }, onLoaded);
+    await started({ loaded: orBlocked(Promise.race([loaded, created])).then(() => {}), ready: orBlocked(created).then(() => {}) }, options.startTimeoutMs);
+    actor = await created;
   } catch (error) {
     watch.stop();
     if (error instanceof ChannelFault) throw error;

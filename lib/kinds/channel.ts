@@ -71,19 +71,50 @@ export class PendingReplies {
   }
 }
 
-/** Waits for the host's `ready`, or the reason it could not start. */
-export function readiness(): { settle: (m: HostMessage) => void; fail: (e: Error) => void; ready: Promise<void> } {
-  let settle!: (m: HostMessage) => void;
-  let fail!: (e: Error) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    fail = reject;
-    settle = (m) => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'start-failed') reject(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`, m.error.code));
-    };
-  });
+/**
+ * How long a thread or process may take to come up and load contend and the actor's adapters, ms.
+ * Not the start timeout: on a busy machine a cold start takes seconds, and that is no fault of
+ * the adapter. The start timeout counts from there, and times the adapter's own create().
+ */
+export const BOOT_TIMEOUT_MS = 120_000;
+
+export interface Readiness {
+  settle(m: HostMessage): void;
+  fail(e: Error): void;
+  /** The host is up with the adapters loaded (or ready, or failed). */
+  loaded: Promise<void>;
+  ready: Promise<void>;
+}
+
+/** Waits for the host's `loaded` and `ready`, or the reason it could not start. */
+export function readiness(): Readiness {
+  let onLoaded!: () => void;
+  let onReady!: () => void;
+  let onFailed!: (e: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => ((onReady = resolve), (onFailed = reject)));
+  // A failure ends the wait for both: `started` then meets it in `ready`.
+  const loaded = new Promise<void>((resolve) => (onLoaded = resolve));
   ready.catch(() => {});
-  return { settle, fail, ready };
+  const fail = (e: Error): void => {
+    onFailed(e);
+    onLoaded();
+  };
+  return {
+    loaded,
+    ready,
+    fail,
+    settle(m) {
+      if (m.type === 'loaded') onLoaded();
+      else if (m.type === 'ready') (onLoaded(), onReady());
+      else if (m.type === 'start-failed') fail(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`, m.error.code));
+    },
+  };
+}
+
+/** Up within the boot timeout, then ready within the start timeout: the adapter's create() alone is timed. */
+export async function started(start: Pick<Readiness, 'loaded' | 'ready'>, startTimeoutMs: number): Promise<void> {
+  await withinTime(start.loaded, BOOT_TIMEOUT_MS, `not up in ${BOOT_TIMEOUT_MS} ms (contend and the adapters were still loading)`);
+  await withinTime(start.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`);
 }
 
 /** Settles like `promise`, or fails with a `hung` fault once `ms` have passed without an answer. */

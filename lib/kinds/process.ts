@@ -1,7 +1,7 @@
 import { hostEntry } from '../paths.js';
 import { launch, type Launched } from './launch.js';
 import type { ActorSpec, DriverMessage, HostAssignment, HostMessage } from '../protocol.js';
-import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, withinTime, type ActorChannel } from './channel.js';
+import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, started, withinTime, type ActorChannel } from './channel.js';
 
 const IDLE_KEPT = 16;
 
@@ -84,7 +84,7 @@ export async function startProcessActor(spec: ActorSpec, startTimeoutMs: number)
   };
   host.send({ type: 'start', spec });
   try {
-    await withinTime(start.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`);
+    await started(start, startTimeoutMs);
   } catch (error) {
     await host.kill();
     release();

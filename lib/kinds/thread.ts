@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { runPinned } from './pools.js';
 import type { ActorSpec, HostMessage, ThreadTask } from '../protocol.js';
-import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, withinTime, type ActorChannel } from './channel.js';
+import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, started, withinTime, type ActorChannel } from './channel.js';
 
 export { closeThreadPool } from './pools.js';
 
@@ -37,7 +37,7 @@ export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffe
     await task;
   };
   try {
-    await withinTime(start.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`);
+    await started(start, startTimeoutMs);
   } catch (error) {
     await kill();
     throw error;

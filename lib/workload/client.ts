@@ -139,6 +139,8 @@ export async function runClient(spec: ClientSpec, storage: ManifestStorage, prog
 
 /** Messages between the fleet and one client host. */
 export type ClientMessage =
+  /** The client's thread or process is up; it opens its storage next. */
+  | { type: 'loaded' }
   | { type: 'ready' }
   | { type: 'done'; records: OpRecord[] }
   | { type: 'failed'; action: string; error: string };
@@ -154,6 +156,7 @@ export interface ClientPort {
 export async function serveClient(spec: ClientSpec, port: ClientPort): Promise<void> {
   // One client per thread or process: the lock's per-thread objects are this client's own.
   const local = new Map<string, unknown>();
+  port.post({ type: 'loaded' });
   const progress = openProgress(spec.progress);
   const closing = new AbortController();
   let storage: ManifestStorage | undefined;

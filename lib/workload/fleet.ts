@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { MessageChannel } from 'node:worker_threads';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
-import { ChannelFault, withinTime } from '../kinds/channel.js';
+import { BOOT_TIMEOUT_MS, ChannelFault, withinTime } from '../kinds/channel.js';
 import { launch } from '../kinds/launch.js';
 import { runPinned } from '../kinds/pools.js';
 import { hostEntry } from '../paths.js';
@@ -21,6 +21,7 @@ class ClientFault extends ChannelFault {
 
 interface ClientHandle {
   spec: ClientSpec;
+  loaded: Promise<void>;
   ready: Promise<void>;
   done: Promise<OpRecord[]>;
   go(): void;
@@ -30,8 +31,10 @@ interface ClientHandle {
   ended: Promise<void>;
 }
 
-/** Settles `ready` and `done` from the client's messages, and fails both when it stops without. */
-function lifecycle(): { ready: Promise<void>; done: Promise<OpRecord[]>; receive(m: ClientMessage): void; stop(f: ClientFault): void } {
+/** Settles `loaded`, `ready` and `done` from the client's messages, and fails them when it stops without. */
+function lifecycle(): { loaded: Promise<void>; ready: Promise<void>; done: Promise<OpRecord[]>; receive(m: ClientMessage): void; stop(f: ClientFault): void } {
+  let loaded!: () => void;
+  const loadedP = new Promise<void>((res) => (loaded = res));
   let ready!: [() => void, (e: Error) => void];
   let done!: [(r: OpRecord[]) => void, (e: Error) => void];
   const readyP = new Promise<void>((res, rej) => (ready = [res, rej]));
@@ -40,15 +43,19 @@ function lifecycle(): { ready: Promise<void>; done: Promise<OpRecord[]>; receive
   doneP.catch(() => {});
   let started = false;
   const stop = (fault: ClientFault): void => {
+    loaded();
     ready[1](fault);
     done[1](fault);
   };
   return {
+    loaded: loadedP,
     ready: readyP,
     done: doneP,
     receive(m) {
-      if (m.type === 'ready') {
+      if (m.type === 'loaded') loaded();
+      else if (m.type === 'ready') {
         started = true;
+        loaded();
         ready[0]();
       } else if (m.type === 'done') done[0](m.records);
       else stop(new ClientFault('threw', started ? m.action : 'start', m.error));
@@ -76,6 +83,7 @@ function startThreadClient(spec: ClientSpec): ClientHandle {
     .finally(() => port1.close());
   return {
     spec,
+    loaded: life.loaded,
     ready: life.ready,
     done: life.done,
     go: () => port1.postMessage({ type: 'go' } satisfies FleetMessage),
@@ -106,6 +114,7 @@ function startProcessClient(spec: ClientSpec): ClientHandle {
   send({ type: 'spec', spec });
   return {
     spec,
+    loaded: life.loaded,
     ready: life.ready,
     done: life.done,
     go: () => send({ type: 'go' }),
@@ -145,6 +154,8 @@ export async function runFleet(specs: ClientSpec[], options: { startTimeoutMs?: 
   const handles: ClientHandle[] = [];
   try {
     for (const s of specs) handles.push(s.kind === 'thread' ? startThreadClient(s) : startProcessClient(s));
+    // Coming up on a busy machine is slow, and no fault of the client: its own start is timed after.
+    await firstFaults(handles, (h) => h.loaded, BOOT_TIMEOUT_MS, `not up in ${BOOT_TIMEOUT_MS} ms`, 'start');
     await firstFaults(handles, (h) => h.ready, startTimeoutMs, `not ready in ${startTimeoutMs} ms`, 'start');
     let last = 0;
     const t0 = performance.now();
