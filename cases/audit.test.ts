@@ -9,7 +9,10 @@ import {
   evidenceFor,
   LOCK_SCENARIOS,
   PROPERTIES,
+  registerWriteStrategy,
   rowLabel,
+  runAudit,
+  unregisterWriteStrategy,
   straceAvailable,
   WRITER_SCENARIOS,
   type AuditScenario,
@@ -171,6 +174,25 @@ for (const [table, scenarios] of [
     });
   }
 }
+
+// A save made by another program (tee, in a child process) is invisible to the traced fs: what
+// decides these cells cannot be observed, and the audit must say so rather than answer "yes".
+test('a writer whose saves the trace cannot see: every cell that depends on seeing them is "not shown"', async () => {
+  await registerWriteStrategy({ module: new URL('./fixtures/tee-strategy.ts', import.meta.url).href, export: 'TeeStrategy' });
+  try {
+    const report = await runAudit({ libraries: [{ name: 'tee', role: 'writer' }], properties: ['temp-unique', 'no-torn-target', 'no-orphan-temp', 'fsyncs-data', 'fsyncs-directory'] });
+    expect(Object.fromEntries(report.cells.map((c) => [c.property, c.verdict]))).toEqual({
+      'temp-unique': 'not shown',
+      'no-torn-target': 'not shown',
+      'no-orphan-temp': 'not shown',
+      'fsyncs-data': 'not shown',
+      'fsyncs-directory': 'not shown',
+    });
+    for (const c of report.cells) expect(c.detail).toMatch(/trace/);
+  } finally {
+    unregisterWriteStrategy('tee');
+  }
+});
 
 describe('fs-ext inside worker_threads, why its adapter refuses them', () => {
   // CommonJS, so that the threads it starts with `eval` may require() too.

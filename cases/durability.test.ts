@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { analyzeDurability, registerWriteStrategy, traceDurability, unregisterWriteStrategy, withStepHook, type FsStep } from '../lib/index.js';
+import { analyzeDurability, crashPoints, registerWriteStrategy, traceDurability, unregisterWriteStrategy, withStepHook, type FsStep } from '../lib/index.js';
 
 describe('what each built-in strategy fsyncs, read off its traced calls', () => {
   test.each([
@@ -31,6 +31,32 @@ test('a strategy whose calls the trace cannot see gets no verdict, rather than a
   } finally {
     unregisterWriteStrategy('tee');
   }
+});
+
+test('a save that writes nothing is said plainly, by durability and by crash points alike', async () => {
+  await registerWriteStrategy({ module: new URL('./fixtures/env-strategies.ts', import.meta.url).href, export: 'NoOp' });
+  try {
+    const plainly = { code: 'E_NOT_SAVED', message: 'no-op returned from its save, but the target holds the old document still: the save did not write the target' };
+    await expect(traceDurability('no-op')).rejects.toMatchObject(plainly);
+    await expect(crashPoints({ strategy: 'no-op', items: 10 })).rejects.toMatchObject(plainly);
+  } finally {
+    unregisterWriteStrategy('no-op');
+  }
+});
+
+test('crash points refuse a save the trace cannot see, rather than show a table of no kills that reads as safe', async () => {
+  await registerWriteStrategy({ module: new URL('./fixtures/tee-strategy.ts', import.meta.url).href, export: 'TeeStrategy' });
+  try {
+    await expect(crashPoints({ strategy: 'tee', items: 10 })).rejects.toMatchObject({ code: 'E_UNTRACED' });
+  } finally {
+    unregisterWriteStrategy('tee');
+  }
+});
+
+test('a save that throws is one line: its message and the line of the user\'s file it came from', () => {
+  const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'durability', '--write-module', 'cases/fixtures/env-strategies.ts#Broken', '--strategies', 'broken'], { encoding: 'utf8' });
+  expect(r.stderr).toBe(`contend: broken failed: this strategy is broken (${join(process.cwd(), 'cases/fixtures/env-strategies.ts')}:18)\n`);
+  expect(r.status).toBe(1);
 });
 
 describe('analyzeDurability', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { concurrentScenario, interruptedScenario, rapidScenario, runStress } from '../lib/index.js';
+import { concurrentScenario, interruptedScenario, rapidScenario, registerWriteStrategy, runStress, unregisterWriteStrategy } from '../lib/index.js';
 
 // The seed's scenarios are chance-driven; what they must show without fail is that a rename-based
 // save never leaves a reader, a crash or a crowd of writers with an invalid file.
@@ -26,6 +26,22 @@ describe.each(['atomic', 'write-file-atomic'])('%s under the seed\'s scenarios',
   });
 });
 
+// Whole means one writer's document, judged as JSON: a writer that formats the document its own way
+// (conf and jsonfile indent with tabs) is no less whole for it.
+test.each([
+  ['conf', undefined],
+  ['reindent', 'Reindent'],
+])('concurrent: %s, which saves other bytes for the same JSON, leaves whole documents', async (write, fixture) => {
+  if (fixture) await registerWriteStrategy({ module: new URL('./fixtures/env-strategies.ts', import.meta.url).href, export: fixture });
+  try {
+    const r = await concurrentScenario({ kind: 'process', write, iterations: 3 });
+    expect(r.validRate).toBe(1);
+    expect(r.wholeRate).toBe(1);
+  } finally {
+    if (fixture) unregisterWriteStrategy(write);
+  }
+});
+
 test("the report carries the seed's table with every chosen strategy", async () => {
   const report = await runStress({ strategies: ['truncate', 'atomic'], scenarios: ['concurrent', 'rapid'], kinds: ['process'], trials: 3 });
   expect(Object.keys(report.table)).toEqual(['concurrent_write', 'rapid_succession']);
@@ -37,5 +53,5 @@ test("the report carries the seed's table with every chosen strategy", async () 
 test('bad lists name the allowed values', async () => {
   await expect(runStress({ scenarios: ['fast' as never] })).rejects.toThrow('invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained');
   await expect(runStress({ strategies: ['nope'] })).rejects.toThrow('invalid strategies: "nope"; allowed: truncate, atomic');
-  await expect(runStress({ trials: 0 })).rejects.toThrow('invalid trials: 0; allowed: a positive integer');
+  await expect(runStress({ trials: 0 })).rejects.toThrow('invalid trials: 0; allowed: an integer from 1 to 10000');
 });

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import type { Op } from '../schedules/types.js';
 import { createLock, loadAdapter } from './adapters.js';
-import { makeItems } from './writes/document.js';
+import { writerDocument } from './writes/document.js';
 import { loadWriteStrategy } from './writes/index.js';
-import { withStepHook, type FsStep } from './writes/trace.js';
+import { cannotPauseSync, withStepHook, type FsStep } from './writes/trace.js';
 import type { WriteStrategy } from './writes/types.js';
 import type { Lock, LockContext } from './locks/types.js';
 import type { LoopWatch } from './kinds/watchdog.js';
@@ -187,12 +187,8 @@ export class Actor {
   } {
     this.writes += 1;
     const { worker, kind } = this.spec;
-    // Unique to this worker and this write, as in the seed: name, process and thread.
     const meta = { worker, name: `worker-${worker}`, kind, pid: process.pid, threadId, write: this.writes };
-    // Sizes differ from worker to worker and write to write, as real documents do: a shorter save
-    // over a longer one is where a truncating writer leaves a tail of the old bytes.
-    const items = this.spec.payloadItems ? this.spec.payloadItems + ((worker * 37 + this.writes * 13) % 101) : 0;
-    const content = items ? JSON.stringify({ ...meta, items: makeItems(items) }, null, 2) : JSON.stringify(meta);
+    const content = JSON.stringify(writerDocument(meta, this.spec.payloadItems), null, this.spec.payloadItems ? 2 : undefined);
     let reached!: (step: FsStep) => void;
     const paused = new Promise<FsStep>((resolve) => (reached = resolve));
     let resume!: () => void;
@@ -209,6 +205,8 @@ export class Actor {
     const running = pause
       ? withStepHook((step) => {
           if (step.op !== stepOp || ++seen !== Number(nth ?? 1)) return;
+          // Failed here, during the write, rather than reported paused and failed at the resume.
+          if (step.sync) throw cannotPauseSync(step.op);
           reached(step);
           return resumed;
         }, save)

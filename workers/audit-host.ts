@@ -10,7 +10,7 @@ import { nativeWaits } from '../lib/audit/native-waits.js';
 import type { HoldOrder, HostCommand, HostReply, HostRequest } from '../lib/audit/protocol.js';
 import type { Lock } from '../lib/locks/types.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
-import { withStepHook } from '../lib/writes/trace.js';
+import { seesSave, withStepHook, type FsStep } from '../lib/writes/trace.js';
 
 /**
  * The audit's other process: it holds locks (itself or in a worker_thread, to be killed, stalled or
@@ -124,10 +124,12 @@ if (!isMainThread) {
         let paused = false;
         let renamedFrom: string | undefined;
         let unholdable = false;
+        const steps: FsStep[] = [];
         const into = ` → ${command.path}`;
         try {
           await withStepHook(
             (step) => {
+              steps.push(step);
               if (step.op === 'rename' && step.detail.endsWith(into)) renamedFrom = basename(step.detail.slice(0, -into.length));
               if (paused || step.op !== command.pauseBefore) return;
               paused = true;
@@ -137,7 +139,7 @@ if (!isMainThread) {
             },
             () => strategy.save(command.path, command.data),
           );
-          return { saved: true, ...(renamedFrom ? { renamedFrom } : {}), ...(unholdable ? { unholdable } : {}) };
+          return { saved: true, traced: seesSave(steps), ...(renamedFrom ? { renamedFrom } : {}), ...(unholdable ? { unholdable } : {}) };
         } catch (error) {
           return { saved: false, code: (error as NodeJS.ErrnoException).code, error: (error as Error).message };
         }

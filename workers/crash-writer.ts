@@ -1,5 +1,6 @@
 import { loadWriteStrategy } from '../lib/writes/index.js';
 import { traceFs, type FsStep } from '../lib/writes/trace.js';
+import { failureWhere } from '../lib/writes/durability.js';
 import type { AdapterRef } from '../lib/locks/types.js';
 
 /**
@@ -29,6 +30,6 @@ process.once('message', async (order: CrashOrder) => {
     await strategy.save(order.path, order.data);
     process.send!({ steps }, () => process.disconnect());
   } catch (error) {
-    process.send!({ steps, error: (error as Error).message }, () => process.disconnect());
+    process.send!({ steps, error: failureWhere(error) }, () => process.disconnect());
   }
 });

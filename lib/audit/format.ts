@@ -54,7 +54,8 @@ export function formatAuditMarkdown(report: AuditReport): string {
     for (const row of g.rows) out.push(`| ${row.map(escape).join(' | ')} |`);
   }
   out.push('', '### What each column asks', '');
-  for (const p of report.properties) out.push(`- **${p.title}**: ${p.meaning}.`);
+  for (const p of report.properties) out.push(`- **${p.title}** (\`--properties ${p.id}\`): ${p.meaning}.`);
+  out.push('', `**yes** and **no** are observed; **n/a**: the question does not arise; **not shown**: contend could not observe what decides it, and claims nothing; **error**: the scenario failed and gave no answer.`);
   out.push('', '### Evidence', '');
   out.push(...report.cells.map((c) => `- **${escape(cellName(report, c))}** — ${escape(c.detail)} (\`${escape(c.evidence)}\`)`));
   return out.join('\n');

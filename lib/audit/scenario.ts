@@ -3,9 +3,16 @@ import type { PropertyId, Role } from './properties.js';
 
 /**
  * yes: the library has the property; no: it does not, and the detail shows how; n/a: the question
- * does not arise; error: the scenario itself failed (the detail says how), so there is no answer.
+ * does not arise; not shown: contend could not observe what decides it (a save the traced fs does
+ * not see), so it claims nothing; error: the scenario itself failed (the detail says how).
  */
-export type Verdict = 'yes' | 'no' | 'n/a' | 'error';
+export type Verdict = 'yes' | 'no' | 'n/a' | 'not shown' | 'error';
+
+/** A property contend could not observe: never a "yes". */
+export const notShown = (detail: string): Finding => ({ verdict: 'not shown', detail });
+
+/** Whether an error says the save was not seen by the trace (E_UNTRACED). */
+export const untraced = (error: unknown): error is Error => (error as { code?: unknown }).code === 'E_UNTRACED';
 
 export interface Finding {
   verdict: Verdict;

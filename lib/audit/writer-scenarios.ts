@@ -8,7 +8,7 @@ import { sameDocument } from '../writes/document.js';
 import { traceDurability } from '../writes/durability.js';
 import { AuditHost, straceAvailable, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
-import type { AuditScenario, Finding } from './scenario.js';
+import { notShown, untraced, type AuditScenario, type Finding } from './scenario.js';
 
 const PROCESSES = 4;
 
@@ -96,9 +96,11 @@ const concurrentSaves: AuditScenario = {
   },
 };
 
-// The first save ran through without being held: it has no rename, or its rename is synchronous.
-async function unheld(lib: AuditedLibrary, end: SaveEnd & { renamedFrom?: string; unholdable?: boolean }, second: AuditHost, path: string): Promise<Finding> {
+// The first save ran through without being held: it has no rename, or its rename is synchronous,
+// or the trace did not see it at all.
+async function unheld(lib: AuditedLibrary, end: SaveEnd & { renamedFrom?: string; unholdable?: boolean; traced?: boolean }, second: AuditHost, path: string): Promise<Finding> {
   if (!end.saved) throw new ContendError('E_AUDIT', `${lib.name} failed before its rename: ${JSON.stringify(end)}`);
+  if (!end.traced) return notShown('the save made no write or rename the traced fs could see (another process, a native addon, or fs functions captured before contend loaded): it could not be held, nor its temp file seen');
   if (!end.unholdable && !end.renamedFrom) return { verdict: 'n/a', detail: 'it writes the target in place, with no temp file to share (its in-place writes are judged by "no torn target")' };
   if (!end.renamedFrom) throw new ContendError('E_AUDIT', `${lib.name} renamed synchronously, but not onto the target the trace expected`);
   const other = (await second.call({ op: 'save', strategy: lib.ref, path, data: JSON.stringify({ saved: 'second' }) })) as SaveEnd & { renamedFrom?: string };
@@ -167,7 +169,13 @@ const crash: AuditScenario = {
   role: 'writer',
   properties: ['no-torn-target', 'no-orphan-temp'],
   async run(lib) {
-    const table = await crashPoints({ strategy: lib.name, items: 2000 });
+    let table: Awaited<ReturnType<typeof crashPoints>>;
+    try {
+      table = await crashPoints({ strategy: lib.name, items: 2000 });
+    } catch (error) {
+      if (!untraced(error)) throw error;
+      return { 'no-torn-target': notShown(error.message), 'no-orphan-temp': notShown(error.message) };
+    }
     const torn = table.points.filter((p) => p.state !== 'old' && p.state !== 'new');
     // One writeFile call into the target truncates it, then writes: a kill inside it tears the
     // target, but the trace cannot stop inside one call, so it is read off the call itself.
@@ -213,7 +221,13 @@ const durability: AuditScenario = {
   role: 'writer',
   properties: ['fsyncs-data', 'fsyncs-directory'],
   async run(lib) {
-    const d = await traceDurability(lib.name);
+    let d: Awaited<ReturnType<typeof traceDurability>>;
+    try {
+      d = await traceDurability(lib.name);
+    } catch (error) {
+      if (!untraced(error)) throw error;
+      return { 'fsyncs-data': notShown(error.message), 'fsyncs-directory': notShown(error.message) };
+    }
     return {
       'fsyncs-data': { verdict: d.fsyncsData ? 'yes' : 'no', detail: d.evidence.data },
       'fsyncs-directory': d.renames

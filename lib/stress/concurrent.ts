@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { writerDocument, type WriterMeta } from '../writes/document.js';
 import type { WorkerKind } from '../locks/types.js';
 import { withActors } from './actors.js';
 
@@ -31,7 +33,7 @@ export async function concurrentScenario(options: { kind: WorkerKind; write: str
         if (r.failed) failedSaves++;
         else latencies.push(r.ms);
       }
-      const verdict = judge(file);
+      const verdict = judge(file, payloadItems);
       if (verdict !== 'invalid') valid++;
       if (verdict === 'whole') whole++;
     }
@@ -39,8 +41,12 @@ export async function concurrentScenario(options: { kind: WorkerKind; write: str
   });
 }
 
-/** `whole`: one writer's complete document; `valid`: parses, but is not one writer's document; `invalid`: does not parse or is missing. */
-export function judge(file: string): 'whole' | 'valid' | 'invalid' {
+/**
+ * `whole`: one writer's complete document; `valid`: parses, but is not one writer's document;
+ * `invalid`: does not parse or is missing. Judged on the parsed value, not the bytes: a writer may
+ * format the document its own way (conf indents with tabs), and is no less whole for it.
+ */
+export function judge(file: string, payloadItems: number): 'whole' | 'valid' | 'invalid' {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -53,6 +59,9 @@ export function judge(file: string): 'whole' | 'valid' | 'invalid' {
   } catch {
     return 'invalid';
   }
-  // A writer's document is pretty-printed: one that prints back the same is whole, not a splice.
-  return JSON.stringify(parsed, null, 2) === text ? 'whole' : 'valid';
+  // The document says whose write it is; the writer's document for that write is rebuilt and compared.
+  const meta = parsed as Partial<WriterMeta> | null;
+  if (typeof meta?.worker !== 'number' || typeof meta.write !== 'number') return 'valid';
+  const { worker, name, kind, pid, threadId, write } = meta as WriterMeta;
+  return isDeepStrictEqual(parsed, writerDocument({ worker, name, kind, pid, threadId, write }, payloadItems)) ? 'whole' : 'valid';
 }

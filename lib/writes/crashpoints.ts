@@ -6,6 +6,7 @@ import { integerIn } from '../check.js';
 import { ContendError } from '../errors.js';
 import { startCrashWriter } from './crash-child.js';
 import { makeDocument, sameDocument } from './document.js';
+import { checkSaved } from './durability.js';
 import { resolveWriteStrategy } from './index.js';
 import type { FsStep } from './trace.js';
 
@@ -69,6 +70,9 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
 
   const complete = await attempt();
   const steps = (complete.report?.steps ?? []).map((s) => ({ op: s.op, detail: relativise(s.detail) }));
+  // A save that wrote nothing, or that the trace could not see, would give a table of no kills that
+  // reads as safe: it is said plainly instead.
+  checkSaved(adapter.name, complete.state, steps);
   const points: CrashPoint[] = [];
   const total = steps.length + 1;
   for (let k = 1; k <= steps.length; k++) {

@@ -23,3 +23,23 @@ export function sameDocument(text: string): (data: string) => boolean {
   }
   return (data) => text === data || (parsed !== undefined && parsed === JSON.stringify(JSON.parse(data)));
 }
+
+/** What makes one write of one actor unique, as in the MDV JSON write stress tests: name, process, thread. */
+export interface WriterMeta {
+  worker: number;
+  name: string;
+  kind: string;
+  pid: number;
+  threadId: number;
+  write: number;
+}
+
+/**
+ * The document an actor saves on one write. Sizes differ from worker to worker and write to write,
+ * as real documents do: a shorter save over a longer one is where a truncating writer leaves a tail
+ * of the old bytes. Without `payloadItems` it is the meta alone.
+ */
+export function writerDocument(meta: WriterMeta, payloadItems: number | undefined): WriterMeta & { items?: ReturnType<typeof makeItems> } {
+  if (!payloadItems) return meta;
+  return { ...meta, items: makeItems(payloadItems + ((meta.worker * 37 + meta.write * 13) % 101)) };
+}

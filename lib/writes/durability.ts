@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
+import { packageRoot } from '../paths.js';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError } from '../errors.js';
 import { makeDocument, sameDocument } from './document.js';
 import { writeRegistry } from './index.js';
-import { withStepHook, type FsStep } from './trace.js';
+import { seesSave, withStepHook, type FsStep } from './trace.js';
 
 /** What one save does to make itself durable, read from the file-system calls it made. */
 export interface Durability {
@@ -68,18 +69,48 @@ export async function traceDurability(strategyName: string, options: { items?: n
     await writeFile(target, makeDocument(options.items ?? 100, 'old'));
     const steps: FsStep[] = [];
     const data = makeDocument(options.items ?? 100, 'new');
-    await withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data));
-    if (!sameDocument(await readFile(target, 'utf8'))(data)) throw new Error(`${strategyName} did not leave the new document at the target`);
-    // No step seen is no evidence: "no fsync" would be a claim the trace cannot make.
-    if (!steps.some((s) => ['write', 'writev', 'writeFile', 'appendFile', 'rename'].includes(s.op))) {
-      throw new ContendError(
-        'E_UNTRACED',
-        `${strategyName} saved without a write or rename the traced fs could see (another process, a native addon, or fs functions captured before contend loaded); its fsyncs cannot be judged this way`,
-      );
+    try {
+      await withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data));
+    } catch (error) {
+      throw new ContendError('E_STRATEGY_FAILED', `${strategyName} failed: ${failureWhere(error)}`);
     }
+    checkSaved(strategyName, sameDocument(await readFile(target, 'utf8'))(data) ? 'new' : 'old', steps);
     return analyzeDurability(strategy.name, steps, '<dir>/state.json');
   } finally {
     await rm(dir, { recursive: true, force: true });
     forget();
   }
+}
+
+/**
+ * A complete save must have put the new document in place, through steps the trace saw: a save
+ * that wrote nothing is said plainly, and one the trace could not see (another process, a native
+ * addon, fs functions captured before contend loaded) gives no evidence to judge by, which is no
+ * "no fsync" and no "safe".
+ */
+export function checkSaved(strategy: string, state: string, steps: readonly FsStep[]): void {
+  if (state !== 'new') {
+    throw new ContendError('E_NOT_SAVED', `${strategy} returned from its save, but the target holds ${state === 'old' ? 'the old document still' : `${state} content`}: the save did not write the target`);
+  }
+  if (!seesSave(steps)) {
+    throw new ContendError(
+      'E_UNTRACED',
+      `${strategy} saved without a write or rename the traced fs could see (another process, a native addon, or fs functions captured before contend loaded); what it does between its steps cannot be shown this way`,
+    );
+  }
+}
+
+/**
+ * What a save threw, in one line: its message and the place in the user's code it came from (the
+ * first frame outside contend, its packages and Node), not a stack of kilobytes.
+ */
+export function failureWhere(error: unknown): string {
+  const e = error as Error;
+  const ours = [join(packageRoot, 'dist'), join(packageRoot, 'lib'), join(packageRoot, 'workers')];
+  const frame = (e.stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => /\(?(?:file:\/\/)?(\/[^():]+):(\d+):\d+\)?$/.exec(l.trim()))
+    .find((m) => m && !m[1]!.includes(`${sep}node_modules${sep}`) && !ours.some((dir) => m[1]!.startsWith(dir + sep)));
+  return `${e.message ?? String(error)}${frame ? ` (${frame[1]}:${frame[2]})` : ''}`;
 }

@@ -120,7 +120,7 @@ function install(): void {
     if (sync) {
       table[`${op}Sync`] = like(sync, function (this: unknown, ...args: unknown[]) {
         // A synchronous call cannot wait: a pause asked of one fails the save, plainly.
-        if (announce(op, args, true)) throw new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
+        if (announce(op, args, true)) throw cannotPauseSync(op);
         const result = sync.apply(this, args);
         if (op === 'open') fdPaths.set(result as number, String(args[0]));
         if (op === 'close') fdPaths.delete(args[0] as number);
@@ -175,6 +175,16 @@ function install(): void {
 }
 
 install();
+
+/** Why a save fails when a pause point falls on a synchronous call. */
+export function cannotPauseSync(op: string): Error {
+  return new Error(`cannot pause at ${op}Sync: a pause point needs the step made through fs's callback or promise form`);
+}
+
+/** Whether a save's steps show it writing anything: without, the trace did not see the save at all. */
+export function seesSave(steps: readonly FsStep[]): boolean {
+  return steps.some((s) => ['write', 'writev', 'writeFile', 'appendFile', 'rename', 'copyFile'].includes(s.op));
+}
 
 /** A step that is not an `fs` call (a global `sync`), announced to the trace like one. */
 export async function tracedStep<T>(op: string, detail: string, run: () => T): Promise<T> {
