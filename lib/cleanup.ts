@@ -12,7 +12,9 @@ function install(): void {
   if (installed) return;
   installed = true;
   process.on('exit', () => {
-    for (const step of undo) {
+    // Last registered, first undone: the children a run started are killed before the directory
+    // they write into is removed, as the run's own finally would do it.
+    for (const step of [...undo].reverse()) {
       try {
         step();
       } catch {
@@ -31,7 +33,8 @@ export function onExitUndo(step: () => void): () => void {
 
 /** Removes a temporary directory at exit unless it was removed before. */
 export function removeAtExit(dir: string): () => void {
-  return onExitUndo(() => rmSync(dir, { recursive: true, force: true }));
+  // Retried: a child just SIGKILLed may still finish the write it was in, into the directory.
+  return onExitUndo(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
 }
 
 /** Turns SIGINT and SIGTERM into an exit, so the undo steps run (by default a signal skips them). */
