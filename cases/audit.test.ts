@@ -254,7 +254,8 @@ describe('contend audit', () => {
     expect(r.stdout).toContain('| npm-lockfile | lockfile@1.0.4 | no |');
     expect(r.stdout).toContain('| npm-lockfile (staleMs=2000) | lockfile@1.0.4 | yes, ');
     expect(r.stdout).toContain('| atomically | atomically@2.1.1 | no |');
-    expect(r.stdout).toContain('- **holder SIGKILLed**: another contender gets the lock after its holder is SIGKILLed (and how soon).');
+    expect(r.stdout).toContain('- **holder SIGKILLed** (`--properties holder-killed`): another contender gets the lock after its holder is SIGKILLed (and how soon).');
+    expect(r.stdout).toContain('**not shown**: contend could not observe what decides it, and claims nothing');
     expect(r.stdout).toMatch(/- \*\*atomically · fsyncs directory: no\*\* — no fsync of <dir> after the rename \(`cases\/audit\.test\.ts › atomically › fsyncs directory`\)/);
   }, 120_000);
 

@@ -104,7 +104,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['stress', '--scenarios', 'fast'], 'contend: invalid scenarios: "fast"; allowed: interrupted, concurrent, rapid, constrained'],
     [['run', '--write', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf'],
     [['fuzz', '--children', '0'], 'contend: invalid children: 0; allowed: an integer from 1 to 64'],
-    [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-adapter.js#myAdapter'],
+    [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter'],
   ])('%j', (args, message) => {
     const before = caseDirs().length;
     const r = contend(...args);

@@ -10,8 +10,8 @@ describe('bad options are refused before anything runs', () => {
     [{ kind: 'fiber' as never, lock: 'none' }, 'invalid worker kind: "fiber"; allowed: async, thread, process'],
     [{ kind: 'async', lock: 'none', granularity: 'forever' as never }, 'invalid granularity: "forever"; allowed: lifetime, operation'],
     [{ kind: 'async', lock: 'none', mode: 'fast' as never }, 'invalid mode: "fast"; allowed: step, period'],
-    [{ kind: 'async', lock: 'none', actionTimeoutMs: 0 }, 'invalid actionTimeoutMs: 0; allowed: a number above 0 to 2147483647 ms'],
-    [{ kind: 'async', lock: 'none', startTimeoutMs: -5 }, 'invalid startTimeoutMs: -5; allowed: a number above 0 to 2147483647 ms'],
+    [{ kind: 'async', lock: 'none', actionTimeoutMs: 0 }, 'invalid actionTimeoutMs: 0; allowed: a number of ms above 0 to 2147483647'],
+    [{ kind: 'async', lock: 'none', startTimeoutMs: -5 }, 'invalid startTimeoutMs: -5; allowed: a number of ms above 0 to 2147483647'],
   ])('%o', async (options, message) => {
     const before = caseDirs().length;
     const error = await runCase(options as CaseOptions).catch((e: unknown) => e);

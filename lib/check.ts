@@ -19,7 +19,7 @@ export function integerIn(name: string, value: unknown, min: number, max: number
 export function numberIn(name: string, value: unknown, min: number, max: number, { open = false, unit = '' } = {}): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (open && value === min)) {
     const range = `${open ? 'above' : 'from'} ${min}${Number.isFinite(max) ? ` to ${max}` : ''}`;
-    throw new InvalidOptionError(name, `a number ${range}${unit ? ` ${unit}` : ''}`, value);
+    throw new InvalidOptionError(name, `a number ${unit ? `of ${unit} ` : ''}${range}`, value);
   }
   return value;
 }
