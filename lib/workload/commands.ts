@@ -9,7 +9,7 @@ import { writeStrategyNames } from '../writes/index.js';
 import { CHAOS_SCENARIOS } from './chaos.js';
 import { CAS_MODES, CLIENT_KINDS, CONFLICT_SCOPES, STORAGES, WORKLOAD_DEFAULTS, type WorkloadConfig } from './config.js';
 import { configOfRow, parseCsv, requireRows, toCsv } from './csv.js';
-import { plotResults } from './plot.js';
+import { plotResults } from './index.js';
 import { formatChaos, formatSweep, progressLine, resultJson } from './report.js';
 import type { WorkloadResult } from './run.js';
 import { FULL_DURATION, FULL_GRID, QUICK_DURATION, QUICK_GRID, runChaos, runSweep, sweepConfigs, sweepParallel, type SweepGrid } from './sweep.js';

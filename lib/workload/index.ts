@@ -33,5 +33,13 @@ export {
   type SweepReport,
 } from './sweep.js';
 export { CSV_COLUMNS, CsvFormatError, EXTRA_COLUMNS, SEED_COLUMNS, configOfRow, csvRow, parseCsv, toCsv, type CsvRow } from './csv.js';
-export { plotResults, type PlotFile, type PlotReport } from './plot.js';
+export type { PlotFile, PlotReport } from './plot.js';
+
+/**
+ * Renders the plots of a workload CSV (see plot.ts). The plotting stack (vega, a third of a
+ * second to load) is loaded on the first call, not by everyone who imports contend.
+ */
+export async function plotResults(...args: Parameters<typeof import('./plot.js').plotResults>): ReturnType<typeof import('./plot.js').plotResults> {
+  return (await import('./plot.js')).plotResults(...args);
+}
 export { formatChaos, formatSweep } from './report.js';
