@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -47,6 +47,22 @@ describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
     expect(r.stdout).toContain(`written: ${file}`);
     expect(r.code).toBe(1);
   });
+});
+
+test('async workers: an adapter that busy-waits is interrupted, reported by worker and action, cleaned up, exit status 1', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'busy-'));
+  try {
+    const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', '--workers-kind', 'async', '--lock-module', 'cases/fixtures/faulty-locks.ts#BusyLockAdapter', '--lock', 'busy'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    expect(r.stderr).toMatch(/^contend: worker 2 blocked the event loop during 'write': its tryAcquire\(\) did not return for \d+ ms; contend interrupted it$/m);
+    expect(r.status).toBe(1);
+    expect(readdirSync(tmp)).toEqual([]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('contend matrix: a lying lock fails every case of every kind, exit status 1', () => {
@@ -99,6 +115,25 @@ test('contend sweep: broken isolation is a violation, exit status 1', () => {
   const r = contend('sweep', '--writers', '2', '--writer-rates', '200', '--overlaps', '1', '--readers', '0', '--duration', '0.5', '--cas', 'unlocked', '--kind', 'thread');
   expect(r.stdout).toMatch(/duplicate-version/);
   expect(r.code).toBe(1);
+});
+
+// Under a small process limit a child cannot be started (spawn EAGAIN) or cannot start its
+// threads: the run must say so and end, not wait for a child that never comes. RLIMIT_NPROC does
+// not bind root, so the CLI runs as nobody.
+const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+test.skipIf(!asNobody).each([12, 16])('contend fuzz under a process limit of %i: the children that cannot start are named, and the run ends with status 1', (limit) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nproc-'));
+  try {
+    // nobody must reach its directory: through this file's own temp directory (traverse only).
+    chmodSync(tmpdir(), 0o711);
+    chmodSync(tmp, 0o777);
+    const script = `ulimit -u ${limit}; cd ${tmp} && exec ${process.execPath} ${join(process.cwd(), 'dist/lib/cli.js')} fuzz --waves 1`;
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', '-c', script], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, TMPDIR: tmp } });
+    expect(r.stderr).toMatch(/^contend: child \d ended before the kill: (could not start: spawn \S+ EAGAIN|killed by SIGABRT)/);
+    expect(r.status).toBe(1);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 describe('bad input: one line naming what is allowed, exit status 2, nothing run and nothing left', () => {

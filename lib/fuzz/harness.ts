@@ -237,31 +237,46 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
   const killAll = async (): Promise<void> => {
     await Promise.all(running.map((r) => r.writer.kill()));
   };
+  // A child that ended before the kill leaves a journal that proves nothing: fail loudly. Told
+  // apart by how each ended, not by when its end was noticed: on a busy machine the kill can
+  // come before the news of an exit.
+  const endedEarly = (): string | undefined => {
+    const early = running.flatMap((r, i) => (r.status === undefined || r.status.startsWith(KILLED) ? [] : [`child ${i + 1} ended before the kill: ${r.status}`]));
+    return early.length ? early.join('\n') : undefined;
+  };
+  let vacuous: string | undefined;
   try {
-    const started = performance.now();
-    let progressAt: number | undefined;
-    let allAt: number | undefined;
-    for (;;) {
-      await sleep(25);
-      // A child that ended before the kill leaves a journal that proves nothing: fail loudly.
-      const early = running.flatMap((r, i) => (r.status === undefined ? [] : [`child ${i + 1} ended before the kill: ${r.status}`]));
-      if (early.length) return early.join('\n');
-      const progressed = journals.filter((j) => journalOf(j).length > 0).length;
-      const now = performance.now();
-      if (progressAt === undefined && progressed > 0) progressAt = now;
-      if (allAt === undefined && progressed === journals.length) allAt = now;
-      // The window runs once every child is under way, so they all contend; a lock that starves
-      // some children (flock is not fair) ends it anyway, five windows after the first put.
-      if (allAt !== undefined && now - allAt >= settings.observeMs) break;
-      if (progressAt !== undefined && now - progressAt >= 5 * settings.observeMs) break;
-      if (progressAt === undefined && performance.now() - started > settings.firstWriteTimeoutMs) {
-        return `no child journaled a put within ${settings.firstWriteTimeoutMs} ms: the store or its lock starves every child`;
-      }
-    }
-    return undefined;
+    vacuous = await watchWave(journals, settings, endedEarly);
   } finally {
     await killAll();
   }
+  return vacuous ?? endedEarly();
+}
+
+const KILLED = 'killed by SIGKILL';
+
+/** Waits out a wave's window; says why it proves nothing, if it comes to that before the kill. */
+async function watchWave(journals: string[], settings: WaveSettings, endedEarly: () => string | undefined): Promise<string | undefined> {
+  const started = performance.now();
+  let progressAt: number | undefined;
+  let allAt: number | undefined;
+  for (;;) {
+    await sleep(25);
+    const early = endedEarly();
+    if (early) return early;
+    const progressed = journals.filter((j) => journalOf(j).length > 0).length;
+    const now = performance.now();
+    if (progressAt === undefined && progressed > 0) progressAt = now;
+    if (allAt === undefined && progressed === journals.length) allAt = now;
+    // The window runs once every child is under way, so they all contend; a lock that starves
+    // some children (flock is not fair) ends it anyway, five windows after the first put.
+    if (allAt !== undefined && now - allAt >= settings.observeMs) break;
+    if (progressAt !== undefined && now - progressAt >= 5 * settings.observeMs) break;
+    if (progressAt === undefined && performance.now() - started > settings.firstWriteTimeoutMs) {
+      return `no child journaled a put within ${settings.firstWriteTimeoutMs} ms: the store or its lock starves every child`;
+    }
+  }
+  return undefined;
 }
 
 function journalOf(path: string): number[] {

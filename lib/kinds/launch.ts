@@ -51,8 +51,9 @@ function deathSignalWrapper(): string | null {
     } catch {
       continue;
     }
-    // Old util-linux (before 2.33) has setpriv without --pdeathsig.
-    if (spawnSync(candidate, ['--pdeathsig', 'KILL', '--', process.execPath, '-e', ''], { stdio: 'ignore' }).status === 0) pdeathsig = candidate;
+    // Old util-linux (before 2.33) has setpriv without --pdeathsig. The probe runs setpriv itself,
+    // not node: a node started where threads are scarce (a small process limit) can hang for good.
+    if (spawnSync(candidate, ['--pdeathsig', 'KILL', '--', candidate, '--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0) pdeathsig = candidate;
     break;
   }
   return pdeathsig;
