@@ -12,6 +12,10 @@ import { caseDirs, hostProcesses, openCaseFiles } from './support/leftovers.js';
 
 const MODULE = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;
 
+// How long a worker may take to answer before it is called hung: short, so that a hang is seen
+// soon, but far longer than any healthy action on a loaded machine, since it applies to every worker.
+const HANG_MS = 2_000;
+
 beforeAll(async () => {
   await registerLock({ module: MODULE, export: 'FaultyLockAdapter' });
   await registerLock({ module: MODULE, export: 'LeakyLockAdapter' });
@@ -49,9 +53,9 @@ describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
   });
 
   test('a worker that hangs is reported, ended, and the case does not hang', async () => {
-    const error = await failure({ kind, lock: 'faulty', lockOptions: { worker: 4, how: 'hang' }, actionTimeoutMs: 300 });
+    const error = await failure({ kind, lock: 'faulty', lockOptions: { worker: 4, how: 'hang' }, actionTimeoutMs: HANG_MS });
     expect((error as WorkerFaultError).faults).toEqual([
-      { worker: 4, action: 'write', reason: 'hung', detail: 'no reply in 300 ms' },
+      { worker: 4, action: 'write', reason: 'hung', detail: `no reply in ${HANG_MS} ms` },
     ]);
   });
 
@@ -73,7 +77,7 @@ describe.each(['thread', 'process'] as const)('%s workers that die', (kind) => {
 });
 
 test('period mode reports a hung worker too', async () => {
-  const error = await failure({ kind: 'process', lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'hang' }, actionTimeoutMs: 300 });
+  const error = await failure({ kind: 'process', lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'hang' }, actionTimeoutMs: HANG_MS });
   expect((error as WorkerFaultError).faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'hung' });
 });
 
@@ -81,21 +85,21 @@ test('period mode reports a hung worker too', async () => {
 // when the wait hangs and the worker is ended, that command fails too, and must not be reported
 // in place of the hang.
 test.each(['thread', 'process'] as const)('%s: a worker ended because it hung in write is reported hung in write, not dead in read', async (kind) => {
-  const error = (await failure({ kind, lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'wait-hang' }, actionTimeoutMs: 300 })) as WorkerFaultError;
+  const error = (await failure({ kind, lock: 'faulty', mode: 'period', period: 0.02, lockOptions: { worker: 2, how: 'wait-hang' }, actionTimeoutMs: HANG_MS })) as WorkerFaultError;
   expect(error.faults).toHaveLength(1);
   expect(error.faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'hung' });
 });
 
 test('async: an adapter that blocks the event loop is interrupted and reported, and the case ends', async () => {
-  const error = (await failure({ kind: 'async', lock: 'faulty', lockOptions: { worker: 2, how: 'busy' }, actionTimeoutMs: 500 })) as WorkerFaultError;
+  const error = (await failure({ kind: 'async', lock: 'faulty', lockOptions: { worker: 2, how: 'busy' }, actionTimeoutMs: HANG_MS })) as WorkerFaultError;
   expect(error.faults).toHaveLength(1);
   expect(error.faults[0]).toMatchObject({ worker: 2, action: 'write', reason: 'blocked' });
   expect(error.message).toMatch(/^worker 2 blocked the event loop during 'write': its tryAcquire\(\) did not return for \d+ ms; contend interrupted it$/);
 });
 
 test.each(['thread', 'process'] as const)('%s: an adapter that blocks its own thread is a hang, and it is ended', async (kind) => {
-  const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'busy' }, actionTimeoutMs: 300 })) as WorkerFaultError;
-  expect(error.faults).toEqual([{ worker: 2, action: 'write', reason: 'hung', detail: 'no reply in 300 ms' }]);
+  const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'busy' }, actionTimeoutMs: HANG_MS })) as WorkerFaultError;
+  expect(error.faults).toEqual([{ worker: 2, action: 'write', reason: 'hung', detail: `no reply in ${HANG_MS} ms` }]);
 });
 
 test.each(['async', 'thread', 'process'] as const)('%s: a worker that never gets ready is reported hung at start', async (kind) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { straceAvailable } from '../lib/index.js';
 
 /*
  * No orphans: every child contend starts (fuzz writers, process hosts, audit hosts and strace's
@@ -262,10 +263,7 @@ interface Kind {
 
 const stuckDir = (dir: string): string => join(dir, 'stuck');
 
-const straceUsable = ((): boolean => {
-  const r = spawnSync('strace', ['-f', '-qq', '-o', '/dev/null', '--', process.execPath, '-e', ''], { stdio: 'ignore' });
-  return r.status === 0;
-})();
+const straceUsable = straceAvailable();
 
 /** The files of the CLI's workspaces (its `contend-*` directories) whose names match. */
 function workspaceFiles(cli: Cli, prefix: string, name: string): string[] {

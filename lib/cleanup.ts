@@ -31,10 +31,22 @@ export function onExitUndo(step: () => void): () => void {
   return () => undo.delete(step);
 }
 
+const directories = new Set<string>();
+
 /** Removes a temporary directory at exit unless it was removed before. */
 export function removeAtExit(dir: string): () => void {
+  directories.add(dir);
   // Retried: a child just SIGKILLed may still finish the write it was in, into the directory.
-  return onExitUndo(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
+  const forget = onExitUndo(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
+  return () => {
+    directories.delete(dir);
+    return forget();
+  };
+}
+
+/** The temporary directories still to be removed: for a watchdog that may have to end the process itself. */
+export function directoriesToRemove(): string[] {
+  return [...directories];
 }
 
 /** Turns SIGINT and SIGTERM into an exit, so the undo steps run (by default a signal skips them). */

@@ -41,7 +41,7 @@ const caseOptions = <T>(y: Argv<T>) =>
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
 async function loadModules(option: string, specs: string[] | undefined, registry: { register(ref: { module: string; export: string }, label?: string): Promise<unknown> }): Promise<void> {
-  for (const spec of specs ?? []) await registry.register(moduleReference(option, spec), spec);
+  for (const spec of specs ?? []) await registry.register(await moduleReference(option, spec), spec);
 }
 
 /** An option holding a JSON object; absent is an empty one. */
@@ -68,6 +68,9 @@ function caseFrom(argv: Record<string, unknown>): Omit<CaseOptions, 'kind' | 'lo
     ...(argv.calibrate === false ? { calibrate: false } : {}),
   };
 }
+
+/** How long the clean-up after a verdict may take before the process ends anyway, ms. */
+const CLEAN_UP_GRACE_MS = 10_000;
 
 /** The error codes that mean bad input (exit status 2) rather than a failed run (1). */
 const BAD_INPUT = new Set(['E_INVALID_OPTION', 'E_USAGE', 'E_ADAPTER_LOAD', 'E_CSV_FORMAT']);
@@ -367,6 +370,9 @@ export async function main(args: string[]): Promise<number> {
   }
   // The verdict is settled before the clean-up: nothing the clean-up does can turn it into a 0.
   process.exitCode = exitCode;
+  // Nor keep the command from ending: a thread stuck in a native call cannot be terminated, and
+  // would hold the process (and the pool's destroy) for ever. Unref'd: it only fires then.
+  setTimeout(() => process.exit(exitCode), CLEAN_UP_GRACE_MS).unref();
   await closeThreadPool();
   await closeProcessPool();
   return exitCode;

@@ -117,3 +117,35 @@ function compileErrors(error: unknown): string {
   if (!errors?.length) return (error as Error).message;
   return errors.map((e) => (e.location ? `${resolve(e.location.file)}:${e.location.line}:${e.location.column}: ${e.text}` : e.text)).join('; ');
 }
+
+/**
+ * The file URL of a package as an ES module of `fromDir` would import it (Node's `import` and
+ * `node` conditions, found from that directory's node_modules), or nothing if there is none.
+ */
+export async function resolvePackage(specifier: string, fromDir: string): Promise<string | undefined> {
+  const { build } = await import('esbuild');
+  let found: string | undefined;
+  await build({
+    stdin: { contents: `import ${JSON.stringify(specifier)};`, resolveDir: fromDir },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    conditions: ['node'],
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'contend-find-package',
+        setup(b) {
+          b.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.pluginData === 'resolving' || args.importer !== '<stdin>') return undefined;
+            const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
+            if (!result.errors.length && !result.external) found = result.path;
+            return { path: args.path, external: true };
+          });
+        },
+      },
+    ],
+  }).catch(() => undefined);
+  return found === undefined ? undefined : pathToFileURL(found).href;
+}

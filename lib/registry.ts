@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compiledModule, TYPESCRIPT } from './compile.js';
+import { compiledModule, resolvePackage, TYPESCRIPT } from './compile.js';
 import { AdapterLoadError, InvalidOptionError } from './errors.js';
 import { oncePerKey } from './memo.js';
 import type { AdapterRef } from './locks/types.js';
@@ -124,21 +123,18 @@ export function adapterProblems(value: unknown, where: string, rules: [ok: (a: R
  * the working directory, not to contend's own files; anything else is a package, found from the
  * working directory too, as the user's own code would find it.
  */
-export function moduleReference(option: string, spec: string, cwd = process.cwd()): { module: string; export: string } {
+export async function moduleReference(option: string, spec: string, cwd = process.cwd()): Promise<{ module: string; export: string }> {
   const at = spec.lastIndexOf('#');
   if (at <= 0 || at === spec.length - 1) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter', spec);
   const module = spec.slice(0, at);
+  const name = spec.slice(at + 1);
   const file = resolve(cwd, module);
-  const looksLikeFile = /^\.{0,2}[\\/]/.test(module) || isAbsolute(module) || /\.[cm]?[jt]s$/.test(module);
-  if (looksLikeFile || existsSync(file)) {
+  // `./x`, `../x`, `/x`, or a file that is there; anything else may be a package (`big.js`).
+  if (/^\.{1,2}[\\/]/.test(module) || isAbsolute(module) || existsSync(file)) {
     if (!existsSync(file)) throw new AdapterLoadError(`cannot import ${option} ${module}: there is no file ${file}`);
-    return { module: pathToFileURL(file).href, export: spec.slice(at + 1) };
+    return { module: pathToFileURL(file).href, export: name };
   }
-  try {
-    return { module: pathToFileURL(createRequire(join(cwd, 'package.json')).resolve(module)).href, export: spec.slice(at + 1) };
-  } catch (error) {
-    // A package whose exports only answer `import` cannot be found this way: import() will find it.
-    if ((error as NodeJS.ErrnoException).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return { module, export: spec.slice(at + 1) };
-    throw new AdapterLoadError(`cannot import ${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
-  }
+  const found = await resolvePackage(module, cwd);
+  if (!found) throw new AdapterLoadError(`cannot import ${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
+  return { module: found, export: name };
 }

@@ -1,9 +1,9 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { ContendError } from '../errors.js';
 import { launch, type Launched } from '../kinds/launch.js';
 import { hostEntry } from '../paths.js';
 import { withWorkspace, type Workspace } from '../workspace.js';
-import type { HostCommand, HostReply } from './protocol.js';
+import type { HostCommand, HostReply, HostRequest } from './protocol.js';
 
 /** How long one command may take before the host is reported hung: far beyond any lock's stale time. */
 const COMMAND_TIMEOUT_MS = 60_000;
@@ -13,8 +13,7 @@ const COMMAND_TIMEOUT_MS = 60_000;
  * milestones, and a kill. Every host is killed when its scenario ends, and at exit at the latest.
  */
 export class AuditHost {
-  private readonly host: Launched;
-  private readonly child: ChildProcess;
+  private readonly host: Launched<HostRequest, HostReply>;
   private readonly exit: Promise<string>;
   private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void; onEvent?: (event: string, result?: Record<string, unknown>) => void }>();
   private nextId = 1;
@@ -32,14 +31,13 @@ export class AuditHost {
       serialization: 'json',
       ...(options.strace ? { strace: options.strace } : {}),
     });
-    this.child = this.host.child;
     this.exit = this.host.exited;
     void this.exit.then((how) => {
       this.ended = true;
       for (const [, call] of this.pending) call.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" ${how}`));
       this.pending.clear();
     });
-    this.child.on('message', (reply: HostReply) => {
+    this.host.onMessage((reply) => {
       const call = this.pending.get(reply.id);
       if (!call) return;
       if (reply.event) return call.onEvent?.(reply.event, reply.result);
@@ -73,7 +71,7 @@ export class AuditHost {
         f(v);
       };
       this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...(onEvent ? { onEvent } : {}) });
-      this.child.send({ id, command }, (error) => {
+      this.host.send({ id, command }, (error) => {
         if (error) this.fail(id, error);
       });
     });
@@ -107,7 +105,7 @@ export class AuditHost {
     // A traced host may sit stopped by strace; it is killed itself, not only its tracer.
     if (!this.ended) this.killTracee();
     if (signal === 'SIGKILL') return this.host.kill();
-    if (!this.ended) this.child.kill(signal);
+    if (!this.ended) this.host.signalWith(signal);
     return this.exit;
   }
 

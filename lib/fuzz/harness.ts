@@ -227,11 +227,8 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
       write: settings.write,
       ...(settings.quitter?.child === i + 1 ? { quitAfter: settings.quitter.after } : {}),
     };
-    try {
-      writer.child.send(order);
-    } catch {
-      // it could not be started: its status says so
-    }
+    // If it could not be started, its status says so.
+    writer.send(order);
     return record;
   });
   const killAll = async (): Promise<void> => {
@@ -241,7 +238,7 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
   // apart by how each ended, not by when its end was noticed: on a busy machine the kill can
   // come before the news of an exit.
   const endedEarly = (): string | undefined => {
-    const early = running.flatMap((r, i) => (r.status === undefined || r.status.startsWith(KILLED) ? [] : [`child ${i + 1} ended before the kill: ${r.status}`]));
+    const early = running.flatMap((r, i) => (r.status === undefined || r.writer.signal === 'SIGKILL' ? [] : [`child ${i + 1} ended before the kill: ${r.status}`]));
     return early.length ? early.join('\n') : undefined;
   };
   let vacuous: string | undefined;
@@ -252,8 +249,6 @@ async function driveWave(state: string, journals: string[], settings: WaveSettin
   }
   return vacuous ?? endedEarly();
 }
-
-const KILLED = 'killed by SIGKILL';
 
 /** Waits out a wave's window; says why it proves nothing, if it comes to that before the kill. */
 async function watchWave(journals: string[], settings: WaveSettings, endedEarly: () => string | undefined): Promise<string | undefined> {

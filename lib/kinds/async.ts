@@ -1,6 +1,6 @@
 import { Actor } from '../actor.js';
 import type { ActorSpec } from '../protocol.js';
-import { ChannelFault, started, type ActorChannel } from './channel.js';
+import { ChannelFault, CLOSE_GRACE_MS, started, withinTime, type ActorChannel } from './channel.js';
 import { watchLoop, type BlockedLoop } from './watchdog.js';
 
 export interface AsyncActorOptions {
@@ -46,17 +46,22 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
     let onLoaded!: () => void;
     const loaded = new Promise<void>((resolve) => (onLoaded = resolve));
     const created = Actor.create(spec, { shared: new Int32Array(options.shared), local: options.local, signal: options.signal, watch }, onLoaded);
-    await started({ loaded: orBlocked(Promise.race([loaded, created])).then(() => {}), ready: orBlocked(created).then(() => {}) }, options.startTimeoutMs);
+    const ready = orBlocked(created).then(() => {});
+    // Awaited by `started` only once loaded: a failure before that is met there, not left unhandled.
+    ready.catch(() => {});
+    await started({ loaded: orBlocked(Promise.race([loaded, created])).then(() => {}), ready }, options.startTimeoutMs);
     actor = await created;
   } catch (error) {
     watch.stop();
     if (error instanceof ChannelFault) throw error;
     throw new ChannelFault('threw', `${(error as Error).name}: ${(error as Error).message}`, (error as { code?: string }).code);
   }
-  // Still watched: an actor interrupted once may block again in its clean-up, and is stopped again.
+  // Still watched: an actor interrupted once may block again in its clean-up, and is stopped
+  // again. Bounded like a thread's or a process's end: a release or close that never settles, or
+  // one whose continuation an interrupt dropped, must not hold the case's teardown for ever.
   const end = async (): Promise<void> => {
     try {
-      await Promise.race([actor.dispose(), nextBlock]);
+      await withinTime(Promise.race([actor.dispose(), nextBlock]), CLOSE_GRACE_MS, `its release and close did not finish within ${CLOSE_GRACE_MS} ms`);
     } finally {
       watch.stop();
     }

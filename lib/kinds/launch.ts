@@ -15,8 +15,9 @@ export interface LaunchOptions {
 }
 
 /** A child process contend started: tied to this process, watched until it ends. */
-export interface Launched {
-  readonly child: ChildProcess;
+export interface Launched<In = unknown, Out = unknown> {
+  /** Its pid; undefined when it could not be started. */
+  readonly pid: number | undefined;
   /**
    * How it ended, in the words every fault report uses: `killed by SIGKILL`, `exited with code 1`,
    * `could not start: spawn EAGAIN`, then `; stderr: …` if it wrote any.
@@ -24,11 +25,22 @@ export interface Launched {
   readonly exited: Promise<string>;
   /** After the exit, once its stdio and IPC channel are drained too (its last messages are in). */
   readonly closed: Promise<void>;
+  /** Its exit code and the signal that ended it, once it has ended; both null while it runs or if it never ran. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly alive: boolean;
+  onMessage(handler: (message: Out) => void): void;
+  /**
+   * Sends a message; false (and the error to `done`) when it cannot go, because the child has
+   * ended or never ran: its `exited` says why, so a caller need not handle a throw.
+   */
+  send(message: In, done?: (error: Error | null) => void): boolean;
   /** Forgets what was written to stderr so far (a reused host starting its next actor). */
   clearStderr(): void;
   /** An idle child must not keep this process alive; a busy one must. */
   hold(busy: boolean): void;
+  /** Sends a signal other than the kill (a graceful SIGTERM). */
+  signalWith(signal: NodeJS.Signals): void;
   /** SIGKILLs it (if it still runs) and resolves once it is gone, with how it ended. */
   kill(): Promise<string>;
 }
@@ -53,10 +65,13 @@ function deathSignalWrapper(): string | null {
     }
     // Old util-linux (before 2.33) has setpriv without --pdeathsig. The probe runs setpriv itself,
     // not node: a node started where threads are scarce (a small process limit) can hang for good.
-    if (spawnSync(candidate, ['--pdeathsig', 'KILL', '--', candidate, '--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0) pdeathsig = candidate;
+    const probe = spawnSync(candidate, ['--pdeathsig', 'KILL', '--', candidate, '--version'], { stdio: 'ignore', timeout: 10_000 });
+    // A probe that could not run at all (EAGAIN) says nothing of setpriv: asked again next time.
+    if (probe.error) pdeathsig = undefined;
+    else if (probe.status === 0) pdeathsig = candidate;
     break;
   }
-  return pdeathsig;
+  return pdeathsig ?? null;
 }
 
 /** The command line that runs `argv` so that it dies with this process. */
@@ -71,16 +86,18 @@ function tiedToParent(argv: string[]): string[] {
  * and through the exit hook on a normal exit. A child that cannot be started (EAGAIN under a
  * process limit) is reported as ended, never waited for.
  */
-export function launch(entry: string, options: LaunchOptions = {}): Launched {
+export function launch<In = unknown, Out = unknown>(entry: string, options: LaunchOptions = {}): Launched<In, Out> {
   const node = tiedToParent([process.execPath, entry, ...(options.args ?? [])]);
   // Under strace the tracer is the child's parent: it is tied to us, and the host to it.
   const argv = options.strace ? tiedToParent(['strace', ...options.strace, '--', ...node]) : node;
   const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    stdio,
-    env: options.env ?? process.env,
-    serialization: options.serialization ?? 'advanced',
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), { stdio, env: options.env ?? process.env, serialization: options.serialization ?? 'advanced' });
+  } catch (error) {
+    // Some spawn failures (ENOMEM) are thrown rather than emitted: reported the same way.
+    return notStarted(error as Error);
+  }
   const forget = onExitUndo(() => void child.kill('SIGKILL'));
   const keep = options.keepStderr ?? 4_000;
   let stderr = '';
@@ -108,14 +125,34 @@ export function launch(entry: string, options: LaunchOptions = {}): Launched {
     }
   };
   return {
-    child,
+    get pid() {
+      return child.pid;
+    },
     exited,
     closed,
+    get code() {
+      return child.exitCode;
+    },
+    get signal() {
+      return child.signalCode;
+    },
     get alive() {
       return alive();
     },
+    onMessage: (handler) => void child.on('message', handler as (m: unknown) => void),
+    send(message, done) {
+      // Without a channel (EMFILE at spawn) there is no send at all; with a closed one it throws.
+      try {
+        if (!child.send || !child.connected) throw new Error(child.pid === undefined ? 'the process could not be started' : 'its channel is closed');
+        return child.send(message as object, undefined, {}, (error) => done?.(error));
+      } catch (error) {
+        done?.(error as Error);
+        return false;
+      }
+    },
     clearStderr: () => void (stderr = ''),
     hold,
+    signalWith: (signal) => void (alive() && child.kill(signal)),
     kill() {
       // Waiting for the exit needs the handle referenced: an idle child's is not, and the event
       // loop would otherwise drain before the exit arrives, ending this process in mid-await.
@@ -123,5 +160,24 @@ export function launch(entry: string, options: LaunchOptions = {}): Launched {
       if (alive()) child.kill('SIGKILL');
       return exited;
     },
+  };
+}
+
+/** The child that never was: ended from the start, with the reason. */
+function notStarted<In, Out>(error: Error): Launched<In, Out> {
+  const exited = Promise.resolve(`could not start: ${error.message}`);
+  return {
+    pid: undefined,
+    exited,
+    closed: Promise.resolve(),
+    code: null,
+    signal: null,
+    alive: false,
+    onMessage: () => {},
+    send: (_message, done) => (done?.(error), false),
+    clearStderr: () => {},
+    hold: () => {},
+    signalWith: () => {},
+    kill: () => exited,
   };
 }

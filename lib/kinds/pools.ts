@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Transferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { MAX_WORKERS } from '../../schedules/generate.js';
@@ -72,7 +71,8 @@ export function runPinned<T extends object>(host: HostName, task: T, transferLis
     if (settled) return;
     const id = Atomics.load(threadCell, 0);
     const thread = id ? pool.threads.find((t) => t.threadId === id) : undefined;
-    const exited = thread ? once(thread, 'exit') : undefined;
+    // Not events.once: it rejects on the thread's 'error', which nobody would be awaiting yet.
+    const exited = thread ? new Promise<void>((resolve) => thread.once('exit', () => resolve())) : undefined;
     abort.abort();
     await result.catch(() => {});
     if (!exited) return;

@@ -7,7 +7,7 @@ const IDLE_KEPT = 16;
 
 /** A child process that hosts one actor at a time. */
 class ProcessHost {
-  readonly process: Launched;
+  readonly process: Launched<HostAssignment | DriverMessage, HostMessage>;
   readonly exited: Promise<void>;
   /** Set while an actor runs: where its messages and the host's death go. */
   onMessage: ((message: HostMessage) => void) | undefined;
@@ -15,7 +15,7 @@ class ProcessHost {
 
   constructor() {
     this.process = launch(hostEntry('process-host'));
-    this.process.child.on('message', (message: HostMessage) => this.onMessage?.(message));
+    this.process.onMessage((message) => this.onMessage?.(message));
     this.exited = this.process.exited.then((how) => {
       const at = idle.indexOf(this);
       if (at >= 0) idle.splice(at, 1);
@@ -24,15 +24,16 @@ class ProcessHost {
   }
 
   get pid(): number | undefined {
-    return this.process.child.pid;
+    return this.process.pid;
   }
 
   get alive(): boolean {
     return this.process.alive;
   }
 
+  /** A message the host cannot take (it has ended) is dropped: its exit fails whatever waits. */
   send(message: HostAssignment | DriverMessage): void {
-    this.process.child.send(message);
+    this.process.send(message);
   }
 
   async kill(): Promise<void> {

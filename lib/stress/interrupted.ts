@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError } from '../errors.js';
-import { startCrashWriter } from '../writes/crash-child.js';
+import { startCrashWriter, writerFailure } from '../writes/crash-child.js';
 import { makeDocument } from '../writes/document.js';
 import { loadWriteStrategy, resolveWriteStrategy } from '../writes/index.js';
 
@@ -45,14 +45,10 @@ export async function interruptedScenario(options: { write: string; trials?: num
       } finally {
         await kill();
       }
-      const { code, signal, report, how } = await ended;
       // A writer that ended on its own must have saved: otherwise every trial would count as
       // FILE_NOT_CREATED and the scenario would prove nothing.
-      const failure = report?.error;
-      // Neither an exit code nor a signal: it never ran (a process limit).
-      if (failure || (code !== null && code !== 0) || (code === null && signal === null)) {
-        throw new ContendError('E_STRATEGY_FAILED', `the ${options.write} writer failed: ${failure ?? how}`);
-      }
+      const failure = writerFailure(options.write, await ended, { killedByUs: true });
+      if (failure) throw new ContendError('E_STRATEGY_FAILED', failure);
       counts[judgeFile(path)]++;
     }
     return { trials, counts, saveMs };

@@ -97,20 +97,13 @@ function startThreadClient(spec: ClientSpec): ClientHandle {
 
 function startProcessClient(spec: ClientSpec): ClientHandle {
   const life = lifecycle();
-  const host = launch(hostEntry('workload-client'), { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' } });
-  const { child } = host;
-  child.on('message', (m: ClientMessage) => life.receive(m));
+  const host = launch<FleetMessage | { type: 'spec'; spec: ClientSpec }, ClientMessage>(hostEntry('workload-client'), { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' } });
+  host.onMessage((m) => life.receive(m));
   const ended = host.exited.then((how) => {
-    life.stop(child.pid === undefined ? new ClientFault('died', 'start', how) : new ClientFault('died', 'run', `process ${child.pid} ${how}`));
+    life.stop(host.pid === undefined ? new ClientFault('died', 'start', how) : new ClientFault('died', 'run', `process ${host.pid} ${how}`));
   });
-  const send = (m: FleetMessage | { type: 'spec'; spec: ClientSpec }): void => {
-    try {
-      child.send(m);
-    } catch (error) {
-      life.stop(new ClientFault('died', 'run', `cannot send to process ${child.pid}: ${(error as Error).message}`));
-      void host.kill();
-    }
-  };
+  // A message that cannot go means the process has ended or never ran: its exit reports that.
+  const send = (m: FleetMessage | { type: 'spec'; spec: ClientSpec }): void => void host.send(m);
   send({ type: 'spec', spec });
   return {
     spec,

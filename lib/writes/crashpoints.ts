@@ -4,14 +4,13 @@ import { basename, join } from 'node:path';
 import { removeAtExit } from '../cleanup.js';
 import { integerIn } from '../check.js';
 import { ContendError } from '../errors.js';
-import { startCrashWriter } from './crash-child.js';
-import { makeDocument, sameDocument } from './document.js';
+import { startCrashWriter, writerFailure } from './crash-child.js';
+import { fileState, makeDocument, type FileState } from './document.js';
 import { checkSaved } from './durability.js';
 import { resolveWriteStrategy } from './index.js';
 import type { FsStep } from './trace.js';
 
-/** What the target holds after the crash. */
-export type FileState = 'old' | 'new' | 'empty' | 'torn' | 'missing';
+export type { FileState } from './document.js';
 
 export interface CrashPoint {
   /** The writer was killed just before this step (1-based); `null`: it ran to the end. */
@@ -57,11 +56,13 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
     const path = join(dir, 'state.json');
     writeFileSync(path, oldData);
     try {
-      const { report, code, signal, how } = await startCrashWriter({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) }).ended;
-      if (code === null && signal === null) throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer did not run: ${how}`);
-      if (report?.error) throw new ContendError('E_STRATEGY_FAILED', `${adapter.name} failed: ${report.error}`);
-      if (!report && signal !== 'SIGKILL') throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${how}`);
-      return { report, signal, state: stateOf(path, oldData, newData), leftovers: leftovers(dir, path) };
+      const end = await startCrashWriter({ strategy: ref, path, data: newData, ...(crashBefore ? { crashBefore } : {}) }).ended;
+      // Killed by itself, at its step: the kill a crash point asks for. A complete save must report.
+      const selfKilled = crashBefore !== undefined && end.signal === 'SIGKILL' && !end.report;
+      const failure = writerFailure(adapter.name, end, { killedByUs: selfKilled });
+      if (failure) throw new ContendError('E_STRATEGY_FAILED', failure);
+      if (!end.report && !selfKilled) throw new ContendError('E_STRATEGY_FAILED', `the ${adapter.name} writer ended without a report: ${end.how}`);
+      return { report: end.report, signal: end.signal, state: fileState(path, oldData, newData), leftovers: leftovers(dir, path) };
     } finally {
       rmSync(dir, { recursive: true, force: true });
       forget();
@@ -88,16 +89,6 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
   points.push(last);
   options.onPoint?.(last, total);
   return { strategy: adapter.name, items, steps, points };
-}
-
-function stateOf(path: string, oldData: string, newData: string): FileState {
-  if (!existsSync(path)) return 'missing';
-  const text = readFileSync(path, 'utf8');
-  if (text.length === 0) return 'empty';
-  const holds = sameDocument(text);
-  if (holds(oldData)) return 'old';
-  if (holds(newData)) return 'new';
-  return 'torn';
 }
 
 function leftovers(dir: string, path: string): string[] {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 /**
  * The seed's large document: `items` entries, pretty-printed as `json.dump(…, indent=2)` does.
  * `version` tells two saves of the same size apart.
@@ -42,4 +43,17 @@ export interface WriterMeta {
 export function writerDocument(meta: WriterMeta, payloadItems: number | undefined): WriterMeta & { items?: ReturnType<typeof makeItems> } {
   if (!payloadItems) return meta;
   return { ...meta, items: makeItems(payloadItems + ((meta.worker * 37 + meta.write * 13) % 101)) };
+}
+
+/** What a target holds after a save, or a crash in one: the old document, the new, or what else. */
+export type FileState = 'old' | 'new' | 'empty' | 'torn' | 'missing';
+
+export function fileState(path: string, oldData: string, newData: string): FileState {
+  if (!existsSync(path)) return 'missing';
+  const text = readFileSync(path, 'utf8');
+  if (text.length === 0) return 'empty';
+  const holds = sameDocument(text);
+  if (holds(oldData)) return 'old';
+  if (holds(newData)) return 'new';
+  return 'torn';
 }

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { removeAtExit } from '../cleanup.js';
 import { ContendError } from '../errors.js';
-import { makeDocument, sameDocument } from './document.js';
+import { fileState, makeDocument, type FileState } from './document.js';
 import { writeRegistry } from './index.js';
 import { seesSave, withStepHook, type FsStep } from './trace.js';
 
@@ -66,7 +66,8 @@ export async function traceDurability(strategyName: string, options: { items?: n
   const forget = removeAtExit(dir);
   try {
     const target = join(dir, 'state.json');
-    await writeFile(target, makeDocument(options.items ?? 100, 'old'));
+    const old = makeDocument(options.items ?? 100, 'old');
+    await writeFile(target, old);
     const steps: FsStep[] = [];
     const data = makeDocument(options.items ?? 100, 'new');
     try {
@@ -74,7 +75,7 @@ export async function traceDurability(strategyName: string, options: { items?: n
     } catch (error) {
       throw new ContendError('E_STRATEGY_FAILED', `${strategyName} failed: ${failureWhere(error)}`);
     }
-    checkSaved(strategyName, sameDocument(await readFile(target, 'utf8'))(data) ? 'new' : 'old', steps);
+    checkSaved(strategyName, fileState(target, old, data), steps);
     return analyzeDurability(strategy.name, steps, '<dir>/state.json');
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -88,9 +89,10 @@ export async function traceDurability(strategyName: string, options: { items?: n
  * addon, fs functions captured before contend loaded) gives no evidence to judge by, which is no
  * "no fsync" and no "safe".
  */
-export function checkSaved(strategy: string, state: string, steps: readonly FsStep[]): void {
+export function checkSaved(strategy: string, state: FileState, steps: readonly FsStep[]): void {
   if (state !== 'new') {
-    throw new ContendError('E_NOT_SAVED', `${strategy} returned from its save, but the target holds ${state === 'old' ? 'the old document still' : `${state} content`}: the save did not write the target`);
+    const found = { old: 'the old document still', missing: 'nothing (it is gone)', empty: 'an empty file', torn: 'neither document (torn)' }[state];
+    throw new ContendError('E_NOT_SAVED', `${strategy} returned from its save, but the target holds ${found}: the save did not write the target`);
   }
   if (!seesSave(steps)) {
     throw new ContendError(
