@@ -26,10 +26,25 @@ const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mt
 /** The URL of the compiled module for a TypeScript file URL; compiled once per process. */
 export const compiledModule = oncePerKey(compile);
 
+let building = 0;
+
+/**
+ * Runs builds on esbuild's service process, and stops that process once no build is left: it
+ * would otherwise live as long as this process, for a compile that happens once.
+ */
+async function withEsbuild<T>(run: (esbuild: typeof import('esbuild')) => Promise<T>): Promise<T> {
+  const esbuild = await import('esbuild');
+  building++;
+  try {
+    return await run(esbuild);
+  } finally {
+    if (--building === 0) await esbuild.stop();
+  }
+}
+
 async function compile(fileUrl: string): Promise<string> {
   const source = fileURLToPath(fileUrl);
-  const { build } = await import('esbuild');
-  const result = await build({
+  const result = await withEsbuild(({ build }) => build({
     absWorkingDir: process.cwd(),
     entryPoints: [source],
     bundle: true,
@@ -68,7 +83,7 @@ async function compile(fileUrl: string): Promise<string> {
         },
       },
     ],
-  }).catch((error: unknown) => {
+  })).catch((error: unknown) => {
     throw new Error(compileErrors(error));
   });
   const code = result.outputFiles[0]!.text;
@@ -123,9 +138,8 @@ function compileErrors(error: unknown): string {
  * `node` conditions, found from that directory's node_modules), or nothing if there is none.
  */
 export async function resolvePackage(specifier: string, fromDir: string): Promise<string | undefined> {
-  const { build } = await import('esbuild');
   let found: string | undefined;
-  await build({
+  await withEsbuild(({ build }) => build({
     stdin: { contents: `import ${JSON.stringify(specifier)};`, resolveDir: fromDir },
     bundle: true,
     write: false,
@@ -146,6 +160,6 @@ export async function resolvePackage(specifier: string, fromDir: string): Promis
         },
       },
     ],
-  }).catch(() => undefined);
+  })).catch(() => undefined);
   return found === undefined ? undefined : pathToFileURL(found).href;
 }
