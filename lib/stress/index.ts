@@ -120,13 +120,13 @@ const round = (x: number): number => Math.round(x * 1000) / 1000;
 export function formatStress(report: StressReport): string {
   const rows: string[][] = [['strategy', 'interrupted (valid/invalid/none)', 'concurrent valid (whole)', 'rapid reads valid (torn, missing)', 'constrained valid', 'save p50/p99 ms']];
   for (const s of report.strategies) {
-    const c = s.concurrent?.map((r) => `${r.kind} ${r.validRate} (${r.wholeRate})${r.failedSaves ? ` ${r.failedSaves} failed saves` : ''}`).join(', ');
+    const c = s.concurrent?.map((r) => `${r.kind} ${round(r.validRate)} (${round(r.wholeRate)})${r.failedSaves ? ` ${r.failedSaves} failed saves` : ''}`).join(', ');
     rows.push([
       s.strategy,
       s.interrupted ? `${s.interrupted.counts.VALID_JSON}/${s.interrupted.counts.INVALID_JSON}/${s.interrupted.counts.FILE_NOT_CREATED}` : '-',
       c ?? '-',
       s.rapid ? `${round(s.rapid.validRate)} of ${s.rapid.reads} (${s.rapid.found.torn}, ${s.rapid.found.missing})` : '-',
-      s.constrained ? `${s.constrained.validRate}${s.constrained.failedSaves ? ` (${s.constrained.failedSaves} failed saves)` : ''}` : '-',
+      s.constrained ? `${round(s.constrained.validRate)}${s.constrained.failedSaves ? ` (${s.constrained.failedSaves} failed saves)` : ''}` : '-',
       s.latency ? `${s.latency.p50.toFixed(2)} / ${s.latency.p99.toFixed(2)}` : '-',
     ]);
   }
