@@ -28,7 +28,7 @@ const section = (title: string): void => {
 };
 
 async function matrixTimes(): Promise<void> {
-  section('the seed\'s 30-case matrix (5 workers, kind × lock × order)');
+  section('the 30-case matrix (5 workers, kind × lock × order)');
   const time = async (label: string, options: Parameters<typeof runMatrix>[0]) => {
     const started = performance.now();
     const rows = await runMatrix(options);
@@ -44,7 +44,7 @@ async function matrixTimes(): Promise<void> {
     formatColumns([
       ['mode', 'cases passed', 'wall time s', 'vs step'],
       ...[step, period].map((r) => [r.label, `${r.passed}/${r.total}`, (r.ms / 1000).toFixed(2), `×${(r.ms / step.ms).toFixed(1)}`]),
-      ['seed (Python, 2 s period)', '12 cases', '≈145', `×${(145_000 / step.ms).toFixed(0)}`],
+      ['AppCache lock tests (Python, 2 s period)', '12 cases', '≈145', `×${(145_000 / step.ms).toFixed(0)}`],
     ]) + '\n',
   );
 }
@@ -227,7 +227,7 @@ async function saveCost(): Promise<void> {
   section('cost of one save per write strategy (p50 / p99 ms; ratio of p50 to truncate)');
   const sizes = [
     { label: 'small (~100 B)', data: JSON.stringify({ worker: 1, name: 'worker-1', write: 1 }), saves: 200 },
-    { label: "large (5,000 items, the seed's)", data: makeDocument(5000, 'bench'), saves: 40 },
+    { label: 'large (5,000 items, as in the MDV JSON write stress tests)', data: makeDocument(5000, 'bench'), saves: 40 },
   ];
   const rows: string[][] = [['strategy', ...sizes.flatMap((s) => [s.label, 'vs truncate'])]];
   const base: number[] = [];

@@ -36,7 +36,7 @@ describe('contend run', () => {
   });
 });
 
-test('contend matrix runs the seed\'s 30 cases and says so', () => {
+test('contend matrix runs the 30 cases of the staggered overlap table and says so', () => {
   const r = contend('matrix', '--json');
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout);
@@ -55,7 +55,7 @@ test('contend crashpoints prints the table of a strategy', () => {
   expect(text.stdout).toMatch(/^\d+ +rename <tmp> → state\.json +old +<tmp>$/m);
 });
 
-test("contend stress prints the seed's table", () => {
+test('contend stress prints the stress table', () => {
   const r = contend('stress', '--strategies', 'atomic', '--scenarios', 'concurrent', '--kinds', 'thread', '--trials', '3');
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout.split('\n\n')[0]!)).toEqual({ concurrent_write: { atomic: 1 } });

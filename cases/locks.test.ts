@@ -79,7 +79,7 @@ describe.each(['mutex', 'flock', 'lockfile'])('%s between async actors of one th
   });
 });
 
-describe('spinlock: the seed\'s flag is per instance', () => {
+describe('spinlock: the flag of the AppCache lock tests is per instance', () => {
   test('two instances both take it', async () => {
     const [a, b] = await make('spinlock', 2);
     expect(await a!.tryAcquire()).toBe(true);

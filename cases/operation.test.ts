@@ -3,7 +3,7 @@ import { runCase } from '../lib/index.js';
 import { MATRIX, ORDERS } from './support/table.js';
 
 // `operation` granularity: the lock is held around each write…read pair only, as an application
-// would hold it. Exclusion is the same as with the seed's lifetime lock, so are the vectors.
+// would hold it. Exclusion is the same as with the lifetime lock of the AppCache lock tests, so are the vectors.
 describe.each(ORDERS)('operation granularity, %s', (order) => {
   test.each(MATRIX)('%s × %s', async (kind, lock, expected) => {
     const result = await runCase({ kind, lock, order, granularity: 'operation' });

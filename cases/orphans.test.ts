@@ -371,7 +371,7 @@ describe('children end within 1 s of the SIGKILL of their parent', () => {
     await reaped(cli);
   });
 
-  // The seed's torn-read scenario runs an audit host under strace: strace is the CLI's child, the
+  // The audit's torn-read scenario runs an audit host under strace: strace is the CLI's child, the
   // host (stopped by strace inside its write) a grandchild.
   test.skipIf(!straceUsable)("audit hosts under strace (contend audit's torn read): strace and its stopped tracee", async () => {
     const cli = startCli(['audit', '--libraries', 'steno', '--properties', 'temp-unique']);

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// The seed's wall-clock driver at a short period gives the same vectors as step mode: one race and
+// The wall-clock driver of the AppCache lock tests at a short period gives the same vectors as step mode: one race and
 // one race-free lock per kind, plus the kind-specific mutex.
 const SUBSET = MATRIX.filter(([, lock]) => lock === 'none' || lock === 'mutex' || lock === 'flock');
 

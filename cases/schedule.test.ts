@@ -22,7 +22,7 @@ const SEED_TABLE = [
 ].join('\n');
 
 describe('staggered pattern', () => {
-  test("reproduces the seed's table", () => {
+  test('reproduces the staggered overlap table of the AppCache lock tests', () => {
     expect(formatTable(generateSchedule({ workers: 5, period: 2 }))).toBe(SEED_TABLE);
   });
 

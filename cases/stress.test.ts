@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { concurrentScenario, interruptedScenario, rapidScenario, registerWriteStrategy, runStress, unregisterWriteStrategy } from '../lib/index.js';
 
-// The seed's scenarios are chance-driven; what they must show without fail is that a rename-based
+// The MDV JSON write stress scenarios are chance-driven; what they must show without fail is that a rename-based
 // save never leaves a reader, a crash or a crowd of writers with an invalid file.
-describe.each(['atomic', 'write-file-atomic'])('%s under the seed\'s scenarios', (write) => {
+describe.each(['atomic', 'write-file-atomic'])('%s under the MDV JSON write stress scenarios', (write) => {
   test('interrupted: a kill mid-save leaves the new file whole or none at all', async () => {
     const r = await interruptedScenario({ write, trials: 4, items: 2000 });
     expect(r.counts.INVALID_JSON).toBe(0);
@@ -42,7 +42,7 @@ test.each([
   }
 });
 
-test("the report carries the seed's table with every chosen strategy", async () => {
+test('the report carries the stress table with every chosen strategy', async () => {
   const report = await runStress({ strategies: ['truncate', 'atomic'], scenarios: ['concurrent', 'rapid'], kinds: ['process'], trials: 3 });
   expect(Object.keys(report.table)).toEqual(['concurrent_write', 'rapid_succession']);
   expect(Object.keys(report.table.concurrent_write!)).toEqual(['truncate', 'atomic']);

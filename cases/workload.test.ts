@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   InvalidOptionError,
-  SEED_COLUMNS,
+  FUSIO_COLUMNS,
   WorkerFaultError,
   parseCsv,
   registerLock,
@@ -51,7 +51,7 @@ describe('workload config', () => {
     expect(() => resolveWorkload(given)).toThrow(message);
   });
 
-  test("the seed's KeyPool: an even split, each writer sharing a share of the previous one's keys", () => {
+  test("fusio-manifest's KeyPool: an even split, each writer sharing a share of the previous one's keys", () => {
     expect([0, 1, 2, 3].map((w) => writerKeys(100, 4, 0, w).length)).toEqual([25, 25, 25, 25]);
     const [w0, w1] = [writerKeys(100, 3, 0.2, 0), writerKeys(100, 3, 0.2, 1)];
     expect(w0.filter((k) => w1.includes(k))).toEqual(['key_000027', 'key_000028', 'key_000029', 'key_000030', 'key_000031', 'key_000032']);
@@ -174,12 +174,12 @@ describe('workload runs', () => {
 });
 
 describe('CSV and plots', () => {
-  test("the CSV carries the seed's 24 columns, named and ordered as the seed's tool wrote them, and reads back", async () => {
+  test("the CSV carries fusio-manifest's 24 columns, named and ordered as its tool wrote them, and reads back", async () => {
     const r = await runWorkload({ storage: 'memory', writers: 2, writerRate: 200, readers: 1, readerRate: 200, duration: 0.5 });
     const csv = toCsv([r]);
     const header = csv.split('\n')[0]!.split(',');
-    expect(header.slice(0, 24)).toEqual([...SEED_COLUMNS]);
-    // The columns the seed's README names, read_p95_ms among them.
+    expect(header.slice(0, 24)).toEqual([...FUSIO_COLUMNS]);
+    // The columns fusio-manifest's README names, read_p95_ms among them.
     for (const c of ['num_writers', 'writer_rate', 'key_overlap_ratio', 'reader_rate', 'write_tps', 'read_tps', 'write_p50_ms', 'write_p95_ms', 'write_p99_ms', 'read_p50_ms', 'read_p95_ms', 'read_p99_ms', 'precondition_failure_rate', 'avg_retry_count', 'retry_success_rate', 'retry_failure_rate', 'total_retry_failures']) {
       expect(header).toContain(c);
     }
@@ -221,7 +221,7 @@ describe('CSV and plots', () => {
     const r = contend('plot', 'package.json');
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain("package.json is not a workload CSV: it has none of the seed's columns");
+    expect(r.stderr).toContain("package.json is not a workload CSV: it has none of the workload columns");
   });
 });
 

@@ -3,7 +3,7 @@ import { runCase, writeStrategyNames } from '../lib/index.js';
 import { NO_RACE, RACE } from './support/table.js';
 
 // A lost update is about the lock, not about how the file is saved: with every write strategy the
-// seed's schedule loses the same updates without an excluding lock, and none with one.
+// staggered schedule loses the same updates without an excluding lock, and none with one.
 describe.each(writeStrategyNames())('write strategy %s', (write) => {
   test.each([
     ['process', 'none', RACE],

@@ -90,7 +90,7 @@ export async function main(args: string[]): Promise<number> {
     })
     .command(
       'schedule',
-      "print a schedule (the seed's table by default)",
+      'print a schedule (the staggered overlap table by default)',
       (y) =>
         y
           .option('workers', { ...numberArg, default: 5 })
@@ -99,7 +99,7 @@ export async function main(args: string[]): Promise<number> {
           .option('seed', { ...numberArg, describe: 'seed of the random pattern' })
           .option('order', { type: 'string', default: 'as-generated', describe: ORDERINGS.join(', ') })
           .option('format', { type: 'string', default: 'table', describe: SCHEDULE_FORMATS.join(', ') })
-          .example('$0 schedule --workers 5 --period 2', "the seed's table")
+          .example('$0 schedule --workers 5 --period 2', 'the staggered overlap table')
           .example('$0 schedule --format timeline --order force-write', 'one row per worker'),
       async (argv) => {
         const schedule = applyOrdering(
@@ -156,7 +156,7 @@ export async function main(args: string[]): Promise<number> {
           .option('orders', { type: 'string', describe: 'comma list of force-write, force-read, as-generated' })
           .option('repeat', { ...numberArg, default: 1, describe: 'run each case N times; all must agree' })
           .option('cpu-load', { ...numberArg, default: 0, describe: 'keep N busy threads running meanwhile' })
-          .example('$0 matrix', 'the 30 cases of the seed, in step mode')
+          .example('$0 matrix', 'the 30 cases of the staggered overlap table, in step mode')
           .example('$0 matrix --repeat 100 --cpu-load 1', 'determinism under load'),
       async (argv) => {
         const started = performance.now();
@@ -202,7 +202,7 @@ export async function main(args: string[]): Promise<number> {
       (y) =>
         y
           .option('strategy', { type: 'string', default: 'atomic', describe: `write strategy: ${writeStrategyNames().join(', ')}` })
-          .option('items', { ...numberArg, default: 5000, describe: "entries in the saved document (the seed's 5000)" })
+          .option('items', { ...numberArg, default: 5000, describe: 'entries in the saved document (5000, as in the MDV JSON write stress tests)' })
           .example('$0 crashpoints --strategy truncate', 'where a truncating save leaves an empty or torn file'),
       async (argv) => {
         const table = await crashPoints({
@@ -226,7 +226,7 @@ export async function main(args: string[]): Promise<number> {
     )
     .command(
       'stress',
-      "the seed's four scenarios (interrupted, concurrent, rapid, constrained) for each write strategy",
+      'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy',
       (y) =>
         y
           .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
@@ -234,7 +234,7 @@ export async function main(args: string[]): Promise<number> {
           .option('kinds', { type: 'string', describe: `worker kinds of the concurrent scenario: ${WORKER_KINDS.join(', ')} (default: all)` })
           .option('trials', { ...numberArg, describe: 'kills per strategy (interrupted), iterations (concurrent, constrained)' })
           .option('seed', { ...numberArg, describe: 'seed of the kill points (interrupted)' })
-          .example('$0 stress --strategies truncate,atomic --json stress.json', "the seed's table for two strategies"),
+          .example('$0 stress --strategies truncate,atomic --json stress.json', 'the stress table for two strategies'),
       async (argv) => {
         const report = await runStress({
           ...(argv.strategies ? { strategies: list(argv.strategies)! } : {}),

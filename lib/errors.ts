@@ -4,7 +4,7 @@
  */
 export class ContendError extends Error {
   readonly code: string;
-  /** For failures inside a case: the literal that reruns it (options, schedule, seed's table). */
+  /** For failures inside a case: the literal that reruns it (options, schedule, its table). */
   replay?: string;
   constructor(code: string, message: string) {
     super(message);

@@ -18,13 +18,13 @@ export interface CaseOptions {
   kind: WorkerKind;
   /** A lock adapter name: a built-in or one added with registerLock(). */
   lock: string;
-  /** Order of the actions inside one tick (default force-write, the seed's). */
+  /** Order of the actions inside one tick (default force-write, as in the AppCache lock tests). */
   order?: Ordering;
-  /** Number of actors (default 5, as in the seed). */
+  /** Number of actors (default 5, as in the AppCache lock tests). */
   workers?: number;
-  /** `step` (default): deterministic, no sleeps. `period`: wall clock, as in the seed. */
+  /** `step` (default): deterministic, no sleeps. `period`: wall clock, as in the AppCache lock tests. */
   mode?: Mode;
-  /** Seconds between ticks (default 2, the seed's; only period mode sleeps it). */
+  /** Seconds between ticks (default 2, as in the AppCache lock tests; only period mode sleeps it). */
   period?: number;
   pattern?: Pattern;
   seed?: number;

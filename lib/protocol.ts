@@ -6,7 +6,7 @@ import type { FsStep } from './writes/trace.js';
 
 export const GRANULARITIES = ['lifetime', 'operation'] as const;
 /**
- * `lifetime`: the actor takes its lock before its first command and leaves it at exit (the seed).
+ * `lifetime`: the actor takes its lock before its first command and leaves it at exit (as in the AppCache lock tests).
  * `operation`: the lock is held around each write…read pair, as an application would.
  */
 export type Granularity = (typeof GRANULARITIES)[number];
@@ -22,7 +22,7 @@ export interface ActorSpec {
   lockOptions: Record<string, unknown>;
   /** How each write saves the file. */
   write: AdapterRef;
-  /** Entries of the seed's large document added to every write (stress scenarios); none by default. */
+  /** Entries of the large stress document added to every write (stress scenarios); none by default. */
   payloadItems?: number;
   granularity: Granularity;
   /**

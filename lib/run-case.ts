@@ -123,7 +123,7 @@ function rescale(schedule: Schedule, period: number): Schedule {
   return { ...schedule, period, ticks: schedule.ticks.map((t) => ({ ...t, at: t.at * factor })) };
 }
 
-/** What a failure prints so it can be rerun: the options, the schedule literal and the seed's table. */
+/** What a failure prints so it can be rerun: the options, the schedule literal and its table. */
 export function replayLiteral(resolved: ResolvedCase, options: CaseOptions): string {
   const literal = {
     kind: resolved.kind,

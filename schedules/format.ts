@@ -4,7 +4,7 @@ import type { Schedule } from './types.js';
 export const SCHEDULE_FORMATS = ['table', 'timeline', 'json', 'svg'] as const;
 export type ScheduleFormat = (typeof SCHEDULE_FORMATS)[number];
 
-/** The seed's table: `0.0000\t[(1, 'write')]`, one tick a line. */
+/** The staggered overlap table, as the AppCache lock tests print it: `0.0000\t[(1, 'write')]`, one tick a line. */
 export function formatTable(schedule: Schedule): string {
   return schedule.ticks
     .map((t) => `${t.at.toFixed(4)}\t[${t.actions.map((a) => `(${a.worker}, '${a.op}'${a.pause ? `, pause='${a.pause}'` : ''})`).join(', ')}]`)

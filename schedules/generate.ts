@@ -45,7 +45,7 @@ export function validateSeed(seed: unknown): number {
 }
 
 /**
- * Builds a schedule. `staggered` is the seed's pattern: worker n writes at (n−1)·period and reads
+ * Builds a schedule. `staggered` is the pattern of the AppCache lock tests: worker n writes at (n−1)·period and reads
  * at (n+1)·period, so every read overlaps the next worker's write. `random` gives each worker one
  * write and a later read at seeded random ticks.
  */
@@ -81,7 +81,7 @@ function place(slots: Map<number, Action[]>, slot: number, action: Action): void
   else slots.set(slot, [action]);
 }
 
-// Generated order inside a tick is by worker number, as the seed prints it.
+// Generated order inside a tick is by worker number, as the AppCache lock tests print it.
 function toTicks(slots: Map<number, Action[]>, period: number): Tick[] {
   return [...slots.entries()]
     .sort(([a], [b]) => a - b)

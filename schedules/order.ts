@@ -3,12 +3,12 @@ import { ORDERINGS, type Action, type Ordering, type Schedule } from './types.js
 
 // Rank of each op under the two forcing orders; exit always goes last so a worker
 // never leaves before the tick's other actions ran. Array.prototype.sort is stable,
-// so ties keep their generated (worker-number) order, as Python's sort does in the seed.
+// so ties keep their generated (worker-number) order, as Python's sort does in the AppCache lock tests.
 // A resume finishes a write, so it ranks with the writes.
 const WRITE_FIRST = { write: 0, resume: 0, read: 1, exit: 2 } as const;
 const READ_FIRST = { read: 0, write: 1, resume: 1, exit: 2 } as const;
 
-/** Writes before reads inside one tick: the seed's default, the one most likely to expose a race. */
+/** Writes before reads inside one tick: the default of the AppCache lock tests, the one most likely to expose a race. */
 export function forceWriteOrder(actions: readonly Action[]): Action[] {
   return [...actions].sort((a, b) => WRITE_FIRST[a.op] - WRITE_FIRST[b.op]);
 }

@@ -1,6 +1,6 @@
 import type { Outcome, WorkerKind } from '../../lib/index.js';
 
-/** The seed's race: each read sees the next worker's write, except the last worker's. */
+/** The race of the AppCache lock tests: each read sees the next worker's write, except the last worker's. */
 export const race = (workers: number): Outcome[] => [...Array<Outcome>(workers - 1).fill('overwritten'), 'intact'];
 /** No race: every worker reads back exactly what it wrote. */
 export const noRace = (workers: number): Outcome[] => Array<Outcome>(workers).fill('intact');
@@ -9,7 +9,7 @@ export const RACE = race(5);
 export const NO_RACE = noRace(5);
 
 /**
- * The matrix as the seed states it, for 5 workers on the schedule
+ * The matrix as the AppCache lock tests state it, for 5 workers on the schedule
  *
  *   0.0000  [(1, 'write')]
  *   2.0000  [(2, 'write')]
@@ -19,13 +19,13 @@ export const NO_RACE = noRace(5);
  *   10.0000 [(4, 'read')]
  *   12.0000 [(5, 'read')]
  *
- * The same vector holds for force-write and force-read. `mutex` is the seed's threading.Lock,
+ * The same vector holds for force-write and force-read. `mutex` is their threading.Lock,
  * `flock`/`lockfile` its multiprocessing.Lock.
  */
 export const MATRIX: ReadonlyArray<readonly [kind: WorkerKind, lock: string, expected: Outcome[]]> = [
   // workers    lock         expected outcome
   ['async',   'none',     RACE],
-  ['async',   'spinlock', RACE],     // the seed's flag is per instance: it excludes nobody
+  ['async',   'spinlock', RACE],     // their flag is per instance: it excludes nobody
   ['async',   'mutex',    NO_RACE],
   ['async',   'flock',    NO_RACE],
   ['async',   'lockfile', NO_RACE],

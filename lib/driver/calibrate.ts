@@ -9,7 +9,7 @@ export interface Calibration {
 }
 
 /**
- * The seed's calibration: time read+write round trips on a scratch file in the case's directory
+ * The calibration of the AppCache lock tests: time read+write round trips on a scratch file in the case's directory
  * and raise the period when the worst exceeds a tenth of it, so a tick is long enough for its work.
  */
 export async function calibratePeriod(requested: number, dir: string, trials = 20): Promise<Calibration> {

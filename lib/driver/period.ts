@@ -8,7 +8,7 @@ export interface PeriodRun {
 }
 
 /**
- * The seed's wall-clock driver: sleep until each tick, then send its actions in their order. Inside
+ * The wall-clock driver of the AppCache lock tests: sleep until each tick, then send its actions in their order. Inside
  * a tick each action is awaited until it is done or its actor reports it waits for the lock, so
  * force-write means the writes have landed before the reads start; an actor that waits takes the
  * lock by itself when it can, and what it is sent meanwhile queues behind.

@@ -76,7 +76,7 @@ export class VacuousWaveError extends ContendError {
 export const keyForChild = (child: number): string => `child-${child}`;
 
 /**
- * The seed's kill fuzz: children loop puts on their own keys and journal each acknowledged sequence;
+ * aviso's kill-during-write fuzz: children loop puts on their own keys and journal each acknowledged sequence;
  * the parent waits for progress, lets them run, SIGKILLs them all, and checks that the store parses
  * and holds at least every journaled sequence; later waves start from 0 again and must not move any
  * key backwards.
@@ -104,7 +104,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
         lock: lockRef,
         write: writeRef,
         firstWriteTimeoutMs,
-        // The first cycle keeps the seed's window; a soak draws each kill's moment from the seed.
+        // The first cycle keeps aviso's fixed window; a soak draws each kill's moment from the random seed.
         observeMs: wave <= waves ? observeMs : Math.round(observeMs * (0.25 + 1.75 * rng())),
         ...(options.quitter ? { quitter: options.quitter } : {}),
       });

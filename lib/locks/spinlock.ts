@@ -4,19 +4,19 @@ import { ContendError } from '../errors.js';
 import type { LockAdapter } from './types.js';
 
 export interface SpinlockOptions {
-  /** Pause between polls of the flag, ms (the seed's `wait = 0.1`). */
+  /** Pause between polls of the flag, ms (`wait = 0.1` in the AppCache lock tests). */
   pollMs: number;
-  /** Give up after this long, ms (the seed's `timeout = 60`). */
+  /** Give up after this long, ms (`timeout = 60` in the AppCache lock tests). */
   timeoutMs: number;
 }
 
 /**
- * The seed's `_locked`: a boolean flag on the instance, polled until it clears. Every worker owns
+ * The `_locked` flag of the AppCache lock tests: a boolean flag on the instance, polled until it clears. Every worker owns
  * its instance, so the flag is only ever seen by its owner and it keeps nobody else out.
  */
 export const SpinlockAdapter: LockAdapter<SpinlockOptions> = {
   name: 'spinlock',
-  description: "the seed's per-instance flag, polled: excludes nobody else",
+  description: 'a per-instance flag, polled (as in the AppCache lock tests): excludes nobody else',
   excludes: { async: false, thread: false, process: false },
   defaults: { pollMs: 100, timeoutMs: 60_000 },
   checkOptions(options) {

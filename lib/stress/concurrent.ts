@@ -7,7 +7,7 @@ import { withActors } from './actors.js';
 export interface ConcurrentResult {
   kind: WorkerKind;
   iterations: number;
-  /** Share of iterations after which the file parsed as JSON (the seed's number). */
+  /** Share of iterations after which the file parsed as JSON (the number the MDV JSON write stress tests report). */
   validRate: number;
   /** Share after which it held exactly one writer's whole document. */
   wholeRate: number;
@@ -17,7 +17,7 @@ export interface ConcurrentResult {
   latencies: number[];
 }
 
-/** The seed's concurrent_write: `writers` save at once, `iterations` times; after each, is the file valid? */
+/** The concurrent_write scenario: `writers` save at once, `iterations` times; after each, is the file valid? */
 export async function concurrentScenario(options: { kind: WorkerKind; write: string; writers?: number; iterations?: number; payloadItems?: number }): Promise<ConcurrentResult> {
   const writers = options.writers ?? 5;
   const iterations = options.iterations ?? 20;

@@ -15,7 +15,7 @@ for (;;) { const fd = openSync(workerData, 'w'); writeSync(fd, block); fsyncSync
 `;
 
 /**
- * The seed's resource_constrained: the concurrent scenario with process writers, while busy threads
+ * The resource_constrained scenario: the concurrent scenario with process writers, while busy threads
  * keep every core loaded and another thread keeps the disk busy with fsynced writes.
  */
 export async function constrainedScenario(options: { write: string; iterations?: number; payloadItems?: number; cpuThreads?: number }): Promise<ConcurrentResult> {

@@ -40,7 +40,7 @@ export interface StrategyStress {
   latency?: Latency;
 }
 
-/** The seed's table, one column per strategy; then the details behind each number. */
+/** The stress table, one column per strategy; then the details behind each number. */
 export interface StressReport {
   table: {
     interrupted_write?: Record<string, Record<string, number>>;
@@ -59,7 +59,7 @@ function list<T extends string>(name: string, allowed: readonly T[], given: read
 }
 
 /**
- * The seed's four scenarios for every strategy. concurrent_write and resource_constrained are
+ * The four stress scenarios for every strategy. concurrent_write and resource_constrained are
  * the share of iterations after which the file was valid JSON (process writers for the headline;
  * every kind in the details); rapid_succession the share of a concurrent reader's reads that found
  * a valid document; interrupted_write the count of each result over the trials.
@@ -116,7 +116,7 @@ export function percentiles(ms: number[]): Latency {
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** The seed's JSON table, then one line per strategy with counts, rates and save latency. */
+/** The JSON stress table, then one line per strategy with counts, rates and save latency. */
 export function formatStress(report: StressReport): string {
   const rows: string[][] = [['strategy', 'interrupted (valid/invalid/none)', 'concurrent valid (whole)', 'rapid reads valid (torn, missing)', 'constrained valid', 'save p50/p99 ms']];
   for (const s of report.strategies) {

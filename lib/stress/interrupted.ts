@@ -19,7 +19,7 @@ export interface InterruptedResult {
 }
 
 /**
- * The seed's interrupted_write: a child saving the large document (5,000 items) to a new file is
+ * The interrupted_write scenario of the MDV JSON write stress tests: a child saving the large document (5,000 items) to a new file is
  * SIGKILLed mid-save, at a seeded point of a save's measured duration; what is left is judged.
  */
 export async function interruptedScenario(options: { write: string; trials?: number; items?: number; seed?: number }): Promise<InterruptedResult> {

@@ -15,8 +15,8 @@ export interface RapidResult {
 }
 
 /**
- * The seed's rapid_succession, made able to fail: one worker saves `writes` times in a row while a
- * second reads as fast as it can, and every read is judged. (The seed validated after each write in
+ * The rapid_succession scenario of the MDV JSON write stress tests, made able to fail: one worker saves `writes` times in a row while a
+ * second reads as fast as it can, and every read is judged. (Those tests validated after each write in
  * the writer's own thread, which can never see a half-written file.)
  */
 export async function rapidScenario(options: { kind: WorkerKind; write: string; writes?: number; payloadItems?: number }): Promise<RapidResult> {

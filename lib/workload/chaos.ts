@@ -18,13 +18,13 @@ export interface Chaos {
 
 export const CHAOS_DEFAULTS: Chaos = { latencyMs: 0, outages: 0, outageMs: 0, cpuThreads: 0, cpuDuty: 0.8 };
 
-/** The seed's seven scenarios, scaled from S3 round trips to a local disk. */
+/** The seven chaos scenarios of fusio-manifest's performance framework, scaled from S3 round trips to a local disk. */
 export const CHAOS_SCENARIOS = ['baseline', 'latency-10ms', 'latency-20ms', 'latency-50ms', 'blocked', 'cpu', 'combined'] as const;
 export type ChaosScenario = (typeof CHAOS_SCENARIOS)[number];
 
 /**
  * The faults of a named scenario for a run of `duration` seconds: blocked storage is three
- * outages of a tenth of the run each (the seed's three 10 s outages in 5 min, scaled); CPU overload
+ * outages of a tenth of the run each (its three 10 s outages in 5 min, scaled); CPU overload
  * is one busy thread per core at 80%.
  */
 export function chaosScenario(name: ChaosScenario, duration: number, cores: number): Chaos {

@@ -30,7 +30,7 @@ const workloadOptions = <T>(y: Argv<T>) =>
     .option('retries', { ...numberArg, describe: `retry budget after a precondition failure (default ${WORKLOAD_DEFAULTS.maxRetries})` })
     .option('key-pool', { ...numberArg, describe: `keys in the pool (default ${WORKLOAD_DEFAULTS.keyPoolSize})` })
     .option('seed', { ...numberArg, describe: 'seed of arrivals, keys and outages (default 1)' })
-    .option('csv', { type: 'string', describe: 'write the seed\'s CSV to the given file (no file: to stdout)' })
+    .option('csv', { type: 'string', describe: 'write the workload CSV to the given file (no file: to stdout)' })
     .option('plot', { type: 'string', describe: 'also render the plots and report.html into this directory' });
 
 function numbers(name: string, v: unknown): number[] | undefined {
@@ -99,7 +99,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
       describe: 'workload sweep: writer and reader fleets over a grid, optimistic writes, metrics, isolation checked per config',
       builder: (y) =>
         workloadOptions(y)
-          .option('quick', { type: 'boolean', describe: `${sweepConfigs(QUICK_GRID).length} configs of ${QUICK_DURATION} s (default: the seed's ${sweepConfigs(FULL_GRID).length} of ${FULL_DURATION} s)` })
+          .option('quick', { type: 'boolean', describe: `${sweepConfigs(QUICK_GRID).length} configs of ${QUICK_DURATION} s (default: fusio-manifest's ${sweepConfigs(FULL_GRID).length} of ${FULL_DURATION} s)` })
           .option('writers', { type: 'string', describe: 'comma list of writer counts' })
           .option('writer-rates', { type: 'string', describe: 'comma list of writes/s per writer' })
           .option('overlaps', { type: 'string', describe: 'comma list of key overlap ratios, 0–1' })
@@ -177,7 +177,7 @@ export function workloadCommands(setExit: (code: number) => void): CommandModule
       describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html',
       builder: (y) =>
         y
-          .positional('file', { type: 'string', describe: 'a CSV written by `contend sweep` or `contend chaos` (or the seed\'s tool)' })
+          .positional('file', { type: 'string', describe: 'a CSV written by `contend sweep` or `contend chaos` (or fusio-manifest\'s own tool)' })
           .option('out', { type: 'string', describe: 'directory for the images and report.html (default: FILE without .csv, plus -plots)' })
           .option('title', { type: 'string', describe: 'title of the report' })
           .example('$0 plot sweep.csv', 'writes sweep-plots/*.svg and sweep-plots/report.html') as Argv<Args>,

@@ -24,11 +24,11 @@ export type CasMode = (typeof CAS_MODES)[number];
 export const CONFLICT_SCOPES = ['key', 'manifest'] as const;
 export type ConflictScope = (typeof CONFLICT_SCOPES)[number];
 
-/** The seed's WorkloadConfig: fleet sizes, rates, key pool and overlap, retry budget, and where it runs. */
+/** The WorkloadConfig of fusio-manifest's performance framework: fleet sizes, rates, key pool and overlap, retry budget, and where it runs. */
 export interface WorkloadConfig {
   /** Writer clients (num_writers), 1–64. */
   writers: number;
-  /** Write operations per second per writer (writer_rate); arrivals are Poisson, from the seed. */
+  /** Write operations per second per writer (writer_rate); arrivals are Poisson, as in fusio-manifest's framework. */
   writerRate: number;
   /** Reader clients (num_readers), 0–64. */
   readers: number;
@@ -42,7 +42,7 @@ export interface WorkloadConfig {
   keyOverlap: number;
   /**
    * The application's work between its snapshot read and its commit, ms: the window in which
-   * another writer can get in first (the seed's S3 round trips made it about 1.5 s).
+   * another writer can get in first (fusio-manifest's S3 round trips made it about 1.5 s).
    */
   thinkMs: number;
   /** Retries after a precondition failure before the operation gives up (max_retry_count). */
@@ -131,7 +131,7 @@ export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadCo
   return config;
 }
 
-/** The seed's config label, e.g. W2_WR50.00_O0.2_RD4_RT100. */
+/** The config label of fusio-manifest's performance framework, e.g. W2_WR50.00_O0.2_RD4_RT100. */
 export function configLabel(c: Pick<WorkloadConfig, 'writers' | 'writerRate' | 'keyOverlap' | 'readers' | 'readerRate'>): string {
   return `W${c.writers}_WR${c.writerRate.toFixed(2)}_O${c.keyOverlap.toFixed(1)}_RD${c.readers}_RT${Math.trunc(c.readerRate)}`;
 }
@@ -139,7 +139,7 @@ export function configLabel(c: Pick<WorkloadConfig, 'writers' | 'writerRate' | '
 export const keyName = (i: number): string => `key_${String(i).padStart(6, '0')}`;
 
 /**
- * The seed's KeyPool: the pool split evenly between writers; each writer after the first also
+ * The KeyPool of fusio-manifest's performance framework: the pool split evenly between writers; each writer after the first also
  * takes the last `overlap` share of the previous writer's keys, which is where writers contend.
  * Readers see every key.
  */

@@ -3,8 +3,8 @@ import { ContendError } from '../errors.js';
 import type { WorkloadConfig } from './config.js';
 import type { WorkloadResult } from './run.js';
 
-/** The seed's 24 columns, in its order, with its names. */
-export const SEED_COLUMNS = [
+/** The 24 columns of fusio-manifest's performance framework, in its order, with its names. */
+export const FUSIO_COLUMNS = [
   'config_label',
   'num_writers',
   'num_readers',
@@ -31,7 +31,7 @@ export const SEED_COLUMNS = [
   'retry_success_rate',
 ] as const;
 
-/** contend's own columns, after the seed's: the chaos scenario, counts, where it ran, and isolation. */
+/** contend's own columns, after those 24: the chaos scenario, counts, where it ran, and isolation. */
 export const EXTRA_COLUMNS = [
   'scenario',
   'read_p95_ms',
@@ -54,7 +54,7 @@ export const EXTRA_COLUMNS = [
   'isolation_violations',
 ] as const;
 
-export const CSV_COLUMNS = [...SEED_COLUMNS, ...EXTRA_COLUMNS] as const;
+export const CSV_COLUMNS = [...FUSIO_COLUMNS, ...EXTRA_COLUMNS] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 export type CsvRow = Record<CsvColumn, string>;
 
@@ -164,15 +164,15 @@ function splitRecords(text: string): string[][] {
 }
 
 /**
- * Reads a workload CSV: the seed's columns are required (a CSV the seed's own tool wrote reads
+ * Reads a workload CSV: the 24 columns are required (a CSV fusio-manifest's own tool wrote reads
  * too); contend's extra columns are optional and default to empty.
  */
 export function parseCsv(text: string, where = 'CSV'): CsvRow[] {
   const [header, ...records] = splitRecords(text);
-  if (!header) throw new CsvFormatError(`${where} is empty; expected a header with ${SEED_COLUMNS.join(', ')}`);
-  const missing = SEED_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length === SEED_COLUMNS.length) throw new CsvFormatError(`${where} is not a workload CSV: it has none of the seed's columns (${SEED_COLUMNS.join(', ')})`);
-  if (missing.length) throw new CsvFormatError(`${where} lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; a workload CSV has all ${SEED_COLUMNS.length} of the seed's columns`);
+  if (!header) throw new CsvFormatError(`${where} is empty; expected a header with ${FUSIO_COLUMNS.join(', ')}`);
+  const missing = FUSIO_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length === FUSIO_COLUMNS.length) throw new CsvFormatError(`${where} is not a workload CSV: it has none of the workload columns (${FUSIO_COLUMNS.join(', ')})`);
+  if (missing.length) throw new CsvFormatError(`${where} lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; a workload CSV has all ${FUSIO_COLUMNS.length} workload columns`);
   return records.map((values, n) => {
     if (values.length !== header.length) throw new CsvFormatError(`${where} row ${n + 2} has ${values.length} fields, the header ${header.length}`);
     const row = Object.fromEntries(CSV_COLUMNS.map((c) => [c, ''])) as CsvRow;

@@ -32,7 +32,7 @@ export {
   type SweepGrid,
   type SweepReport,
 } from './sweep.js';
-export { CSV_COLUMNS, CsvFormatError, EXTRA_COLUMNS, SEED_COLUMNS, configOfRow, csvRow, parseCsv, toCsv, type CsvRow } from './csv.js';
+export { CSV_COLUMNS, CsvFormatError, EXTRA_COLUMNS, FUSIO_COLUMNS, configOfRow, csvRow, parseCsv, toCsv, type CsvRow } from './csv.js';
 export type { PlotFile, PlotReport } from './plot.js';
 
 /**

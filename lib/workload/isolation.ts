@@ -39,7 +39,7 @@ export function describeOp(r: OpRecord): string {
 }
 
 /**
- * Checks a run's history against the final manifest, after the run (the seed's "track and verify
+ * Checks a run's history against the final manifest, after the run (fusio-manifest's "track and verify
  * after"): every committed version was committed by exactly one acknowledged write; the final
  * manifest holds every acknowledged write that nothing later replaced; readers saw only states that
  * acknowledged writes produced, whole, and never went back in time; each writer's commits are in

@@ -1,7 +1,7 @@
 import { msPercentiles } from '../latency.js';
 import type { OpRecord } from './client.js';
 
-/** The seed's MetricsSummary: counts, rates and latency percentiles (ms) of one run. */
+/** The MetricsSummary of fusio-manifest's performance framework: counts, rates and latency percentiles (ms) of one run. */
 export interface MetricsSummary {
   durationSecs: number;
   totalWriteAttempts: number;

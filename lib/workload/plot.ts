@@ -3,7 +3,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { makeOutputDirectory, writeOutput } from '../outputs.js';
-import { CSV_COLUMNS, NUMERIC_COLUMNS, requireRows, SEED_COLUMNS, type CsvRow } from './csv.js';
+import { CSV_COLUMNS, NUMERIC_COLUMNS, requireRows, FUSIO_COLUMNS, type CsvRow } from './csv.js';
 
 /** One written image: its file and what it shows. */
 export interface PlotFile {
@@ -168,7 +168,7 @@ async function render(spec: TopLevelSpec, title: string): Promise<string> {
 const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function htmlReport(title: string, rows: readonly CsvRow[], plots: PlotFile[]): string {
-  const shown = [...SEED_COLUMNS.filter((c) => c !== 'config_label'), 'scenario', 'isolation_ok', 'isolation_violations'] as const;
+  const shown = [...FUSIO_COLUMNS.filter((c) => c !== 'config_label'), 'scenario', 'isolation_ok', 'isolation_violations'] as const;
   const table = [
     `<tr><th>config_label</th>${shown.map((c) => `<th>${c}</th>`).join('')}</tr>`,
     ...rows.map((r) => `<tr class="${r.isolation_ok === 'false' ? 'bad' : ''}"><td>${escape(r.config_label)}</td>${shown.map((c) => `<td>${escape(r[c])}</td>`).join('')}</tr>`),

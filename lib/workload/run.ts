@@ -14,7 +14,7 @@ import { progressSpec } from './progress.js';
 
 export interface WorkloadResult {
   config: WorkloadConfig;
-  /** The seed's config label, e.g. W2_WR50.00_O0.2_RD4_RT100. */
+  /** The config label, as fusio-manifest's performance framework writes it, e.g. W2_WR50.00_O0.2_RD4_RT100. */
   label: string;
   /** The chaos scenario's name, or `baseline`. */
   scenario: string;

@@ -15,9 +15,9 @@ export interface SweepGrid {
 }
 
 /**
- * The seed's 96-config shape (3 × 4 × 4 × 1 × 2), its rates scaled from S3 round trips to a local
+ * The 96-config shape of fusio-manifest's performance framework (3 × 4 × 4 × 1 × 2), its rates scaled from S3 round trips to a local
  * disk: writers here commit in a few ms, not 1.5 s, so the rates are higher, and 5 s per config
- * stands for the seed's 60 s.
+ * stands for its 60 s.
  */
 export const FULL_GRID: SweepGrid = {
   writers: [2, 3, 4],

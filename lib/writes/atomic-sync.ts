@@ -3,7 +3,7 @@ import { uniqueTemp, writeThenRename } from './chunks.js';
 import { tracedStep } from './trace.js';
 import type { WriteStrategy } from './types.js';
 
-/** atomic, then a global `sync` after the rename (the seed's variants 2–3: `os.system("sync")`). */
+/** atomic, then a global `sync` after the rename (variants 2–3 of the MDV JSON write stress tests: `os.system("sync")`). */
 export const AtomicSyncStrategy: WriteStrategy = {
   name: 'atomic-sync',
   description: 'atomic + a global sync(1) after the rename',

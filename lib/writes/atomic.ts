@@ -1,7 +1,7 @@
 import { uniqueTemp, writeThenRename } from './chunks.js';
 import type { WriteStrategy } from './types.js';
 
-/** Temp file in the same directory, fsync, rename over the target (the seed's variant 1). */
+/** Temp file in the same directory, fsync, rename over the target (variant 1 of the MDV JSON write stress tests). */
 export const AtomicStrategy: WriteStrategy = {
   name: 'atomic',
   description: 'temp file in the same directory + fsync + rename',

@@ -32,7 +32,7 @@ export interface CrashTable {
 
 export interface CrashPointOptions {
   strategy: string;
-  /** Entries in the document saved over an older one (default 5000, the seed's). */
+  /** Entries in the document saved over an older one (default 5000, as in the MDV JSON write stress tests). */
   items?: number;
   onPoint?: (point: CrashPoint, total: number) => void;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 /**
- * The seed's large document: `items` entries, pretty-printed as `json.dump(…, indent=2)` does.
+ * The large document of the MDV JSON write stress tests: `items` entries, pretty-printed as `json.dump(…, indent=2)` does.
  * `version` tells two saves of the same size apart.
  */
 export function makeDocument(items: number, version: string): string {
