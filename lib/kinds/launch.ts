@@ -4,7 +4,6 @@ import { delimiter, join } from 'node:path';
 import { onExitUndo } from '../cleanup.js';
 
 export interface LaunchOptions {
-  args?: string[];
   env?: NodeJS.ProcessEnv;
   /** `advanced` lets messages carry what structured clone carries (the default for hosts). */
   serialization?: 'json' | 'advanced';
@@ -87,7 +86,7 @@ function tiedToParent(argv: string[]): string[] {
  * process limit) is reported as ended, never waited for.
  */
 export function launch<In = unknown, Out = unknown>(entry: string, options: LaunchOptions = {}): Launched<In, Out> {
-  const node = tiedToParent([process.execPath, entry, ...(options.args ?? [])]);
+  const node = tiedToParent([process.execPath, entry]);
   // Under strace the tracer is the child's parent: it is tied to us, and the host to it.
   const argv = options.strace ? tiedToParent(['strace', ...options.strace, '--', ...node]) : node;
   const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];

@@ -1,4 +1,4 @@
-import type { Transferable } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { MAX_WORKERS } from '../../schedules/generate.js';
 import { hostEntry, type HostName } from '../paths.js';
@@ -31,8 +31,12 @@ function sharedPool(host: HostName): Piscina {
   return pool;
 }
 
-/** What a pinned task gets besides its own fields: where it writes its thread's id first thing. */
+/**
+ * What a pinned task gets besides its own fields: the port to the driver, and where it writes its
+ * thread's id first thing.
+ */
 export interface PinnedTask {
+  port: MessagePort;
   threadCell: Int32Array;
 }
 
@@ -41,25 +45,44 @@ export function announceThread(task: PinnedTask, threadId: number): void {
   Atomics.store(task.threadCell, 0, threadId);
 }
 
-export interface PinnedRun {
-  /** The task's end: resolves with its result, rejects when it throws or its thread ends. */
-  result: Promise<unknown>;
+export interface PinnedRun<In> {
+  /** Sends a message to the task, on its port. */
+  post(message: In): void;
+  /**
+   * The task's end, once its port has closed too (its last messages are in): nothing when it
+   * returned, or why it did not (`thread terminated` by `kill`, `thread failed: …`).
+   */
+  ended: Promise<string | undefined>;
   /** Ends the task's thread and resolves once the thread is gone, with whatever it held open. */
   kill(): Promise<void>;
-  readonly killed: boolean;
 }
 
 /**
- * Runs a long task on a thread of the host's pool. piscina's abort rejects the task at once and
- * terminates its thread meanwhile; `kill` also waits for that thread's exit, since the files and
- * locks it opened are only closed then, and must not outlive the run that ended it.
+ * Runs a long task on a thread of the host's pool, talking over a port of its own. piscina's abort
+ * rejects the task at once and terminates its thread meanwhile; `kill` also waits for that
+ * thread's exit, since the files and locks it opened are only closed then, and must not outlive
+ * the run that ended it.
  */
-export function runPinned<T extends object>(host: HostName, task: T, transferList: Transferable[]): PinnedRun {
+export function runPinned<In, Out>(host: HostName, task: object, onMessage: (message: Out) => void): PinnedRun<In> {
   const pool = sharedPool(host);
+  const { port1, port2 } = new MessageChannel();
+  // Messages travel on the port, the task's end on piscina's channel: the last message may still
+  // be in flight when the task resolves, so the port's close (after it) is what counts.
+  const portClosed = new Promise<void>((resolve) => port1.once('close', resolve));
+  port1.on('message', onMessage);
   const threadCell = new Int32Array(new SharedArrayBuffer(4));
   const abort = new AbortController();
   let settled = false;
-  const result = pool.run({ ...task, threadCell } satisfies T & PinnedTask, { transferList, signal: abort.signal });
+  const result = pool.run({ ...task, port: port2, threadCell } satisfies PinnedTask, { transferList: [port2], signal: abort.signal });
+  const ended = result
+    .then(
+      async () => {
+        await portClosed;
+        return undefined;
+      },
+      (error: Error) => (abort.signal.aborted ? 'thread terminated' : `thread failed: ${error.message}`),
+    )
+    .finally(() => port1.close());
   void result.then(
     () => (settled = true),
     () => (settled = true),
@@ -81,10 +104,8 @@ export function runPinned<T extends object>(host: HostName, task: T, transferLis
     clearTimeout(timer);
   };
   return {
-    result,
-    get killed() {
-      return abort.signal.aborted;
-    },
+    post: (message) => port1.postMessage(message),
+    ended,
     kill: () => (killing ??= kill()),
   };
 }

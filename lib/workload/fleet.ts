@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { MessageChannel } from 'node:worker_threads';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
 import { BOOT_TIMEOUT_MS, ChannelFault, withinTime } from '../kinds/channel.js';
 import { launch } from '../kinds/launch.js';
@@ -65,28 +64,15 @@ function lifecycle(): { loaded: Promise<void>; ready: Promise<void>; done: Promi
 }
 
 function startThreadClient(spec: ClientSpec): ClientHandle {
-  const { port1, port2 } = new MessageChannel();
   const life = lifecycle();
-  // The history travels on the port, the task's end on piscina's channel: the port's close, after
-  // its last message, is what says nothing more will come.
-  const portClosed = new Promise<void>((resolve) => port1.once('close', resolve));
-  port1.on('message', (m: ClientMessage) => life.receive(m));
-  const run = runPinned('workload-client', { spec, port: port2 } satisfies ClientTask, [port2]);
-  const ended = run.result
-    .then(
-      async () => {
-        await portClosed;
-        life.stop(new ClientFault('died', 'run', 'the thread ended its task without a history'));
-      },
-      (error: Error) => life.stop(new ClientFault('died', 'run', run.killed ? 'thread terminated' : `thread failed: ${error.message}`)),
-    )
-    .finally(() => port1.close());
+  const run = runPinned<FleetMessage, ClientMessage>('workload-client', { spec } satisfies Omit<ClientTask, 'port'>, (m) => life.receive(m));
+  const ended = run.ended.then((why) => life.stop(new ClientFault('died', 'run', why ?? 'the thread ended its task without a history')));
   return {
     spec,
     loaded: life.loaded,
     ready: life.ready,
     done: life.done,
-    go: () => port1.postMessage({ type: 'go' } satisfies FleetMessage),
+    go: () => run.post({ type: 'go' }),
     async kill() {
       await run.kill();
       await ended;
@@ -103,14 +89,13 @@ function startProcessClient(spec: ClientSpec): ClientHandle {
     life.stop(host.pid === undefined ? new ClientFault('died', 'start', how) : new ClientFault('died', 'run', `process ${host.pid} ${how}`));
   });
   // A message that cannot go means the process has ended or never ran: its exit reports that.
-  const send = (m: FleetMessage | { type: 'spec'; spec: ClientSpec }): void => void host.send(m);
-  send({ type: 'spec', spec });
+  host.send({ type: 'spec', spec });
   return {
     spec,
     loaded: life.loaded,
     ready: life.ready,
     done: life.done,
-    go: () => send({ type: 'go' }),
+    go: () => void host.send({ type: 'go' }),
     async kill() {
       await host.kill();
     },
