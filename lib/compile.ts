@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { OnResolveArgs, PluginBuild, ResolveResult } from 'esbuild';
 import { removeAtExit } from './cleanup.js';
 import { oncePerKey } from './memo.js';
 
@@ -25,6 +26,14 @@ const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mt
 
 /** The URL of the compiled module for a TypeScript file URL; compiled once per process. */
 export const compiledModule = oncePerKey(compile);
+
+/** Marks esbuild's own resolution, asked for from inside a resolve hook, so the hook lets it through. */
+const RESOLVING = 'contend-resolving';
+
+/** The file esbuild finds for an import, as Node would (the build's `node` and `import` conditions). */
+function resolveAsNode(b: PluginBuild, args: OnResolveArgs): Promise<ResolveResult> {
+  return b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING });
+}
 
 let building = 0;
 
@@ -65,8 +74,8 @@ async function compile(fileUrl: string): Promise<string> {
           // Packages are not bundled: they are imported by the URL of the file esbuild finds for
           // them from the adapter's own directory, which is the file Node would load.
           b.onResolve({ filter: /^[^./]/ }, async (args) => {
-            if (args.pluginData === 'resolving' || args.path.startsWith('node:')) return undefined;
-            const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+            if (args.pluginData === RESOLVING || args.path.startsWith('node:')) return undefined;
+            const found = await resolveAsNode(b, args);
             if (found.errors.length) return { errors: found.errors };
             return { external: true, path: found.external ? args.path : pathToFileURL(found.path).href };
           });
@@ -152,8 +161,8 @@ export async function resolvePackage(specifier: string, fromDir: string): Promis
         name: 'contend-find-package',
         setup(b) {
           b.onResolve({ filter: /.*/ }, async (args) => {
-            if (args.pluginData === 'resolving' || args.importer !== '<stdin>') return undefined;
-            const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'resolving' });
+            if (args.pluginData === RESOLVING || args.importer !== '<stdin>') return undefined;
+            const result = await resolveAsNode(b, args);
             if (!result.errors.length && !result.external) found = result.path;
             return { path: args.path, external: true };
           });
