@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../../schedules/generate.js';
+import { integerIn } from '../check.js';
 import { InvalidOptionError } from '../errors.js';
 import { CHAOS_SCENARIOS, chaosScenario, type ChaosScenario } from './chaos.js';
 import { resolveWorkload, type WorkloadConfig } from './config.js';
@@ -59,8 +60,7 @@ export interface BatchOptions {
 }
 
 export function resolveParallel(parallel: unknown = 2): number {
-  if (typeof parallel !== 'number' || !Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new InvalidOptionError('parallel', 'an integer from 1 to 16', parallel);
-  return parallel;
+  return integerIn('parallel', parallel, 1, 16);
 }
 
 /** Runs the jobs in batches of `parallel`, in order, and returns every result in job order. */
