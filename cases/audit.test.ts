@@ -225,7 +225,7 @@ describe('fs-ext inside worker_threads, why its adapter refuses them', () => {
 });
 
 describe('contend audit', () => {
-  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli.js', 'audit', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'audit', ...args], { encoding: 'utf8', timeout: 120_000 });
 
   test('--json: the rows asked for, with versions, and every cell citing its case', () => {
     const r = contend('--libraries', 'steno,os-lock', '--properties', 'temp-unique,fd-close-safe,fsyncs-data', '--json');

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { caseDirs } from './support/leftovers.js';
 
 function contend(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['dist/lib/cli.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

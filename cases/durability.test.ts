@@ -54,7 +54,7 @@ test('crash points refuse a save the trace cannot see, rather than show a table 
 });
 
 test('a save that throws is one line: its message and the line of the user\'s file it came from', () => {
-  const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'durability', '--write-module', 'cases/fixtures/env-strategies.ts#Broken', '--strategies', 'broken'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', '--write-module', 'cases/fixtures/env-strategies.ts#Broken', '--strategies', 'broken'], { encoding: 'utf8' });
   const fixture = join(process.cwd(), 'cases/fixtures/env-strategies.ts');
   const line = fs.readFileSync(fixture, 'utf8').split('\n').findIndex((l) => l.includes("throw new Error('this strategy is broken')")) + 1;
   expect(r.stderr).toBe(`contend: broken failed: this strategy is broken (${fixture}:${line})\n`);
@@ -95,7 +95,7 @@ describe('analyzeDurability', () => {
 });
 
 describe('contend durability', () => {
-  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli.js', 'durability', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   test('--json gives every strategy with its steps and evidence', () => {
     const r = contend('--strategies', 'atomic-dirsync,fixed-temp', '--json');

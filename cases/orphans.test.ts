@@ -21,7 +21,7 @@ import { straceAvailable } from '../lib/index.js';
  */
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cliPath = join(root, 'dist/lib/cli.js');
+const cliPath = join(root, 'dist/lib/cli/main.js');
 
 /** How long children have to end after their parent's death: the requirement. */
 const GONE_MS = 1_000;
@@ -160,7 +160,7 @@ async function until(ready: () => boolean, ms: number): Promise<boolean> {
 }
 
 /**
- * Starts `node dist/lib/cli.js …args`. It gets a TMPDIR of its own inside this case's scratch
+ * Starts `node dist/lib/cli/main.js …args`. It gets a TMPDIR of its own inside this case's scratch
  * directory: a CLI killed by SIGKILL cannot remove its `contend-*` / `contend-fuzz-*` workspace,
  * and the suite's setup (cases/support/setup.ts) fails the file on any such directory left in
  * the file's TMPDIR. The scratch directory is removed after the case instead. Its own process

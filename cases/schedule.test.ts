@@ -36,7 +36,7 @@ describe('staggered pattern', () => {
   });
 
   test('`contend schedule --workers 5 --period 2` prints it byte for byte', () => {
-    const out = execFileSync(process.execPath, ['dist/lib/cli.js', 'schedule', '--workers', '5', '--period', '2'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['dist/lib/cli/main.js', 'schedule', '--workers', '5', '--period', '2'], { encoding: 'utf8' });
     expect(out).toBe(SEED_TABLE + '\n');
   });
 });

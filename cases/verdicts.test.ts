@@ -14,7 +14,7 @@ const BROKEN = 'cases/fixtures/env-strategies.ts#Broken';
 const FULL_DISK = 'cases/fixtures/env-strategies.ts#FullDisk';
 
 function contend(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['dist/lib/cli.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -52,7 +52,7 @@ describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
 test('async workers: an adapter that busy-waits is interrupted, reported by worker and action, cleaned up, exit status 1', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'busy-'));
   try {
-    const r = spawnSync(process.execPath, ['dist/lib/cli.js', 'run', '--workers-kind', 'async', '--lock-module', 'cases/fixtures/faulty-locks.ts#BusyLockAdapter', '--lock', 'busy'], {
+    const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'run', '--workers-kind', 'async', '--lock-module', 'cases/fixtures/faulty-locks.ts#BusyLockAdapter', '--lock', 'busy'], {
       encoding: 'utf8',
       timeout: 120_000,
       env: { ...process.env, TMPDIR: tmp },
@@ -131,7 +131,7 @@ test.skipIf(!asNobody).for([12, 16])('contend fuzz under a process limit of %i: 
     // nobody must reach its directory: through this file's own temp directory (traverse only).
     chmodSync(tmpdir(), 0o711);
     chmodSync(tmp, 0o777);
-    const script = `ulimit -u ${limit}; cd ${tmp} && exec ${process.execPath} ${join(process.cwd(), 'dist/lib/cli.js')} fuzz --waves 1`;
+    const script = `ulimit -u ${limit}; cd ${tmp} && exec ${process.execPath} ${join(process.cwd(), 'dist/lib/cli/main.js')} fuzz --waves 1`;
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', '-c', script], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, TMPDIR: tmp } });
     expect(r.stderr).toMatch(/^contend: child \d ended before the kill: (could not start: spawn \S+ EAGAIN|killed by SIGABRT)/);
     expect(r.status).toBe(1);

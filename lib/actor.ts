@@ -4,7 +4,7 @@ import type { Op } from '../schedules/types.js';
 import { createLock, loadAdapter } from './adapters.js';
 import { writerDocument } from './writes/document.js';
 import { loadWriteStrategy } from './writes/index.js';
-import { cannotPauseSync, withStepHook, type FsStep } from './writes/trace.js';
+import { cannotPauseSync, installFsTrace, withStepHook, type FsStep } from './writes/trace.js';
 import type { WriteStrategy } from './writes/types.js';
 import type { Lock, LockContext } from './locks/types.js';
 import type { LoopWatch } from './kinds/watchdog.js';
@@ -58,6 +58,8 @@ export class Actor {
 
   /** @param onLoaded called once the adapters are loaded, before the lock is made */
   static async create(spec: ActorSpec, env: ActorEnvironment, onLoaded?: () => void): Promise<Actor> {
+    // Before the strategy loads: a pause point needs to see the steps of whatever it loads.
+    installFsTrace();
     const [adapter, strategy] = await Promise.all([loadAdapter(spec.lock), loadWriteStrategy(spec.write)]);
     onLoaded?.();
     const ctx: LockContext = {

@@ -64,14 +64,11 @@ function announce(op: string, args: unknown[], sync = false): void | Promise<voi
 type AnyFn = (...args: unknown[]) => unknown;
 
 /**
- * Routes the mutating calls of `fs` (sync and callback forms) and `fs/promises` through a hook that
- * runs just before each one. ESM named imports see the wrapped functions too, and so does a library
- * that captured an fs function when it loaded (atomically, through stubborn-fs), because the
- * wrapping is in place as soon as this module is: it is imported before any writer. What fs does
- * through its own internal references is not seen: writeFile's inner open and write are one
- * `writeFile` step. The methods of a FileHandle opened through fs/promises are steps too.
+ * Sends the steps of this thread's saves to `onStep` (see installFsTrace), until the returned
+ * function is called.
  */
 export function traceFs(onStep: Hook): () => void {
+  installFsTrace();
   hook = onStep;
   return () => {
     if (hook === onStep) hook = undefined;
@@ -80,6 +77,7 @@ export function traceFs(onStep: Hook): () => void {
 
 /** Runs `save` with its own step hook (see Hook), leaving other saves of the thread alone. */
 export function withStepHook<T>(onStep: Hook, save: () => T): T {
+  installFsTrace();
   return scoped.run(onStep, save);
 }
 
@@ -113,7 +111,22 @@ function traceHandles(handle: object): void {
   }
 }
 
-function install(): void {
+let installed = false;
+
+/**
+ * Routes the mutating calls of `fs` (sync and callback forms) and `fs/promises` of this thread
+ * through the step hooks, which run just before each call. ESM named imports see the wrapped
+ * functions too, and so does a library that captures an fs function when it loads (atomically,
+ * through stubborn-fs) if it loads after this: so the places that trace saves (actors, the worker
+ * entries, crash children, the durability recorder) call it before any writer loads. Importing
+ * contend never does: a user's fs stays their own until they run something that traces. Calls
+ * without a hook go straight through. What fs does through its own internal references is not
+ * seen: writeFile's inner open and write are one `writeFile` step. The methods of a FileHandle
+ * opened through fs/promises are steps too. Once per thread; later calls do nothing.
+ */
+export function installFsTrace(): void {
+  if (installed) return;
+  installed = true;
   const table = fs as unknown as Record<string, AnyFn>;
   for (const op of STEPS) {
     const sync = table[`${op}Sync`];
@@ -173,8 +186,6 @@ function install(): void {
   }
   syncBuiltinESMExports();
 }
-
-install();
 
 /** Why a save fails when a pause point falls on a synchronous call. */
 export function cannotPauseSync(op: string): Error {

@@ -1,0 +1,31 @@
+import { InvalidOptionError } from '../../errors.js';
+import { formatColumns } from '../../report.js';
+import { traceDurability } from '../../writes/durability.js';
+import { resolveWriteStrategy, writeStrategyNames } from '../../writes/index.js';
+import type { CommandFactory } from '../command.js';
+import { emit, list } from '../io.js';
+
+const durability: CommandFactory = () => ({
+  builder: (y) =>
+    y
+      .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
+      .example('$0 durability --strategies atomic,write-file-atomic', 'data and directory fsyncs, with the step that shows each'),
+  handler: async (argv) => {
+    const names = list(argv.strategies) ?? writeStrategyNames();
+    if (names.length === 0) throw new InvalidOptionError('strategies', `a comma list of ${writeStrategyNames().join(', ')}`, argv.strategies);
+    for (const name of names) resolveWriteStrategy(name);
+    const results = [];
+    for (const name of names) results.push(await traceDurability(name));
+    const yes = (b: boolean): string => (b ? 'yes' : 'no');
+    const text = [
+      formatColumns([
+        ['strategy', 'renames', 'fsyncs data before relying on it', 'fsyncs directory after rename', 'steps'],
+        ...results.map((d) => [d.strategy, yes(d.renames), yes(d.fsyncsData), yes(d.fsyncsDirectory), d.steps.map((s) => s.op).join(' ')]),
+      ]),
+      '',
+      ...results.flatMap((d) => [`${d.strategy}:`, `  data: ${d.evidence.data}`, `  directory: ${d.evidence.directory}`]),
+    ].join('\n');
+    await emit(argv.json, results, text);
+  },
+});
+export default durability;

@@ -1,0 +1,40 @@
+import type { Ordering } from '../../../schedules/types.js';
+import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
+import { runMatrix } from '../../matrix.js';
+import { formatMatrix, matrixRowCells } from '../../report.js';
+import { caseFrom, caseOptions } from '../case-options.js';
+import type { CommandFactory } from '../command.js';
+import { emit, list, numberArg } from '../io.js';
+
+const matrix: CommandFactory = ({ fail }) => ({
+  builder: (y) =>
+    caseOptions(y)
+      .option('kinds', { type: 'string', describe: `comma list of ${WORKER_KINDS.join(', ')}` })
+      .option('locks', { type: 'string', describe: 'comma list of lock names (default: all)' })
+      .option('orders', { type: 'string', describe: 'comma list of force-write, force-read, as-generated' })
+      .option('repeat', { ...numberArg, default: 1, describe: 'run each case N times; all must agree' })
+      .option('cpu-load', { ...numberArg, default: 0, describe: 'keep N busy threads running meanwhile' })
+      .example('$0 matrix', 'the 30 cases of the staggered overlap table, in step mode')
+      .example('$0 matrix --repeat 100 --cpu-load 1', 'determinism under load'),
+  handler: async (argv) => {
+    const started = performance.now();
+    const rows = await runMatrix(
+      {
+        ...caseFrom(argv),
+        ...(argv.kinds ? { kinds: list(argv.kinds) as WorkerKind[] } : {}),
+        ...(argv.locks ? { locks: list(argv.locks)! } : {}),
+        ...(argv.orders ? { orders: list(argv.orders) as Ordering[] } : {}),
+        repeat: argv.repeat as number,
+        cpuLoad: argv['cpu-load'] as number,
+      },
+      (row, i, total) => process.stderr.write(`[${i + 1}/${total}] ${matrixRowCells(row).join('  ')}\n`),
+    );
+    const ms = performance.now() - started;
+    const failed = rows.filter((r) => r.verdict !== 'pass').length;
+    const text = `${formatMatrix(rows)}\n\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
+    const json = rows.map(({ last: _last, ...r }) => r);
+    await emit(argv.json, { rows: json, ms, passed: rows.length - failed, failed }, text);
+    if (failed) fail();
+  },
+});
+export default matrix;

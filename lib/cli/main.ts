@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { exitOnSignals } from '../cleanup.js';
+import { ContendError } from '../errors.js';
+import type { CommandContext, CommandFactory } from './command.js';
+import { checkOutputs } from './io.js';
+
+/**
+ * Every command, in the order help lists them. A command's code is imported only when that command
+ * runs, so `contend schedule` does not load the workload's or the audit's dependencies.
+ */
+const COMMANDS: readonly { command: string; describe: string; load: () => Promise<{ default: CommandFactory }> }[] = [
+  { command: 'schedule', describe: 'print a schedule (the staggered overlap table by default)', load: () => import('./commands/schedule.js') },
+  { command: 'run', describe: 'run one case and print its outcome vector', load: () => import('./commands/run.js') },
+  { command: 'matrix', describe: 'run every kind × lock × ordering and print the verdicts', load: () => import('./commands/matrix.js') },
+  { command: 'locks', describe: 'list the lock adapters and whom each excludes', load: () => import('./commands/locks.js') },
+  { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left', load: () => import('./commands/crashpoints.js') },
+  { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy', load: () => import('./commands/stress.js') },
+  { command: 'fuzz', describe: 'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost', load: () => import('./commands/fuzz.js') },
+  { command: 'durability', describe: 'what each write strategy fsyncs, read off the file-system calls of one traced save', load: () => import('./commands/durability.js') },
+  {
+    command: 'audit',
+    describe: "npm's locks and JSON writers under contention, SIGKILL and stalls: one conformance table, each cell with its evidence",
+    load: () => import('./commands/audit.js'),
+  },
+  {
+    command: 'sweep',
+    describe: 'workload sweep: writer and reader fleets over a grid, optimistic writes, metrics, isolation checked per config',
+    load: () => import('./commands/sweep.js'),
+  },
+  { command: 'chaos', describe: 'chaos scenarios (latency, blocked storage, CPU overload, combined) against a baseline of one config', load: () => import('./commands/chaos.js') },
+  { command: 'plot <file>', describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html', load: () => import('./commands/plot.js') },
+];
+
+/** How long the clean-up after a verdict may take before the process ends anyway, ms. */
+const CLEAN_UP_GRACE_MS = 10_000;
+
+/** The error codes that mean bad input (exit status 2) rather than a failed run (1). */
+const BAD_INPUT = new Set(['E_INVALID_OPTION', 'E_USAGE', 'E_ADAPTER_LOAD', 'E_CSV_FORMAT']);
+
+const nameOf = (command: string): string => command.split(' ')[0]!;
+
+/** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
+async function loadModules(argv: Record<string, unknown>): Promise<void> {
+  const locks = argv['lock-module'] as string[] | undefined;
+  const writes = argv['write-module'] as string[] | undefined;
+  if (!locks?.length && !writes?.length) return;
+  const [{ moduleReference }, { lockRegistry }, { writeRegistry }] = await Promise.all([import('../registry.js'), import('../adapters.js'), import('../writes/index.js')]);
+  for (const spec of locks ?? []) await lockRegistry.register(await moduleReference('lock-module', spec), spec);
+  for (const spec of writes ?? []) await writeRegistry.register(await moduleReference('write-module', spec), spec);
+}
+
+export async function main(args: string[]): Promise<number> {
+  let exitCode = 0;
+  const context: CommandContext = { fail: () => void (exitCode = 1) };
+  // Only the command named is loaded; the others are listed by name, for help and for yargs' checks.
+  // Options may come before it (`contend --json out.json run`): the first word that names a command.
+  const named = args.find((a) => COMMANDS.some((c) => nameOf(c.command) === a));
+  const chosen = COMMANDS.find((c) => nameOf(c.command) === named);
+  const cli: Argv = yargs(args)
+    .scriptName('contend')
+    .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
+    .option('json', { describe: 'print JSON instead of text (or write it to the given file)' })
+    .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
+    .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' })
+    .middleware(async (argv) => {
+      checkOutputs(argv);
+      await loadModules(argv);
+    })
+    .demandCommand(1, `name a command: ${COMMANDS.map((c) => nameOf(c.command)).join(', ')}`)
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      throw error ?? new ContendError('E_USAGE', message);
+    });
+  let ran = false;
+  try {
+    for (const entry of COMMANDS) {
+      if (entry !== chosen) {
+        cli.command(entry.command, entry.describe);
+        continue;
+      }
+      const { builder, handler } = (await entry.load()).default(context);
+      cli.command(entry.command, entry.describe, builder, async (argv) => {
+        ran = true;
+        await handler(argv);
+      });
+    }
+    await cli.parseAsync();
+  } catch (error) {
+    const e = error as Error & { replay?: string };
+    exitCode = error instanceof ContendError && BAD_INPUT.has(error.code) ? 2 : 1;
+    process.stderr.write(`contend: ${e.message}\n`);
+    // Bad input is said in one line; a failure of the run comes with what reruns it.
+    if (e.replay && exitCode === 1) process.stderr.write(`replay: ${e.replay}\n`);
+    if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
+  }
+  // The verdict is settled before the clean-up: nothing the clean-up does can turn it into a 0.
+  process.exitCode = exitCode;
+  // Nor keep the command from ending: a thread stuck in a native call cannot be terminated, and
+  // would hold the process (and the pool's destroy) for ever. Unref'd: it only fires then.
+  setTimeout(() => process.exit(exitCode), CLEAN_UP_GRACE_MS).unref();
+  if (ran) {
+    const { closeProcessPool, closeThreadPool } = await import('../kinds/index.js');
+    await closeThreadPool();
+    await closeProcessPool();
+  }
+  return exitCode;
+}
+
+exitOnSignals();
+process.exitCode = await main(hideBin(process.argv));

@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import { definedOnly } from '../defined.js';
+import { InvalidOptionError } from '../errors.js';
+import { writeOutput } from '../outputs.js';
+import { writeStrategyNames } from '../writes/index.js';
+import { CAS_MODES, CLIENT_KINDS, CONFLICT_SCOPES, STORAGES, WORKLOAD_DEFAULTS, type WorkloadConfig } from '../workload/config.js';
+import { parseCsv, toCsv } from '../workload/csv.js';
+import { progressLine } from '../workload/report.js';
+import type { WorkloadResult } from '../workload/run.js';
+import type { Args } from './command.js';
+import { emit, list, numberArg } from './io.js';
+
+// Values are checked by the library, so the CLI and the library give the same error.
+export const workloadOptions = (y: Argv): Argv =>
+  y
+    .option('duration', { ...numberArg, describe: 'seconds per run' })
+    .option('kind', { type: 'string', describe: `clients run as: ${CLIENT_KINDS.join(', ')} (default ${WORKLOAD_DEFAULTS.kind})` })
+    .option('storage', { type: 'string', describe: `${STORAGES.join(', ')} (memory: no I/O, the harness's own ceiling; default ${WORKLOAD_DEFAULTS.storage})` })
+    .option('lock', { type: 'string', describe: `lock around the compare-and-swap (see \`contend locks\`; default ${WORKLOAD_DEFAULTS.lock})` })
+    .option('write', { type: 'string', describe: `write strategy of the manifest: ${writeStrategyNames().join(', ')} (default ${WORKLOAD_DEFAULTS.write})` })
+    .option('cas', { type: 'string', describe: `${CAS_MODES.join(', ')} (unlocked: the deliberately broken mode; default ${WORKLOAD_DEFAULTS.cas})` })
+    .option('conflict', { type: 'string', describe: `what a commit's precondition compares: ${CONFLICT_SCOPES.join(', ')} (default ${WORKLOAD_DEFAULTS.conflict})` })
+    .option('think', { ...numberArg, describe: 'ms of application work between the snapshot read and the commit (default 0)' })
+    .option('retries', { ...numberArg, describe: `retry budget after a precondition failure (default ${WORKLOAD_DEFAULTS.maxRetries})` })
+    .option('key-pool', { ...numberArg, describe: `keys in the pool (default ${WORKLOAD_DEFAULTS.keyPoolSize})` })
+    .option('seed', { ...numberArg, describe: 'seed of arrivals, keys and outages (default 1)' })
+    .option('csv', { type: 'string', describe: 'write the workload CSV to the given file (no file: to stdout)' })
+    .option('plot', { type: 'string', describe: 'also render the plots and report.html into this directory' });
+
+export function numbers(name: string, v: unknown): number[] | undefined {
+  const items = list(v);
+  return items?.map((s) => {
+    const n = Number(s);
+    if (s === '' || Number.isNaN(n)) throw new InvalidOptionError(name, 'a comma list of numbers', s);
+    return n;
+  });
+}
+
+export function number(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidOptionError(name, 'a number', v);
+  return v;
+}
+
+/** A CSV given on the command line, read; a missing one is bad input, not a crash. */
+export async function readCsvArg(option: string, file: string): Promise<ReturnType<typeof parseCsv>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidOptionError(option, 'a readable CSV file', `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseCsv(text, file);
+}
+
+export function baseConfig(argv: Args): Partial<WorkloadConfig> {
+  const config: Partial<WorkloadConfig> = {
+    duration: number('duration', argv.duration),
+    kind: argv.kind as WorkloadConfig['kind'],
+    storage: argv.storage as WorkloadConfig['storage'],
+    lock: argv.lock as string,
+    write: argv.write as string,
+    cas: argv.cas as WorkloadConfig['cas'],
+    conflict: argv.conflict as WorkloadConfig['conflict'],
+    thinkMs: number('think', argv.think),
+    maxRetries: number('retries', argv.retries),
+    keyPoolSize: number('key-pool', argv['key-pool']),
+    seed: number('seed', argv.seed),
+  };
+  return definedOnly(config);
+}
+
+/** --csv, --plot and --json for a finished run of many configs; exit status 1 if isolation broke. */
+export async function output(argv: Args, results: WorkloadResult[], json: unknown, text: string, title: string, fail: () => void): Promise<void> {
+  const csv = toCsv(results);
+  if (typeof argv.csv === 'string' && argv.csv !== '') await writeOutput('csv', argv.csv, csv);
+  if (argv.plot) {
+    const { plotResults } = await import('../workload/plot.js');
+    const report = await plotResults(parseCsv(csv), argv.plot as string, title);
+    process.stderr.write(`plots: ${report.plots.map((p) => p.path).join(', ')}, ${join(argv.plot as string, 'report.html')}\n`);
+  }
+  if (argv.csv === true || argv.csv === '') process.stdout.write(csv);
+  else await emit(argv.json, json, `${text}${typeof argv.csv === 'string' ? `\ncsv: ${argv.csv}` : ''}`);
+  if (results.some((r) => !r.isolation.ok)) fail();
+}
+
+export const onResult = (r: WorkloadResult, done: number, total: number): void => void process.stderr.write(`${progressLine(r, done, total)}\n`);
+
