@@ -1,15 +1,11 @@
-import { putUntilKilled, type WriterOrder } from '../lib/fuzz/writer.js';
+import { parentChannel } from '../lib/kinds/launch.js';
+import { putUntilKilled } from '../lib/fuzz/writer.js';
 
 /**
  * Child-process entry of the kill fuzz: one order over IPC, then puts until SIGKILL. Without its
  * parent nobody will kill or read this child, so it leaves when the channel closes.
  */
-if (!process.send) {
-  process.stderr.write('contend fuzz writer: start me through `contend fuzz` (an IPC channel is needed)\n');
-  process.exit(2);
-}
-process.on('disconnect', () => process.exit(1));
-process.once('message', (order: WriterOrder) => {
+parentChannel('fuzz-writer', { startedBy: '`contend fuzz`' }).once((order) => {
   putUntilKilled(order).catch((error: unknown) => {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);

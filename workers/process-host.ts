@@ -1,5 +1,6 @@
 import { serveActor } from '../lib/host.js';
-import type { DriverMessage, HostAssignment, HostMessage } from '../lib/protocol.js';
+import { parentChannel } from '../lib/kinds/launch.js';
+import type { DriverMessage, HostMessage } from '../lib/protocol.js';
 
 /**
  * Child-process entry. It runs one actor at a time: a `start` message brings the spec, commands
@@ -7,27 +8,24 @@ import type { DriverMessage, HostAssignment, HostMessage } from '../lib/protocol
  * cases does not pay a process start per actor. It ends itself when the driver goes away, so a
  * killed driver never leaves it running.
  */
-const send = process.send?.bind(process);
-if (!send) {
-  process.stderr.write('contend process host: start me through the driver (an IPC channel is needed)\n');
-  process.exit(2);
-}
-
 let controller = new AbortController();
 let handler: ((message: DriverMessage) => void) | undefined;
 let lastSend: Promise<void> = Promise.resolve();
 
-const post = (message: HostMessage): void => {
-  lastSend = new Promise((resolve) => send(message, undefined, {}, () => resolve()));
-};
-
-process.on('disconnect', () => {
-  controller.abort();
-  // Nobody is left to report to; do not linger on half-finished work.
-  setTimeout(() => process.exit(1), 200).unref();
+const parent = parentChannel('process-host', {
+  startedBy: 'the driver',
+  onDisconnect() {
+    controller.abort();
+    // Nobody is left to report to; do not linger on half-finished work.
+    setTimeout(() => process.exit(1), 200).unref();
+  },
 });
 
-process.on('message', (message: DriverMessage | HostAssignment) => {
+const post = (message: HostMessage): void => {
+  lastSend = parent.post(message);
+};
+
+parent.onMessage((message) => {
   if (message.type === 'command') {
     handler?.(message);
     return;

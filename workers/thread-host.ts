@@ -1,15 +1,12 @@
-import { threadId } from 'node:worker_threads';
 import { serveActor } from '../lib/host.js';
-import { announceThread, type PinnedTask } from '../lib/kinds/pools.js';
+import { servePinned, type PinnedTask } from '../lib/kinds/pools.js';
 import type { DriverMessage, ThreadTask } from '../lib/protocol.js';
 
 /** piscina task: hosts one actor for the length of a case, talking through the transferred port. */
-export default async function hostActorInThread(task: ThreadTask & PinnedTask): Promise<void> {
-  announceThread(task, threadId);
-  const { spec, shared, port } = task;
-  const controller = new AbortController();
-  port.on('close', () => controller.abort());
-  try {
+export default function hostActorInThread(task: ThreadTask & PinnedTask): Promise<void> {
+  return servePinned(task, async ({ spec, shared, port }) => {
+    const controller = new AbortController();
+    port.on('close', () => controller.abort());
     await serveActor(
       spec,
       new Int32Array(shared),
@@ -19,7 +16,5 @@ export default async function hostActorInThread(task: ThreadTask & PinnedTask): 
       },
       controller.signal,
     );
-  } finally {
-    port.close();
-  }
+  });
 }

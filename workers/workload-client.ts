@@ -1,34 +1,30 @@
-import { isMainThread, threadId } from 'node:worker_threads';
-import { announceThread, type PinnedTask } from '../lib/kinds/pools.js';
-import { serveClient, type ClientMessage, type ClientSpec, type ClientTask, type FleetMessage } from '../lib/workload/client.js';
+import { isMainThread } from 'node:worker_threads';
+import { parentChannel } from '../lib/kinds/launch.js';
+import { servePinned, type PinnedTask } from '../lib/kinds/pools.js';
+import { serveClient } from '../lib/workload/client.js';
+import type { ClientTask, FleetMessage } from '../lib/workload/protocol.js';
 
 /** piscina task: one workload client for the length of a run, talking through the transferred port. */
-export default async function runClientInThread(task: ClientTask & PinnedTask): Promise<void> {
-  announceThread(task, threadId);
-  const { spec, port } = task;
-  const go = new Promise<void>((resolve) => port.on('message', (m: FleetMessage) => m.type === 'go' && resolve()));
-  try {
+export default function runClientInThread(task: ClientTask & PinnedTask): Promise<void> {
+  return servePinned(task, async ({ spec, port }) => {
+    const go = new Promise<void>((resolve) => port.on('message', (m: FleetMessage) => m.type === 'go' && resolve()));
     await serveClient(spec, { post: (m) => port.postMessage(m), go });
-  } finally {
-    port.close();
-  }
+  });
 }
 
-// As a child process (forked by the fleet with CONTEND_WORKLOAD_CHILD=1): the spec comes over IPC,
+// As a child process (launched by the fleet with CONTEND_WORKLOAD_CHILD=1): the spec comes over IPC,
 // and the process ends once its history is sent, or when the fleet goes away.
 if (isMainThread && process.env.CONTEND_WORKLOAD_CHILD === '1' && process.send) {
-  const send = process.send.bind(process);
-  const post = (m: ClientMessage): Promise<void> => new Promise((resolve) => send(m, undefined, {}, () => resolve()));
+  const parent = parentChannel('workload-client', { startedBy: 'the workload fleet' });
   let goSeen!: () => void;
   const go = new Promise<void>((resolve) => (goSeen = resolve));
   let last: Promise<void> = Promise.resolve();
-  process.on('disconnect', () => process.exit(1));
-  process.on('message', (m: FleetMessage | { type: 'spec'; spec: ClientSpec }) => {
+  parent.onMessage((m) => {
     if (m.type === 'go') goSeen();
     else
-      void serveClient(m.spec, { post: (message) => void (last = post(message)), go }).then(async () => {
+      void serveClient(m.spec, { post: (message) => void (last = parent.post(message)), go }).then(async () => {
         await last;
-        process.disconnect();
+        parent.disconnect();
       });
   });
 }

@@ -1,21 +1,34 @@
 import { spawnSync } from 'node:child_process';
 import { ContendError } from '../errors.js';
-import { launch, type Launched } from '../kinds/launch.js';
-import { hostEntry } from '../paths.js';
+import { launch, type LaunchedHost } from '../kinds/launch.js';
 import { withWorkspace, type Workspace } from '../workspace.js';
-import type { HostCommand, HostReply, HostRequest } from './protocol.js';
+import type { Empty, HostCommand, HostEvent, HostOp, HostResults } from './protocol.js';
 
 /** How long one command may take before the host is reported hung: far beyond any lock's stale time. */
 const COMMAND_TIMEOUT_MS = 60_000;
+
+/** What a command answers with, by its op. */
+type ResultOf<C extends HostCommand> = HostResults[C['op']];
+
+interface PendingCall {
+  resolve: (result: HostResults[HostOp]) => void;
+  reject: (error: Error) => void;
+  onEvent?: (event: HostEvent) => void;
+}
+
+/** The step a save or reclaim was held at, if its milestone was that pause. */
+export function pausedAt(reached: HostEvent | undefined): string | undefined {
+  return reached?.event === 'paused' ? reached.step : undefined;
+}
 
 /**
  * The audit's handle on one host process (workers/audit-host): commands with their replies and
  * milestones, and a kill. Every host is killed when its scenario ends, and at exit at the latest.
  */
 export class AuditHost {
-  private readonly host: Launched<HostRequest, HostReply>;
+  private readonly host: LaunchedHost<'audit-host'>;
   private readonly exit: Promise<string>;
-  private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void; onEvent?: (event: string, result?: Record<string, unknown>) => void }>();
+  private readonly pending = new Map<number, PendingCall>();
   private nextId = 1;
   /** The host's own pid, when it runs under strace (whose pid the child's is). */
   private tracee: number | undefined;
@@ -26,7 +39,7 @@ export class AuditHost {
    * @param options.strace run the host under strace with these options (see `straceAvailable`).
    */
   constructor(readonly name: string, options: { poolSize?: number; strace?: string[] } = {}) {
-    this.host = launch(hostEntry('audit-host'), {
+    this.host = launch('audit-host', {
       env: { ...process.env, UV_THREADPOOL_SIZE: String(options.poolSize ?? 4) },
       serialization: 'json',
       ...(options.strace ? { strace: options.strace } : {}),
@@ -40,28 +53,28 @@ export class AuditHost {
     this.host.onMessage((reply) => {
       const call = this.pending.get(reply.id);
       if (!call) return;
-      if (reply.event) return call.onEvent?.(reply.event, reply.result);
+      if ('milestone' in reply) return call.onEvent?.(reply.milestone);
       this.pending.delete(reply.id);
-      if (reply.error) call.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-      else call.resolve(reply.result ?? {});
+      if ('error' in reply) call.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else call.resolve(reply.result);
     });
   }
 
   /** The host's pid (not strace's, when traced). */
   async hostPid(): Promise<number> {
-    this.tracee ??= (await this.call({ op: 'pid' })).pid as number;
+    this.tracee ??= (await this.call({ op: 'pid' })).pid;
     return this.tracee;
   }
 
   /** Sends a command; `onEvent` hears its milestones (`stalling`, `paused`, …) before the reply. */
-  call(command: HostCommand, onEvent?: (event: string, result?: Record<string, unknown>) => void): Promise<Record<string, unknown>> {
+  call<C extends HostCommand>(command: C, onEvent?: (event: HostEvent) => void): Promise<ResultOf<C>> {
     return this.start(command, onEvent).done;
   }
 
-  private start(command: HostCommand, onEvent?: (event: string, result?: Record<string, unknown>) => void): { id: number; done: Promise<Record<string, unknown>> } {
+  private start<C extends HostCommand>(command: C, onEvent?: (event: HostEvent) => void): { id: number; done: Promise<ResultOf<C>> } {
     const id = this.nextId++;
     if (this.ended) return { id, done: Promise.reject(new ContendError('E_HOST_DIED', `audit host "${this.name}" has ended`)) };
-    const done = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const done = new Promise<ResultOf<C>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new ContendError('E_HOST_HUNG', `audit host "${this.name}" did not answer '${command.op}' within ${COMMAND_TIMEOUT_MS} ms`));
@@ -70,7 +83,10 @@ export class AuditHost {
         clearTimeout(timer);
         f(v);
       };
-      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), ...(onEvent ? { onEvent } : {}) });
+      // The reply to request `id` is the result of this command's op: the host answers each
+      // request with its own handler's result (workers/audit-host), so the id is what narrows it.
+      const resolveAny = resolve as (result: HostResults[HostOp]) => void;
+      this.pending.set(id, { resolve: settle(resolveAny), reject: settle(reject), ...(onEvent ? { onEvent } : {}) });
       this.host.send({ id, command }, (error) => {
         if (error) this.fail(id, error);
       });
@@ -88,14 +104,10 @@ export class AuditHost {
    * Starts a command and resolves at its first milestone (undefined if it ends without one), leaving
    * it running; `resume` lets a command held at a pause point go on.
    */
-  until(command: HostCommand): {
-    reached: Promise<{ event: string; result?: Record<string, unknown> } | undefined>;
-    done: Promise<Record<string, unknown>>;
-    resume: () => Promise<Record<string, unknown>>;
-  } {
-    let reach!: (r: { event: string; result?: Record<string, unknown> } | undefined) => void;
-    const reached = new Promise<{ event: string; result?: Record<string, unknown> } | undefined>((resolve) => (reach = resolve));
-    const { id, done } = this.start(command, (event, result) => reach({ event, ...(result ? { result } : {}) }));
+  until<C extends HostCommand>(command: C): { reached: Promise<HostEvent | undefined>; done: Promise<ResultOf<C>>; resume: () => Promise<Empty> } {
+    let reach!: (event: HostEvent | undefined) => void;
+    const reached = new Promise<HostEvent | undefined>((resolve) => (reach = resolve));
+    const { id, done } = this.start(command, reach);
     done.then(() => reach(undefined), () => reach(undefined));
     return { reached, done, resume: () => this.call({ op: 'resume', of: id }) };
   }

@@ -6,7 +6,7 @@ import { formatVector } from '../outcome.js';
 import { retryWithin } from '../locks/wait.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../run-case.js';
-import { withHosts } from './host.js';
+import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';
 import { firstLine, type AuditScenario, type Finding } from './scenario.js';
@@ -158,7 +158,7 @@ const stall: AuditScenario = {
         const released = await holder!.call({ op: 'release' });
         const deleted = await third.tryAcquire();
         const told = typeof after.lost === 'string' ? `the old holder was told (${after.lost})` : 'the old holder was not told';
-        const release = released.released ? 'its release went through' : `its release failed (${String(released.error)})`;
+        const release = released.released ? 'its release went through' : `its release failed (${released.error})`;
         return {
           'stall-safe': {
             verdict: 'no',
@@ -191,17 +191,17 @@ const staleRace: AuditScenario = {
       await holder!.call({ op: 'hold', ...order });
       await holder!.kill('SIGKILL');
       const first = a!.until({ op: 'reclaim', ...order, boundMs: bound });
-      const firstAt = (await first.reached)?.result?.step;
+      const firstAt = pausedAt(await first.reached);
       if (firstAt === undefined) {
         const end = await first.done;
         const detail = end.unholdable
-          ? `its reclaim removes the stale lock synchronously (${String(end.unholdable)}): no pause point can hold it there`
-          : `the first contender took the stale lock without removing anything (holds: ${String(end.held)})`;
+          ? `its reclaim removes the stale lock synchronously (${end.unholdable}): no pause point can hold it there`
+          : `the first contender took the stale lock without removing anything (holds: ${end.held})`;
         return { 'stale-race': { verdict: 'n/a', detail } };
       }
       const heldSince = performance.now();
       const second = b!.until({ op: 'reclaim', ...order, boundMs: 0 });
-      const secondAt = (await second.reached)?.result?.step;
+      const secondAt = pausedAt(await second.reached);
       // The second must try while the first's claim is fresh: a claim older than the stale time
       // may rightly be reclaimed itself, which would be a different question.
       const late = performance.now() - heldSince;
@@ -213,7 +213,7 @@ const staleRace: AuditScenario = {
         return {
           'stale-race': {
             verdict: aHolds && bHolds ? 'no' : 'yes',
-            detail: `the first reclaimer was held before ${String(firstAt)}; the second's attempt ended without reclaiming (holds: ${bHolds}); the first then got the lock: ${aHolds}`,
+            detail: `the first reclaimer was held before ${firstAt}; the second's attempt ended without reclaiming (holds: ${bHolds}); the first then got the lock: ${aHolds}`,
           },
         };
       }
@@ -223,7 +223,7 @@ const staleRace: AuditScenario = {
       return {
         'stale-race': {
           verdict: both ? 'no' : 'yes',
-          detail: `both reclaimers reached ${String(firstAt)}; let go in turn, ${both ? 'both got the lock: two holders at once' : `first got it: ${aHolds}, second: ${bHolds}`}`,
+          detail: `both reclaimers reached ${firstAt}; let go in turn, ${both ? 'both got the lock: two holders at once' : `first got it: ${aHolds}, second: ${bHolds}`}`,
         },
       };
     });

@@ -37,16 +37,64 @@ export type HostCommand =
   | { op: 'resume'; of: number }
   | { op: 'pid' };
 
+export type HostOp = HostCommand['op'];
+export type CommandOf<Op extends HostOp> = Extract<HostCommand, { op: Op }>;
+
+/** A save's end, as the host saw it: its steps traced or not, the temp file it renamed from. */
+export type SaveEnd =
+  | {
+      saved: true;
+      /** Whether the traced fs saw the save write or rename at all. */
+      traced: boolean;
+      /** The temp file renamed onto the target, when there was one. */
+      renamedFrom?: string;
+      /** The step named by `pauseBefore` was synchronous, so the save ran through it. */
+      unholdable?: boolean;
+    }
+  | { saved: false; code?: string; error: string };
+
+/** A reclaim's end: whether the lock was got, and the removal it was held at or ran through (synchronous). */
+export interface ReclaimEnd {
+  held: boolean;
+  step?: string;
+  unholdable?: string;
+}
+
+/** What each command answers with, by its op: the host's handlers and the audit's calls are typed by this. */
+export interface HostResults {
+  hold: Empty;
+  /** `lost`: what the lock's `lost` said within `settleMs` after the stall. */
+  stall: { lost?: string };
+  reclaim: ReclaimEnd;
+  release: { released: true } | { released: false; error: string };
+  'close-other-fd': Empty;
+  'terminate-thread': Empty;
+  /** Which came first: the unrelated read, or every pool thread parked in a lock wait. */
+  pool: { first: PoolFirst };
+  'counter-read': { value: number };
+  'counter-write': { value: number };
+  'locked-increment': { value: number };
+  save: SaveEnd;
+  resume: Empty;
+  pid: { pid: number };
+}
+export type Empty = Record<string, never>;
+export type PoolFirst = 'read' | 'parked';
+
+/** A milestone a command reaches before its end: a stall begun, a save or reclaim held, a pool's first. */
+export type HostEvent = { event: 'stalling' } | { event: 'paused'; step: string } | { event: PoolFirst };
+
 export interface HostRequest {
   id: number;
   command: HostCommand;
 }
 
-export interface HostReply {
-  id: number;
-  /** A milestone before the command's end (`stalling`, `paused`). */
-  event?: string;
-  result?: Record<string, unknown>;
+/**
+ * What the host sends about request `id`: its milestones, then one end. The result's type is the
+ * one `HostResults` gives the request's op; the id is what ties them, so the audit's side narrows it.
+ */
+export type HostReply =
+  | { id: number; milestone: HostEvent }
+  | { id: number; result: HostResults[HostOp] }
   /** The command failed: the error's code and message. */
-  error?: { code?: string; message: string };
-}
+  | { id: number; error: { code?: string; message: string } };

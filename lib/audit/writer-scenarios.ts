@@ -6,7 +6,8 @@ import { formatVector } from '../outcome.js';
 import { crashPoints, type CrashPoint } from '../writes/crashpoints.js';
 import { sameDocument } from '../writes/document.js';
 import { traceDurability } from '../writes/durability.js';
-import { AuditHost, straceAvailable, withHosts } from './host.js';
+import { AuditHost, pausedAt, straceAvailable, withHosts } from './host.js';
+import type { SaveEnd } from './protocol.js';
 import type { AuditedLibrary } from './libraries.js';
 import { notShown, untraced, type AuditScenario, type Finding } from './scenario.js';
 
@@ -47,12 +48,6 @@ const lostUpdates: AuditScenario = {
   },
 };
 
-interface SaveEnd {
-  saved?: boolean;
-  code?: string;
-  error?: string;
-}
-
 /**
  * Two processes save at once: the first is held just before its rename, the second saves up to its
  * own rename, then both go on in turn. Writers whose steps are synchronous cannot be held: for them
@@ -74,9 +69,9 @@ const concurrentSaves: AuditScenario = {
       const second = save(b!, 'second');
       const reachedSecond = await second.reached;
       await first.resume();
-      const endFirst = (await first.done) as SaveEnd;
+      const endFirst = await first.done;
       if (reachedSecond) await second.resume();
-      const endSecond = (await second.done) as SaveEnd;
+      const endSecond = await second.done;
       const holds = sameDocument(readFileSync(path, 'utf8'));
       const target = holds(data('second')) ? "the second's document" : holds(data('first')) ? "the first's document" : 'neither document';
       // With one temp name, the second's save overwrote the first's temp file before the first renamed it.
@@ -84,7 +79,7 @@ const concurrentSaves: AuditScenario = {
       const both = endFirst.saved && endSecond.saved;
       const fate = (end: SaveEnd): string => (end.saved ? 'saved' : `failed with ${end.code ?? end.error}`);
       const left = others(dir, path);
-      const shared = sharedTemp(reachedFirst.result?.step, reachedSecond?.result?.step, path);
+      const shared = sharedTemp(pausedAt(reachedFirst), pausedAt(reachedSecond), path);
       const torn = shared ? `; ${await tornRead(lib, path, shared)}` : '';
       return {
         'temp-unique': {
@@ -98,22 +93,23 @@ const concurrentSaves: AuditScenario = {
 
 // The first save ran through without being held: it has no rename, or its rename is synchronous,
 // or the trace did not see it at all.
-async function unheld(lib: AuditedLibrary, end: SaveEnd & { renamedFrom?: string; unholdable?: boolean; traced?: boolean }, second: AuditHost, path: string): Promise<Finding> {
+async function unheld(lib: AuditedLibrary, end: SaveEnd, second: AuditHost, path: string): Promise<Finding> {
   if (!end.saved) throw new ContendError('E_AUDIT', `${lib.name} failed before its rename: ${JSON.stringify(end)}`);
   if (!end.traced) return notShown('the save made no write or rename the traced fs could see (another process, a native addon, or fs functions captured before contend loaded): it could not be held, nor its temp file seen');
   if (!end.unholdable && !end.renamedFrom) return { verdict: 'n/a', detail: 'it writes the target in place, with no temp file to share (its in-place writes are judged by "no torn target")' };
   if (!end.renamedFrom) throw new ContendError('E_AUDIT', `${lib.name} renamed synchronously, but not onto the target the trace expected`);
-  const other = (await second.call({ op: 'save', strategy: lib.ref, path, data: JSON.stringify({ saved: 'second' }) })) as SaveEnd & { renamedFrom?: string };
-  const unique = other.renamedFrom !== undefined && other.renamedFrom !== end.renamedFrom;
+  const other = await second.call({ op: 'save', strategy: lib.ref, path, data: JSON.stringify({ saved: 'second' }) });
+  const theirs = other.saved ? other.renamedFrom : undefined;
+  const unique = theirs !== undefined && theirs !== end.renamedFrom;
   return {
     verdict: unique ? 'yes' : 'no',
-    detail: `its rename is synchronous, so a save cannot be held; two processes' saves renamed ${end.renamedFrom} and ${other.renamedFrom ?? '?'}: ${unique ? 'each its own temp file' : 'one shared temp name'}`,
+    detail: `its rename is synchronous, so a save cannot be held; two processes' saves renamed ${end.renamedFrom} and ${theirs ?? '?'}: ${unique ? 'each its own temp file' : 'one shared temp name'}`,
   };
 }
 
 /** The temp file both held saves were about to rename, if it is one and the same. */
-function sharedTemp(first: unknown, second: unknown, path: string): string | undefined {
-  const temp = (step: unknown): string | undefined => (typeof step === 'string' ? /^rename (.+) → (.+)$/.exec(step)?.[1] : undefined);
+function sharedTemp(first: string | undefined, second: string | undefined, path: string): string | undefined {
+  const temp = (step: string | undefined): string | undefined => (step === undefined ? undefined : /^rename (.+) → (.+)$/.exec(step)?.[1]);
   const t = temp(first);
   return t !== undefined && t === temp(second) && t !== path ? t : undefined;
 }
@@ -142,7 +138,7 @@ async function tornRead(lib: AuditedLibrary, path: string, temp: string): Promis
     await stopped(log);
     const written = statSync(temp).size;
     await first.resume();
-    const end = (await first.done) as SaveEnd;
+    const end = await first.done;
     const text = readFileSync(path, 'utf8');
     const holds = sameDocument(text);
     const found = holds(big('second')) ? "the second's whole document" : holds(big('first')) ? "the first's document" : `a torn document (${text.length} bytes, not JSON)`;

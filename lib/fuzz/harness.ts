@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import { lockRegistry } from '../adapters.js';
-import { launch, type Launched } from '../kinds/launch.js';
+import { launch, type LaunchedHost } from '../kinds/launch.js';
 import type { AdapterRef } from '../locks/types.js';
 import { validateSeed } from '../../schedules/generate.js';
 import { integerIn, MAX_TIMER_MS } from '../check.js';
 import { ContendError } from '../errors.js';
-import { hostEntry } from '../paths.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';
 import { withWorkspace } from '../workspace.js';
-import type { WriterOrder } from './writer.js';
+import type { WriterOrder } from './protocol.js';
 
 export interface FuzzOptions {
   children?: number;
@@ -213,10 +212,9 @@ async function runWave(state: string, journals: string[], wave: number, settings
 }
 
 async function driveWave(state: string, journals: string[], settings: WaveSettings): Promise<string | undefined> {
-  const entry = hostEntry('fuzz-writer');
-  const running: { writer: Launched; status?: string }[] = journals.map((journal, i) => {
-    const writer = launch(entry, { keepStderr: 2_000 });
-    const record: { writer: Launched; status?: string } = { writer };
+  const running: { writer: LaunchedHost<'fuzz-writer'>; status?: string }[] = journals.map((journal, i) => {
+    const writer = launch('fuzz-writer', { keepStderr: 2_000 });
+    const record: { writer: LaunchedHost<'fuzz-writer'>; status?: string } = { writer };
     void writer.exited.then((how) => void (record.status = how));
     const order: WriterOrder = {
       state,

@@ -3,21 +3,7 @@ import { lockRegistry } from '../adapters.js';
 import type { AdapterRef } from '../locks/types.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';
-
-/** What one kill-fuzz child is told to do: plain data, sent over its IPC channel. */
-export interface WriterOrder {
-  state: string;
-  journal: string;
-  /** The child's key in the store. */
-  key: string;
-  start: number;
-  /** Adapters by reference: a user's own module is imported here, as in any worker. */
-  lock: AdapterRef;
-  lockOptions?: Record<string, unknown>;
-  write: AdapterRef;
-  /** Fault injection: leave after this many puts. */
-  quitAfter?: number;
-}
+import type { WriterOrder } from './protocol.js';
 
 async function nameOf(registry: typeof lockRegistry | typeof writeRegistry, ref: AdapterRef): Promise<string> {
   return 'builtin' in ref ? ref.builtin : (await registry.register(ref)).name;

@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:chi
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { onExitUndo } from '../cleanup.js';
+import { hostEntry } from '../paths.js';
+import type { FromHost, HostName, ToHost } from './hosts.js';
 
 export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
@@ -44,6 +46,9 @@ export interface Launched<In = unknown, Out = unknown> {
   kill(): Promise<string>;
 }
 
+/** A launched host of workers/, its messages typed by its name. */
+export type LaunchedHost<H extends HostName> = Launched<ToHost<H>, FromHost<H>>;
+
 let pdeathsig: string | null | undefined;
 
 /**
@@ -80,22 +85,25 @@ function tiedToParent(argv: string[]): string[] {
 }
 
 /**
- * Starts a Node entry point (a host of workers/) as a child process with an IPC channel. Every
- * child started here ends when this process ends: at once when it is killed (the death signal),
- * and through the exit hook on a normal exit. A child that cannot be started (EAGAIN under a
- * process limit) is reported as ended, never waited for.
+ * Starts a host of workers/ as a child process with an IPC channel, typed by what the host is sent
+ * and sends (lib/kinds/hosts.ts). Every child started here ends when this process ends: at once
+ * when it is killed (the death signal), and through the exit hook on a normal exit. A child that
+ * cannot be started (EAGAIN under a process limit) is reported as ended, never waited for. A
+ * missing build throws (E_NOT_BUILT) before anything is started.
  */
-export function launch<In = unknown, Out = unknown>(entry: string, options: LaunchOptions = {}): Launched<In, Out> {
-  const node = tiedToParent([process.execPath, entry]);
+export function launch<H extends HostName>(host: H, options: LaunchOptions = {}): LaunchedHost<H> {
+  const node = tiedToParent([process.execPath, hostEntry(host)]);
   // Under strace the tracer is the child's parent: it is tied to us, and the host to it.
   const argv = options.strace ? tiedToParent(['strace', ...options.strace, '--', ...node]) : node;
+  type In = ToHost<H>;
+  type Out = FromHost<H>;
   const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), { stdio, env: options.env ?? process.env, serialization: options.serialization ?? 'advanced' });
   } catch (error) {
     // Some spawn failures (ENOMEM) are thrown rather than emitted: reported the same way.
-    return notStarted(error as Error);
+    return notStarted<In, Out>(error as Error);
   }
   const forget = onExitUndo(() => void child.kill('SIGKILL'));
   const keep = options.keepStderr ?? 4_000;
@@ -178,5 +186,44 @@ function notStarted<In, Out>(error: Error): Launched<In, Out> {
     hold: () => {},
     signalWith: () => {},
     kill: () => exited,
+  };
+}
+
+/** A host's end of the channel `launch` opened: what its parent sends, and how to answer. */
+export interface ParentChannel<In, Out> {
+  /** Resolves once the message is handed to the channel: what a host must wait for before it ends. */
+  post(message: Out): Promise<void>;
+  onMessage(handler: (message: In) => void): void;
+  once(handler: (message: In) => void): void;
+  /** Closes the channel: the parent then knows every message of this host is in. */
+  disconnect(): void;
+}
+
+export interface ParentChannelOptions {
+  /** What starts this host, for the one started by hand: `contend fuzz`, the driver. */
+  startedBy: string;
+  /**
+   * When the parent goes away: by default the host exits with status 1, since nobody is left to
+   * report to. null: it stays, for a host that closes the channel itself and ends on its own.
+   */
+  onDisconnect?: (() => void) | null;
+}
+
+/**
+ * Opens the channel to the parent that launched this host (`host` names it, and so types it). A
+ * host started without one (by hand) is told what starts it, and exits with status 2.
+ */
+export function parentChannel<H extends HostName>(host: H, { startedBy, onDisconnect = () => process.exit(1) }: ParentChannelOptions): ParentChannel<ToHost<H>, FromHost<H>> {
+  const send = process.send?.bind(process);
+  if (!send) {
+    process.stderr.write(`contend ${host.replace('-', ' ')}: start me through ${startedBy} (an IPC channel is needed)\n`);
+    process.exit(2);
+  }
+  if (onDisconnect) process.on('disconnect', onDisconnect);
+  return {
+    post: (message) => new Promise((resolve) => send(message, undefined, {}, () => resolve())),
+    onMessage: (handler) => void process.on('message', handler as (m: unknown) => void),
+    once: (handler) => void process.once('message', handler as (m: unknown) => void),
+    disconnect: () => process.disconnect(),
   };
 }

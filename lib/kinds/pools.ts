@@ -1,9 +1,10 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { MAX_WORKERS } from '../../schedules/generate.js';
-import { hostEntry, type HostName } from '../paths.js';
+import { hostEntry } from '../paths.js';
+import type { FromHost, TaskOf, ThreadHostName, ToHost } from './hosts.js';
 
-const pools = new Map<HostName, Piscina>();
+const pools = new Map<ThreadHostName, Piscina>();
 
 /** How long a terminated thread may take to be gone, ms: more means it is stuck in a native call. */
 const TERMINATION_GRACE_MS = 5_000;
@@ -14,7 +15,7 @@ const TERMINATION_GRACE_MS = 5_000;
  * once for the largest fleet: threads are only made when needed, and replacing a pool would end
  * the threads of a run still on it.
  */
-function sharedPool(host: HostName): Piscina {
+function sharedPool(host: ThreadHostName): Piscina {
   let pool = pools.get(host);
   if (!pool) {
     pool = new Piscina({
@@ -40,9 +41,18 @@ export interface PinnedTask {
   threadCell: Int32Array;
 }
 
-/** The first thing a pinned task does: say which thread it runs on, so it can be awaited when ended. */
-export function announceThread(task: PinnedTask, threadId: number): void {
+/**
+ * A pinned task's side of `runPinned`, in its thread: says first which thread it runs on (so the
+ * driver can await that thread's end when it ends the task), then runs `serve`, and closes the
+ * port after it, which tells the driver that every message of the task is in.
+ */
+export async function servePinned<T extends PinnedTask>(task: T, serve: (task: T) => Promise<void>): Promise<void> {
   Atomics.store(task.threadCell, 0, threadId);
+  try {
+    await serve(task);
+  } finally {
+    task.port.close();
+  }
 }
 
 export interface PinnedRun<In> {
@@ -58,12 +68,13 @@ export interface PinnedRun<In> {
 }
 
 /**
- * Runs a long task on a thread of the host's pool, talking over a port of its own. piscina's abort
+ * Runs a long task on a thread of the host's pool, talking over a port of its own (both typed by
+ * the host's name, lib/kinds/hosts.ts). piscina's abort
  * rejects the task at once and terminates its thread meanwhile; `kill` also waits for that
  * thread's exit, since the files and locks it opened are only closed then, and must not outlive
  * the run that ended it.
  */
-export function runPinned<In, Out>(host: HostName, task: object, onMessage: (message: Out) => void): PinnedRun<In> {
+export function runPinned<H extends ThreadHostName>(host: H, task: Omit<TaskOf<H>, 'port'>, onMessage: (message: FromHost<H>) => void): PinnedRun<ToHost<H>> {
   const pool = sharedPool(host);
   const { port1, port2 } = new MessageChannel();
   // Messages travel on the port, the task's end on piscina's channel: the last message may still

@@ -1,20 +1,20 @@
-import { hostEntry } from '../paths.js';
-import { launch, type Launched } from './launch.js';
-import type { ActorSpec, DriverMessage, HostAssignment, HostMessage } from '../protocol.js';
+import { launch, type LaunchedHost } from './launch.js';
+import type { ActorSpec, HostMessage } from '../protocol.js';
+import type { ToHost } from './hosts.js';
 import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, started, withinTime, type ActorChannel } from './channel.js';
 
 const IDLE_KEPT = 16;
 
 /** A child process that hosts one actor at a time. */
 class ProcessHost {
-  readonly process: Launched<HostAssignment | DriverMessage, HostMessage>;
+  readonly process: LaunchedHost<'process-host'>;
   readonly exited: Promise<void>;
   /** Set while an actor runs: where its messages and the host's death go. */
   onMessage: ((message: HostMessage) => void) | undefined;
   onExit: ((fault: ChannelFault) => void) | undefined;
 
   constructor() {
-    this.process = launch(hostEntry('process-host'));
+    this.process = launch('process-host');
     this.process.onMessage((message) => this.onMessage?.(message));
     this.exited = this.process.exited.then((how) => {
       const at = idle.indexOf(this);
@@ -32,7 +32,7 @@ class ProcessHost {
   }
 
   /** A message the host cannot take (it has ended) is dropped: its exit fails whatever waits. */
-  send(message: HostAssignment | DriverMessage): void {
+  send(message: ToHost<'process-host'>): void {
     this.process.send(message);
   }
 

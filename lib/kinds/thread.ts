@@ -1,5 +1,5 @@
 import { runPinned } from './pools.js';
-import type { ActorSpec, DriverMessage, HostMessage, ThreadTask } from '../protocol.js';
+import type { ActorSpec } from '../protocol.js';
 import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, started, withinTime, type ActorChannel } from './channel.js';
 
 export { closeThreadPool } from './pools.js';
@@ -7,7 +7,7 @@ export { closeThreadPool } from './pools.js';
 export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffer, startTimeoutMs: number): Promise<ActorChannel> {
   const pending = new PendingReplies();
   const start = readiness();
-  const run = runPinned<DriverMessage, HostMessage>('thread-host', { spec, shared } satisfies Omit<ThreadTask, 'port'>, (message) => {
+  const run = runPinned('thread-host', { spec, shared }, (message) => {
     const other = pending.receive(message);
     if (other) start.settle(other);
   });

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import type { ClientKind } from './config.js';
 import { TornManifestError, openStorage, snapshotDigest, type ManifestStorage, type Mutation, type StorageSpec } from './manifest.js';
 import { openProgress, type ClientProgress, type ProgressSpec } from './progress.js';
+import type { ClientMessage } from './protocol.js';
 
 /** One client of the fleet, as it is sent to its thread or process. */
 export interface ClientSpec {
@@ -31,12 +31,6 @@ export interface ClientSpec {
   shared?: SharedArrayBuffer;
   /** Where the client publishes its current action, for the report of its death or hang. */
   progress?: ProgressSpec;
-}
-
-/** To a thread client (a piscina task): its spec and the port to the fleet. */
-export interface ClientTask {
-  spec: ClientSpec;
-  port: MessagePort;
 }
 
 /**
@@ -136,15 +130,6 @@ export async function runClient(spec: ClientSpec, storage: ManifestStorage, prog
     }
   }
 }
-
-/** Messages between the fleet and one client host. */
-export type ClientMessage =
-  /** The client's thread or process is up; it opens its storage next. */
-  | { type: 'loaded' }
-  | { type: 'ready' }
-  | { type: 'done'; records: OpRecord[] }
-  | { type: 'failed'; action: string; error: string };
-export type FleetMessage = { type: 'go' };
 
 export interface ClientPort {
   post(message: ClientMessage): void;

@@ -3,8 +3,8 @@ import { WorkerFaultError, type WorkerFault } from '../errors.js';
 import { BOOT_TIMEOUT_MS, ChannelFault, withinTime } from '../kinds/channel.js';
 import { launch } from '../kinds/launch.js';
 import { runPinned } from '../kinds/pools.js';
-import { hostEntry } from '../paths.js';
-import type { ClientMessage, ClientSpec, ClientTask, FleetMessage, OpRecord } from './client.js';
+import type { ClientSpec, OpRecord } from './client.js';
+import type { ClientMessage } from './protocol.js';
 import { lastAction } from './progress.js';
 
 /** A client that stopped in a way other than reporting its history. */
@@ -65,7 +65,7 @@ function lifecycle(): { loaded: Promise<void>; ready: Promise<void>; done: Promi
 
 function startThreadClient(spec: ClientSpec): ClientHandle {
   const life = lifecycle();
-  const run = runPinned<FleetMessage, ClientMessage>('workload-client', { spec } satisfies Omit<ClientTask, 'port'>, (m) => life.receive(m));
+  const run = runPinned('workload-client', { spec }, (m) => life.receive(m));
   const ended = run.ended.then((why) => life.stop(new ClientFault('died', 'run', why ?? 'the thread ended its task without a history')));
   return {
     spec,
@@ -83,7 +83,7 @@ function startThreadClient(spec: ClientSpec): ClientHandle {
 
 function startProcessClient(spec: ClientSpec): ClientHandle {
   const life = lifecycle();
-  const host = launch<FleetMessage | { type: 'spec'; spec: ClientSpec }, ClientMessage>(hostEntry('workload-client'), { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' } });
+  const host = launch('workload-client', { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' } });
   host.onMessage((m) => life.receive(m));
   const ended = host.exited.then((how) => {
     life.stop(host.pid === undefined ? new ClientFault('died', 'start', how) : new ClientFault('died', 'run', `process ${host.pid} ${how}`));

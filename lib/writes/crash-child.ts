@@ -1,13 +1,10 @@
 import { launch } from '../kinds/launch.js';
-import type { CrashOrder } from '../../workers/crash-writer.js';
-import { hostEntry } from '../paths.js';
-import type { FsStep } from './trace.js';
+import type { CrashOrder, SaveReport } from './protocol.js';
 
 export interface CrashChildEnd {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The steps of a save that ran to its end (or failed: then `error`). */
-  report?: { steps: FsStep[]; error?: string };
+  report?: SaveReport;
   /** How it ended (`killed by SIGKILL`, `could not start: …`), with the end of its stderr. */
   how: string;
 }
@@ -37,13 +34,13 @@ export interface CrashChild {
 
 /** Starts a writer child (workers/crash-writer) on one save, for crash points and the interrupted scenario. */
 export function startCrashWriter(order: CrashOrder): CrashChild {
-  const writer = launch<CrashOrder, { type?: string; steps?: FsStep[]; error?: string }>(hostEntry('crash-writer'), { keepStderr: 2_000 });
+  const writer = launch('crash-writer', { keepStderr: 2_000 });
   let report: CrashChildEnd['report'];
   let onStart!: () => void;
   const started = new Promise<void>((resolve) => (onStart = resolve));
   writer.onMessage((m) => {
     if (m.type === 'started') onStart();
-    else report = { steps: m.steps ?? [], ...(m.error ? { error: m.error } : {}) };
+    else report = { steps: m.steps, ...(m.error ? { error: m.error } : {}) };
   });
   const limit = setTimeout(() => void writer.kill(), CRASH_WRITER_LIMIT_MS);
   // Closed rather than exited: the report may still be on the IPC channel when the process ends.
