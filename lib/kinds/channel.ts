@@ -78,15 +78,22 @@ export class PendingReplies {
  */
 export const BOOT_TIMEOUT_MS = 120_000;
 
+/**
+ * A host's start, as the driver waits for it: first up (contend and the adapters loaded), then
+ * ready, or the reason it could not start. Actor hosts and workload clients say the same two steps.
+ */
 export interface Readiness {
-  settle(m: HostMessage): void;
-  fail(e: Error): void;
   /** The host is up with the adapters loaded (or ready, or failed). */
   loaded: Promise<void>;
   ready: Promise<void>;
+  isReady: boolean;
+  markLoaded(): void;
+  markReady(): void;
+  fail(e: Error): void;
+  /** Takes an actor host's start messages (`loaded`, `ready`, `start-failed`). */
+  settle(m: HostMessage): void;
 }
 
-/** Waits for the host's `loaded` and `ready`, or the reason it could not start. */
 export function readiness(): Readiness {
   let onLoaded!: () => void;
   let onReady!: () => void;
@@ -95,6 +102,12 @@ export function readiness(): Readiness {
   // A failure ends the wait for both: `started` then meets it in `ready`.
   const loaded = new Promise<void>((resolve) => (onLoaded = resolve));
   ready.catch(() => {});
+  let isReady = false;
+  const markReady = (): void => {
+    isReady = true;
+    onLoaded();
+    onReady();
+  };
   const fail = (e: Error): void => {
     onFailed(e);
     onLoaded();
@@ -102,10 +115,15 @@ export function readiness(): Readiness {
   return {
     loaded,
     ready,
+    get isReady() {
+      return isReady;
+    },
+    markLoaded: onLoaded,
+    markReady,
     fail,
     settle(m) {
       if (m.type === 'loaded') onLoaded();
-      else if (m.type === 'ready') (onLoaded(), onReady());
+      else if (m.type === 'ready') markReady();
       else if (m.type === 'start-failed') fail(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`, m.error.code));
     },
   };

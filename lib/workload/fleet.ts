@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
-import { BOOT_TIMEOUT_MS, ChannelFault, withinTime } from '../kinds/channel.js';
+import { BOOT_TIMEOUT_MS, ChannelFault, readiness, withinTime } from '../kinds/channel.js';
 import { launch } from '../kinds/launch.js';
 import { runPinned } from '../kinds/pools.js';
 import type { ClientSpec, OpRecord } from './client.js';
@@ -30,36 +30,27 @@ interface ClientHandle {
   ended: Promise<void>;
 }
 
-/** Settles `loaded`, `ready` and `done` from the client's messages, and fails them when it stops without. */
+/** Settles `loaded`, `ready` (as an actor host's start is waited for) and `done` from the client's messages, and fails them when it stops without. */
 function lifecycle(): { loaded: Promise<void>; ready: Promise<void>; done: Promise<OpRecord[]>; receive(m: ClientMessage): void; stop(f: ClientFault): void } {
-  let loaded!: () => void;
-  const loadedP = new Promise<void>((res) => (loaded = res));
-  let ready!: [() => void, (e: Error) => void];
+  const start = readiness();
   let done!: [(r: OpRecord[]) => void, (e: Error) => void];
-  const readyP = new Promise<void>((res, rej) => (ready = [res, rej]));
   const doneP = new Promise<OpRecord[]>((res, rej) => (done = [res, rej]));
-  readyP.catch(() => {});
   doneP.catch(() => {});
-  let started = false;
   const stop = (fault: ClientFault): void => {
-    loaded();
-    ready[1](fault);
+    start.fail(fault);
     done[1](fault);
   };
   return {
-    loaded: loadedP,
-    ready: readyP,
+    loaded: start.loaded,
+    ready: start.ready,
     done: doneP,
     receive(m) {
-      if (m.type === 'loaded') loaded();
-      else if (m.type === 'ready') {
-        started = true;
-        loaded();
-        ready[0]();
-      } else if (m.type === 'done') done[0](m.records);
-      else stop(new ClientFault('threw', started ? m.action : 'start', m.error));
+      if (m.type === 'loaded') start.markLoaded();
+      else if (m.type === 'ready') start.markReady();
+      else if (m.type === 'done') done[0](m.records);
+      else stop(new ClientFault('threw', start.isReady ? m.action : 'start', m.error));
     },
-    stop: (fault) => stop(started ? fault : new ClientFault(fault.reason, 'start', fault.message)),
+    stop: (fault) => stop(start.isReady ? fault : new ClientFault(fault.reason, 'start', fault.message)),
   };
 }
 
