@@ -33,6 +33,20 @@ export class AdapterLoadError extends ContendError {
 }
 
 /**
+ * An optional peer dependency is not installed: the audited libraries and the plotting stack are
+ * the user's to install, so that testing one's own lock needs no native build and no vega.
+ */
+export class MissingPeerError extends ContendError {
+  readonly packages: string[];
+  /** @param neededBy what cannot run without them, in the singular: `the os-lock lock`, `the audit` */
+  constructor(neededBy: string, packages: readonly string[]) {
+    const names = packages.length === 1 ? `the ${packages[0]} package` : `the ${packages.slice(0, -1).join(', ')} and ${packages.at(-1)} packages`;
+    super('E_MISSING_PEER', `${neededBy} needs ${names}: npm install -D ${packages.join(' ')}`);
+    this.packages = [...packages];
+  }
+}
+
+/**
  * How a worker failed: it threw, its thread or process ended, it did not answer in time, or (an
  * async actor) it kept the event loop of the driver's own thread blocked.
  */

@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { lockNames, lockOptionsOf, resolveLock } from '../adapters.js';
 import { InvalidOptionError } from '../errors.js';
 import { builtinLocks } from '../locks/index.js';
-import type { AdapterRef } from '../locks/types.js';
+import type { AdapterRef, LockAdapter } from '../locks/types.js';
 import { packageRoot } from '../paths.js';
-import { builtinWrites, resolveWriteStrategy, writeStrategyNames } from '../writes/index.js';
+import { requirePeers } from '../peer.js';
+import type { Registered } from '../registry.js';
+import { builtinWrites, resolveWriteStrategy, writeStrategyNames, type WriteStrategy } from '../writes/index.js';
 import type { Role } from './properties.js';
 
 /** One row of the audit: a lock adapter or a write strategy, with the options it is run with. */
@@ -58,13 +60,14 @@ export const DEFAULT_LIBRARIES: readonly LibrarySpec[] = [
  * The rows for names: a default row's name gives its default rows (npm-lockfile gives two), any other
  * lock or write strategy (built in, or registered with --lock-module / --write-module) one row.
  * Given `lockOptions`, every named lock gets one row run with them instead. Without names: the
- * defaults, then every registered one.
+ * defaults, then every registered one. Built-in rows whose packages are not installed are refused,
+ * every such package named in one MissingPeerError.
  */
 export function librarySpecs(names?: readonly string[], lockOptions: Record<string, unknown> = {}): LibrarySpec[] {
   const locks = lockNames();
   const writers = writeStrategyNames();
   const registered = [...locks.filter((n) => !builtinLocks.has(n)), ...writers.filter((n) => !builtinWrites.has(n))];
-  return (names ?? [...new Set([...DEFAULT_LIBRARIES.map((l) => l.name), ...registered])]).flatMap((name): LibrarySpec[] => {
+  const specs = (names ?? [...new Set([...DEFAULT_LIBRARIES.map((l) => l.name), ...registered])]).flatMap((name): LibrarySpec[] => {
     const defaults = DEFAULT_LIBRARIES.filter((l) => l.name === name);
     const custom = Object.keys(lockOptions).length > 0;
     if (defaults.length && !(custom && defaults[0]!.role === 'lock')) return defaults;
@@ -76,20 +79,37 @@ export function librarySpecs(names?: readonly string[], lockOptions: Record<stri
     if (writers.includes(name)) return [{ name, role: 'writer' }];
     throw new InvalidOptionError('libraries', [...new Set([...locks, ...writers])].join(', '), name);
   });
+  // Every package missing in one message, before the first scenario, rather than one per run.
+  requirePeers('the audit', specs.map((spec) => builtinPackage(resolveRow(spec))));
+  return specs;
 }
+
+/**
+ * The package a built-in adapter wraps: an optional peer of contend's, looked for where contend is.
+ * A user's adapter loads its package from its own module, which registering it has imported already.
+ */
+const builtinPackage = ({ adapter, ref }: Registered<{ package?: string }>): string | undefined => ('builtin' in ref ? adapter.package : undefined);
+
+const resolveRow = (spec: LibrarySpec): Registered<LockAdapter | WriteStrategy> => (spec.role === 'lock' ? resolveLock(spec.name) : resolveWriteStrategy(spec.name));
 
 export function rowLabel(name: string, lockOptions: Record<string, unknown> = {}): string {
   const options = Object.entries(lockOptions).map(([k, v]) => `${k}=${String(v)}`);
   return options.length ? `${name} (${options.join(', ')})` : name;
 }
 
-/** Resolves a row: the adapter or strategy by name (built-in or registered), and its package's version. */
+/**
+ * Resolves a row: the adapter or strategy by name (built-in or registered), and its package's
+ * version. A built-in row whose package is not installed is refused (MissingPeerError).
+ */
 export function auditedLibrary(spec: LibrarySpec): AuditedLibrary {
-  const { adapter, ref } = spec.role === 'lock' ? resolveLock(spec.name) : resolveWriteStrategy(spec.name);
+  const resolved = resolveRow(spec);
+  const { adapter, ref } = resolved;
   const lockOptions = spec.lockOptions ?? {};
+  const label = rowLabel(spec.name, lockOptions);
+  requirePeers(`the audit of ${label}`, [builtinPackage(resolved)]);
   return {
     name: spec.name,
-    label: rowLabel(spec.name, lockOptions),
+    label,
     role: spec.role,
     description: adapter.description,
     ...(adapter.package ? { package: adapter.package, version: packageVersion(adapter.package, 'module' in ref ? moduleDir(ref.module) : undefined) } : {}),

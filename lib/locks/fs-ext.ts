@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { ContendError } from '../errors.js';
+import { importPeer, requirePeers } from '../peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';
@@ -9,6 +10,8 @@ import { checkPollOptions } from './wait.js';
 interface FsExt {
   flockSync(fd: number, flags: 'exnb' | 'un'): void;
 }
+
+const NEEDED_BY = 'the fs-ext lock';
 
 /**
  * flock(2) through fs-ext, with its synchronous call in non-blocking mode only: the callback form
@@ -24,12 +27,15 @@ export const FsExtAdapter: LockAdapter<FlockOptions> = {
   // flock would keep threads apart, but fs-ext cannot run in one (see above).
   excludes: { async: true, thread: false, process: true },
   defaults: { maxPollMs: 8 },
-  checkOptions: (options) => checkPollOptions('fs-ext', options),
-  create(ctx, { maxPollMs }) {
+  checkOptions(options) {
+    requirePeers(NEEDED_BY, ['fs-ext']);
+    checkPollOptions('fs-ext', options);
+  },
+  async create(ctx, { maxPollMs }) {
     if (!isMainThread) {
       throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (its callback form kills it with SIGABRT or SIGSEGV, and so does a second load); use it in async or process workers, or use flock');
     }
-    const fsExt = createRequire(import.meta.url)('fs-ext') as FsExt;
+    const fsExt = await importPeer('fs-ext', NEEDED_BY, () => createRequire(import.meta.url)('fs-ext') as FsExt);
     return fdLock(ctx, maxPollMs, {
       tryLock(fd) {
         try {

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
-import lockfile from 'lockfile';
 import { integerIn } from '../check.js';
+import { importPeer, requirePeers } from '../peer.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 
@@ -9,6 +9,8 @@ export interface NpmLockfileOptions {
   staleMs: number;
   maxPollMs: number;
 }
+
+const NEEDED_BY = 'the npm-lockfile lock';
 
 /**
  * npm's `lockfile`: an O_EXCL create of `<lockPath>.lck`, removed by unlock (and by its exit
@@ -21,10 +23,12 @@ export const NpmLockfileAdapter: LockAdapter<NpmLockfileOptions> = {
   excludes: { async: true, thread: true, process: true },
   defaults: { staleMs: 0, maxPollMs: 8 },
   checkOptions(options) {
+    requirePeers(NEEDED_BY, ['lockfile']);
     integerIn('npm-lockfile lock option staleMs (0: never stale)', options.staleMs, 0, 2 ** 31 - 1);
     checkPollOptions('npm-lockfile', options);
   },
-  create(ctx, { staleMs, maxPollMs }) {
+  async create(ctx, { staleMs, maxPollMs }) {
+    const { default: lockfile } = await importPeer('lockfile', NEEDED_BY, () => import('lockfile'));
     const path = `${ctx.lockPath}.lck`;
     let held = false;
     const attempt = (): Promise<boolean> =>

@@ -1,8 +1,10 @@
-import { lock, unlock } from 'os-lock';
+import { importPeer, requirePeers } from '../peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';
 import { checkPollOptions } from './wait.js';
+
+const NEEDED_BY = 'the os-lock lock';
 
 /**
  * fcntl(2) record locks through os-lock, attempted with `immediate` so no pool thread waits. POSIX
@@ -15,9 +17,13 @@ export const OsLockAdapter: LockAdapter<FlockOptions> = {
   package: 'os-lock',
   excludes: { async: false, thread: false, process: true },
   defaults: { maxPollMs: 8 },
-  checkOptions: (options) => checkPollOptions('os-lock', options),
-  create: (ctx, { maxPollMs }) =>
-    fdLock(ctx, maxPollMs, {
+  checkOptions(options) {
+    requirePeers(NEEDED_BY, ['os-lock']);
+    checkPollOptions('os-lock', options);
+  },
+  async create(ctx, { maxPollMs }) {
+    const { lock, unlock } = await importPeer('os-lock', NEEDED_BY, () => import('os-lock'));
+    return fdLock(ctx, maxPollMs, {
       async tryLock(fd) {
         try {
           await lock(fd, { exclusive: true, immediate: true });
@@ -28,5 +34,6 @@ export const OsLockAdapter: LockAdapter<FlockOptions> = {
         }
       },
       unlock: (fd) => unlock(fd),
-    }),
+    });
+  },
 };

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { makeOutputDirectory, writeOutput } from '../outputs.js';
+import { importPeer, requirePeers } from '../peer.js';
 import { CSV_COLUMNS, NUMERIC_COLUMNS, requireRows, FUSIO_COLUMNS, type CsvRow } from './csv.js';
 
 /** One written image: its file and what it shows. */
@@ -21,6 +20,16 @@ export interface PlotReport {
 
 type Datum = Record<string, number | string>;
 
+const PLOTTING = ['vega', 'vega-lite'];
+const NEEDED_BY = 'plotting';
+
+/**
+ * Refuses, naming what to install, when the plotting stack is missing: for callers that plot after
+ * long work (`sweep --plot`), to say so before that work starts.
+ */
+export const requirePlotting = (): void => requirePeers(NEEDED_BY, PLOTTING);
+
+type Vega = [typeof import('vega'), typeof import('vega-lite')];
 
 function data(rows: readonly CsvRow[]): Datum[] {
   return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '').map(([k, v]) => [k, NUMERIC_COLUMNS.has(k) ? Number(v) : v])));
@@ -155,7 +164,7 @@ function chaosLatencySpec(values: Datum[]): TopLevelSpec {
   };
 }
 
-async function render(spec: TopLevelSpec, title: string): Promise<string> {
+async function render([vega, vl]: Vega, spec: TopLevelSpec, title: string): Promise<string> {
   const compiled = vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, ...spec } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
@@ -195,10 +204,12 @@ ${table}
 /**
  * Renders the plots of a workload CSV to SVG files in `outDir` (vega-lite, headless) and writes
  * `report.html` beside them. Sweep rows give the failure-rate, throughput, latency and heatmap
- * views; rows of more than one chaos scenario give the degradation panel.
+ * views; rows of more than one chaos scenario give the degradation panel. Without vega and vega-lite
+ * installed it refuses (MissingPeerError) before writing anything.
  */
 export async function plotResults(rows: readonly CsvRow[], outDir: string, title = 'contend workload report'): Promise<PlotReport> {
   requireRows(rows);
+  const stack = await importPeer(PLOTTING, NEEDED_BY, () => Promise.all([import('vega'), import('vega-lite')]));
   const values = data(rows);
   const scenarios = new Set(values.map((v) => v.scenario ?? 'baseline'));
   const specs: [string, string, TopLevelSpec][] = [];
@@ -210,7 +221,7 @@ export async function plotResults(rows: readonly CsvRow[], outDir: string, title
   makeOutputDirectory('plot', outDir);
   const plots: PlotFile[] = [];
   for (const [name, plotTitle, spec] of specs) {
-    const svg = await render(spec, plotTitle);
+    const svg = await render(stack, spec, plotTitle);
     const path = join(outDir, `${name}.svg`);
     await writeOutput('plot', path, svg);
     plots.push({ name, title: plotTitle, path, svg });

@@ -1,3 +1,4 @@
+import { importPeer } from '../peer.js';
 import type { WriteStrategy } from './types.js';
 
 /** atomically: unique temp + fsync + rename, with retries on busy errors. */
@@ -8,7 +9,7 @@ export const AtomicallyStrategy: WriteStrategy = {
   async save(path, data) {
     // Loaded on first use, after the step trace is in place: stubborn-fs keeps the fs functions it
     // finds when it loads.
-    const { writeFile } = await import('atomically');
+    const { writeFile } = await importPeer('atomically', 'the atomically write strategy', () => import('atomically'));
     await writeFile(path, data);
   },
 };

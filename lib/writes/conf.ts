@@ -1,4 +1,5 @@
 import { basename, dirname, extname } from 'node:path';
+import { importPeer } from '../peer.js';
 import type { WriteStrategy } from './types.js';
 
 /**
@@ -10,7 +11,7 @@ export const ConfStrategy: WriteStrategy = {
   description: 'conf: store = … (atomically writeFileSync underneath)',
   package: 'conf',
   async save(path, data) {
-    const { default: Conf } = await import('conf');
+    const { default: Conf } = await importPeer('conf', 'the conf write strategy', () => import('conf'));
     const ext = extname(path);
     const conf = new Conf<Record<string, unknown>>({
       cwd: dirname(path),

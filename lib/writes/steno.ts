@@ -1,3 +1,4 @@
+import { importPeer } from '../peer.js';
 import type { WriteStrategy } from './types.js';
 
 /**
@@ -9,7 +10,7 @@ export const StenoStrategy: WriteStrategy = {
   description: 'steno (lowdb): fixed temp .<name>.tmp + rename, no fsync',
   package: 'steno',
   async save(path, data) {
-    const { Writer } = await import('steno');
+    const { Writer } = await importPeer('steno', 'the steno write strategy', () => import('steno'));
     await new Writer(path).write(data);
   },
 };

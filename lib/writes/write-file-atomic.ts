@@ -1,4 +1,4 @@
-import writeFileAtomic from 'write-file-atomic';
+import { importPeer } from '../peer.js';
 import type { WriteStrategy } from './types.js';
 
 /** npm's write-file-atomic, called as applications call it. */
@@ -6,5 +6,8 @@ export const WriteFileAtomicStrategy: WriteStrategy = {
   name: 'write-file-atomic',
   description: 'npm write-file-atomic: unique temp + fsync + rename',
   package: 'write-file-atomic',
-  save: (path, data) => writeFileAtomic(path, data),
+  async save(path, data) {
+    const { default: writeFileAtomic } = await importPeer('write-file-atomic', 'the write-file-atomic write strategy', () => import('write-file-atomic'));
+    await writeFileAtomic(path, data);
+  },
 };
