@@ -3,23 +3,14 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  auditedLibrary,
-  DEFAULT_LIBRARIES,
-  evidenceFor,
-  LOCK_SCENARIOS,
-  PROPERTIES,
-  registerWriteStrategy,
-  rowLabel,
-  runAudit,
-  unregisterWriteStrategy,
-  straceAvailable,
-  WRITER_SCENARIOS,
-  type AuditScenario,
-  type Finding,
-  type PropertyId,
-  type Verdict,
-} from '../lib/index.js';
+import { registerWriteStrategy, unregisterWriteStrategy } from '../lib/index.js';
+import { evidenceFor, runAudit } from '../lib/audit/audit.js';
+import { straceAvailable } from '../lib/audit/host.js';
+import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel } from '../lib/audit/libraries.js';
+import { LOCK_SCENARIOS } from '../lib/audit/lock-scenarios.js';
+import { PROPERTIES, type PropertyId } from '../lib/audit/properties.js';
+import { type AuditScenario, type Finding, type Verdict } from '../lib/audit/scenario.js';
+import { WRITER_SCENARIOS } from '../lib/audit/writer-scenarios.js';
 
 // The conformance table contend audit prints, pinned: every cell is the verdict of one test below,
 // named `<row> › <column>`, which is the evidence the table cites. A library that changes what it

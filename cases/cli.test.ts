@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { runCase } from '../lib/index.js';
 import { caseDirs } from './support/leftovers.js';
 
 function contend(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -33,6 +37,59 @@ describe('contend run', () => {
     const r = contend('run', '--lock-module', 'cases/fixtures/excl-lock.ts#ExclusiveFileLockAdapter', '--lock', 'excl', '--workers-kind', 'process');
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('[intact ×5]');
+  });
+});
+
+describe('a failure replays with the adapter it ran', () => {
+  const liar = ['--lock-module', 'cases/fixtures/liar-lock.ts#LiarLockAdapter', '--lock', 'liar'];
+
+  test.each(['async', 'thread', 'process'])('%s: the printed --replay reruns the same failure without --lock-module', (kind) => {
+    const first = contend('run', ...liar, '--workers-kind', kind, '--workers', '3');
+    expect(first.code).toBe(1);
+    const line = first.stdout.split('\n').find((l) => l.startsWith('contend run --replay '));
+    expect(line).toBeDefined();
+    const literal = line!.slice('contend run --replay '.length).replace(/^'|'$/g, '');
+    const parsed = JSON.parse(literal);
+    expect(parsed.lock).toEqual({ module: resolve('cases/fixtures/liar-lock.ts'), export: 'LiarLockAdapter' });
+    const again = contend('run', '--replay', literal, '--json');
+    expect(again.code).toBe(1);
+    const observed = (text: string) => text.split('\n').find((l) => l.startsWith('observed'));
+    expect(JSON.parse(again.stdout).outcomes).toEqual(['overwritten', 'overwritten', 'intact']);
+    expect(observed(first.stdout)).toBe('observed  [overwritten ×2, intact]  (race)');
+  });
+
+  test('runCase takes the literal too, with no registerLock before it', async () => {
+    const first = contend('run', ...liar, '--workers', '2');
+    const literal = first.stdout.split('\n').find((l) => l.startsWith('replay    runCase('))!.slice('replay    runCase('.length, -1);
+    const result = await runCase(JSON.parse(literal));
+    expect(result.case.lock).toBe('liar');
+    expect(result.outcomes).toEqual(['overwritten', 'intact']);
+    expect(result.predicted).toEqual(['intact', 'intact']);
+  });
+
+  test('--replay refuses case options beside it, and text that is not the literal', () => {
+    const both = contend('run', '--replay', '{"kind":"async","lock":"none"}', '--lock', 'flock');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('contend: Arguments replay and lock are mutually exclusive\n');
+    const bad = contend('run', '--replay', 'runCase({"kind":');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^contend: invalid replay: .*allowed: the JSON object a failure printed/);
+  });
+
+  test('--schedule runs a schedule file, with its own worker count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-schedule-'));
+    try {
+      const file = join(dir, 'three.json');
+      writeFileSync(file, contend('schedule', '--workers', '3', '--format', 'json').stdout);
+      const r = contend('run', '--schedule', file, '--lock', 'none', '--json');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).outcomes).toEqual(['overwritten', 'overwritten', 'intact']);
+      const missing = contend('run', '--schedule', join(dir, 'none.json'));
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/^contend: invalid schedule: .*ENOENT.*allowed: a readable JSON schedule file\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { analyzeDurability, crashPoints, registerWriteStrategy, traceDurability, unregisterWriteStrategy, withStepHook, type FsStep } from '../lib/index.js';
+import { registerWriteStrategy, unregisterWriteStrategy, type FsStep } from '../lib/index.js';
+import { crashPoints } from '../lib/writes/crashpoints.js';
+import { traceDurability } from '../lib/writes/durability.js';
+import { analyzeDurability } from '../lib/writes/durability.js';
+import { withStepHook } from '../lib/writes/trace.js';
 
 describe('what each built-in strategy fsyncs, read off its traced calls', () => {
   test.each([

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CorruptStoreError, JsonFileStore, runFuzz, VacuousWaveError } from '../lib/index.js';
+import { CorruptStoreError, JsonFileStore } from '../lib/index.js';
+import { runFuzz, VacuousWaveError } from '../lib/fuzz/harness.js';
 
 describe('JsonFileStore', () => {
   let dir: string;

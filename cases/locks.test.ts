@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { builtinLocks, type Lock, type LockContext, type WorkerKind } from '../lib/index.js';
+import { type Lock, type LockContext, type WorkerKind } from '../lib/index.js';
+import { builtinLocks } from '../lib/locks/index.js';
 
 let dir: string;
 beforeEach(() => {

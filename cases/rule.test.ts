@@ -35,4 +35,9 @@ describe('matchers fail when the expected outcome does not appear', () => {
     expect(() => expect(result).toHaveOutcomes(NO_RACE)).toThrow(/replay/);
     expect(() => expect(result).toBeRaceFree()).toThrow(/every read intact/);
   });
+
+  test('a matcher given something other than a result says what it got', () => {
+    expect(() => expect(Promise.resolve({})).toShowRace()).toThrow(/got a promise \(await runCase/);
+    expect(() => expect(undefined).toBeRaceFree()).toThrow(/expected the result of runCase\(\), got undefined/);
+  });
 });

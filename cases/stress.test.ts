@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { concurrentScenario, interruptedScenario, rapidScenario, registerWriteStrategy, runStress, unregisterWriteStrategy } from '../lib/index.js';
+import { registerWriteStrategy, unregisterWriteStrategy } from '../lib/index.js';
+import { runStress } from '../lib/stress/index.js';
+import { concurrentScenario } from '../lib/stress/concurrent.js';
+import { interruptedScenario } from '../lib/stress/interrupted.js';
+import { rapidScenario } from '../lib/stress/rapid.js';
 
 // The MDV JSON write stress scenarios are chance-driven; what they must show without fail is that a rename-based
 // save never leaves a reader, a crash or a crowd of writers with an invalid file.

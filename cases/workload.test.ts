@@ -3,21 +3,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  InvalidOptionError,
-  FUSIO_COLUMNS,
-  WorkerFaultError,
-  parseCsv,
-  registerLock,
-  resolveWorkload,
-  runWorkload,
-  toCsv,
-  verifyIsolation,
-  writerKeys,
-  type OpRecord,
-  type Snapshot,
-  type WorkloadResult,
-} from '../lib/index.js';
+import { InvalidOptionError, WorkerFaultError, registerLock } from '../lib/index.js';
+import { type OpRecord } from '../lib/workload/client.js';
+import { resolveWorkload, writerKeys } from '../lib/workload/config.js';
+import { FUSIO_COLUMNS, parseCsv, toCsv } from '../lib/workload/csv.js';
+import { verifyIsolation } from '../lib/workload/isolation.js';
+import { type Snapshot } from '../lib/workload/manifest.js';
+import { runWorkload, type WorkloadResult } from '../lib/workload/run.js';
 import { entryDigest } from '../lib/workload/manifest.js';
 
 function contend(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -116,8 +108,6 @@ describe('isolation verification from the history', () => {
     if (kind !== 'unacknowledged-commit' && kind !== 'duplicate-key') expect(found.ops.length).toBeGreaterThan(0);
   });
 });
-
-const totalViolations = (r: WorkloadResult): number => Object.values(r.isolation.counts).reduce((a, b) => a + (b ?? 0), 0);
 
 describe('workload runs', () => {
   test('a truncating write strategy: writers and readers find torn manifests, and the check says so', async () => {

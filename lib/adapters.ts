@@ -15,7 +15,7 @@ function checkLock(value: unknown, where: string): LockAdapter {
   return { ...adapter, description: adapter.description ?? '' };
 }
 
-export const lockRegistry = new AdapterRegistry<LockAdapter>('lock', builtinLocks, checkLock);
+export const lockRegistry = new AdapterRegistry<LockAdapter>('lock', 'lock', builtinLocks, checkLock);
 
 /** Every lock name a case may use: the built-ins, then those registered in this process. */
 export const lockNames = (): string[] => lockRegistry.names();

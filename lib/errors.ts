@@ -1,29 +1,8 @@
-/**
- * Every error contend raises on purpose is a ContendError with a stable `code`,
- * so callers (and the CLI) can tell bad input from a fault in a worker.
- */
-export class ContendError extends Error {
-  readonly code: string;
-  /** For failures inside a case: the literal that reruns it (options, schedule, its table). */
-  replay?: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+import { ContendError } from '../schedules/errors.js';
 
-/** An option outside its allowed values; the message lists what is allowed. */
-export class InvalidOptionError extends ContendError {
-  readonly option: string;
-  readonly allowed: string;
-  /** @param why what is wrong with it, when the value alone does not say (a path that cannot be written) */
-  constructor(option: string, allowed: string, got: unknown, why?: string) {
-    super('E_INVALID_OPTION', `invalid ${option}: ${describe(got)}${why ? ` (${why})` : ''}; allowed: ${allowed}`);
-    this.option = option;
-    this.allowed = allowed;
-  }
-}
+// The base class and InvalidOptionError live with the schedules, which depend on nothing else in
+// contend; every other error is declared here.
+export { ContendError, InvalidOptionError } from '../schedules/errors.js';
 
 /** A module/export reference that does not yield a usable adapter. */
 export class AdapterLoadError extends ContendError {
@@ -89,16 +68,4 @@ export class DeadlockError extends ContendError {
 
 export function formatFault(f: WorkerFault): string {
   return `worker ${f.worker} ${f.reason === 'blocked' ? 'blocked the event loop' : f.reason} during '${f.action}': ${f.detail}`;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  // JSON would print NaN and Infinity as null.
-  if (typeof v === 'number') return String(v);
-  if (v === undefined) return 'nothing';
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }

@@ -1,24 +1,74 @@
-export * from '../schedules/index.js';
-export * from './errors.js';
-export * from './outcome.js';
-export * from './locks/index.js';
-export { registerLock, unregisterLock, lockNames, resolveLock, loadAdapter } from './adapters.js';
-export { GRANULARITIES, type Granularity, type ActorSpec } from './protocol.js';
-export { MODES, resolveCase, type CaseOptions, type Mode, type ResolvedCase } from './options.js';
-export { validateKind, closeThreadPool, closeProcessPool, prewarmProcesses } from './kinds/index.js';
+/**
+ * contend's main entry: cases (schedules, actors, the matrix), lock adapters, write strategies and
+ * the JSON store. The systems around them are on subpaths: `contend/writes` (stress, crash points,
+ * durability), `contend/audit`, `contend/workload`, `contend/fuzz`; the vitest matchers are on
+ * `contend/vitest`. Importing it changes nothing: no fs
+ * function is wrapped and no thread or process is started until something runs.
+ */
+
+// Schedules: who writes and reads when.
+export { generateSchedule, MAX_PERIOD, MAX_WORKERS, type ScheduleOptions } from '../schedules/generate.js';
+export { applyOrdering, forceReadOrder, forceWriteOrder } from '../schedules/order.js';
+export { formatSchedule, formatTable, SCHEDULE_FORMATS, type ScheduleFormat } from '../schedules/format.js';
+export { validateSchedule } from '../schedules/validate.js';
+export { OPS, ORDERINGS, PATTERNS, type Action, type Op, type Ordering, type Pattern, type Schedule, type Tick } from '../schedules/types.js';
+
+// Cases: one schedule run by actors of one worker kind under one lock, and the outcome expected.
+export { runCase, type CaseResult } from './run-case.js';
+export { MODES, type CaseOptions, type Mode } from './options.js';
+export { GRANULARITIES, type Granularity } from './protocol.js';
+export { OUTCOMES, formatVector, type Outcome } from './outcome.js';
 export { expectsRace, predictOutcomes } from './rule.js';
-export { runCase, replayLiteral, type CaseResult } from './run-case.js';
 export { calibratePeriod, type Calibration } from './driver/calibrate.js';
 export type { TraceEntry, WorkerRead, WriteFailure } from './driver/session.js';
-export { matrixCases, runMatrix, sameVector, type MatrixOptions, type MatrixRow } from './matrix.js';
-export { formatMatrix, formatColumns } from './report.js';
-export { withCpuLoad } from './load.js';
-export { exitOnSignals, onExitUndo, removeAtExit } from './cleanup.js';
-export * from './writes/index.js';
-export { crashPoints, type CrashPoint, type CrashTable, type CrashPointOptions, type FileState } from './writes/crashpoints.js';
-export * from './stress/index.js';
+export { matrixCases, runMatrix, sameVector, type MatrixCase, type MatrixOptions, type MatrixRow } from './matrix.js';
+export { formatMatrix } from './report.js';
+export { closePools } from './kinds/index.js';
+
+// Locks: the built-in adapters, your own by module and export, and the helpers adapters are made of.
+export { registerLock, unregisterLock, lockNames, resolveLock } from './adapters.js';
+export type { ModuleRef, Registered } from './registry.js';
+export {
+  FlockAdapter,
+  FsExtAdapter,
+  LockfileAdapter,
+  MutexAdapter,
+  NoLockAdapter,
+  NpmLockfileAdapter,
+  OsLockAdapter,
+  SpinlockAdapter,
+} from './locks/index.js';
+export { WORKER_KINDS, type AdapterRef, type Excludes, type Lock, type LockAdapter, type LockContext, type WorkerKind } from './locks/types.js';
+export { fdLock, type FdLockCalls } from './locks/fd-lock.js';
+export { AtomicsMutex } from './locks/atomics-mutex.js';
+export { retryUntil, retryWithin, wakeOnChange, type WaitOptions } from './locks/wait.js';
+
+// Write strategies: how a save reaches the file. What kills, contention and crashes do to each is
+// on `contend/writes`.
+export { registerWriteStrategy, unregisterWriteStrategy, writeStrategyNames, type WriteStrategy } from './writes/index.js';
+export { TruncateStrategy } from './writes/truncate.js';
+export { AtomicStrategy } from './writes/atomic.js';
+export { AtomicDirsyncStrategy } from './writes/atomic-dirsync.js';
+export { AtomicSyncStrategy } from './writes/atomic-sync.js';
+export { FixedTempStrategy } from './writes/fixed-temp.js';
+export { WriteFileAtomicStrategy } from './writes/write-file-atomic.js';
+export { AtomicallyStrategy } from './writes/atomically.js';
+export { StenoStrategy } from './writes/steno.js';
+export { LowdbStrategy } from './writes/lowdb.js';
+export { ConfStrategy } from './writes/conf.js';
+export { tracedStep, type FsStep } from './writes/trace.js';
+
+// The JSON store the kill fuzz checks: a journal of puts that survives SIGKILL.
 export { JsonFileStore, CorruptStoreError, StoreVersionError, readStore, type Checkpoint, type StoreOptions } from './store/json-file-store.js';
-export { runFuzz, VacuousWaveError, keyForChild, type FuzzOptions, type FuzzReport, type Violation, type WaveReport } from './fuzz/harness.js';
-export * from './workload/index.js';
-export { analyzeDurability, traceDurability, type Durability } from './writes/durability.js';
-export * from './audit/index.js';
+
+// Errors: each has a `code`.
+export {
+  AdapterLoadError,
+  ContendError,
+  DeadlockError,
+  InvalidOptionError,
+  MissingPeerError,
+  WorkerFaultError,
+  type FaultReason,
+  type WorkerFault,
+} from './errors.js';

@@ -19,8 +19,11 @@ export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'orde
   cpuLoad?: number;
 }
 
+/** One case of the matrix: its lock by name, as the matrix lists the registered ones. */
+export type MatrixCase = CaseOptions & { lock: string };
+
 export interface MatrixRow {
-  options: CaseOptions;
+  options: MatrixCase;
   expected: Outcome[];
   /** The vector of each run (one per repeat). */
   runs: Outcome[][];
@@ -39,7 +42,7 @@ function pick<T extends string>(name: string, allowed: readonly T[], given: read
 }
 
 /** The cases of the matrix, kind-major, as the tables print them. */
-export function matrixCases(options: MatrixOptions = {}): CaseOptions[] {
+export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
   const kinds = pick('kinds', WORKER_KINDS, options.kinds);
   const names = lockNames();
   const locks = pick('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
@@ -61,7 +64,7 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   return cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow);
 }
 
-async function runCases(cases: CaseOptions[], repeat: number, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
+async function runCases(cases: MatrixCase[], repeat: number, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
   const rows: MatrixRow[] = [];
   for (const [index, c] of cases.entries()) {
     const runs: Outcome[][] = [];

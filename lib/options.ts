@@ -8,6 +8,7 @@ import { MAX_TIMER_MS, numberIn, oneOf } from './check.js';
 import { InvalidOptionError } from './errors.js';
 import { validateKind } from './kinds/index.js';
 import type { AdapterRef, LockAdapter, WorkerKind } from './locks/types.js';
+import type { ModuleRef } from './registry.js';
 import { GRANULARITIES, type Granularity } from './protocol.js';
 
 export const MODES = ['step', 'period'] as const;
@@ -16,8 +17,11 @@ export type Mode = (typeof MODES)[number];
 export interface CaseOptions {
   /** How each actor runs: async tasks in this thread, worker_threads, or child processes. */
   kind: WorkerKind;
-  /** A lock adapter name: a built-in or one added with registerLock(). */
-  lock: string;
+  /**
+   * A lock adapter: the name of a built-in or of one added with registerLock(), or your own by
+   * module and export (`{ module: './my-lock.ts', export: 'MyLock' }`), as a replay literal gives it.
+   */
+  lock: string | ModuleRef;
   /** Order of the actions inside one tick (default force-write, as in the AppCache lock tests). */
   order?: Ordering;
   /** Number of actors (default 5, as in the AppCache lock tests). */
@@ -31,8 +35,8 @@ export interface CaseOptions {
   /** A schedule of your own instead of a generated one. */
   schedule?: Schedule;
   granularity?: Granularity;
-  /** How each write saves the shared file: a write strategy name (default truncate, a plain overwrite). */
-  write?: string;
+  /** How each write saves the shared file: a write strategy's name (default truncate, a plain overwrite), or your own by module and export. */
+  write?: string | ModuleRef;
   /** Options handed to the lock adapter, over its defaults. */
   lockOptions?: Record<string, unknown>;
   /** Period mode: raise the period when a read+write takes more than a tenth of it (default true). */
@@ -59,6 +63,9 @@ export interface ResolvedCase {
   lockOptions: Record<string, unknown>;
   write: string;
   writeRef: AdapterRef;
+  /** The user's lock or write strategy module, for the replay literal. */
+  lockSource?: ModuleRef;
+  writeSource?: ModuleRef;
   calibrate: boolean;
   actionTimeoutMs: number;
   startTimeoutMs: number;
@@ -74,13 +81,13 @@ const orDefault = <T>(value: unknown, fallback: T): unknown => (value === undefi
 export function resolveCase(options: CaseOptions): ResolvedCase {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
   const kind = validateKind(options.kind);
-  const { adapter, ref } = resolveLock(options.lock);
+  const { adapter, ref, source: lockSource } = resolveLock(options.lock);
   const order = oneOf('order', ORDERINGS, orDefault(options.order, 'force-write'));
   const mode = oneOf('mode', MODES, orDefault(options.mode, 'step'));
   const granularity = oneOf('granularity', GRANULARITIES, orDefault(options.granularity, 'lifetime'));
   const actionTimeoutMs = numberIn('actionTimeoutMs', orDefault(options.actionTimeoutMs, 10_000), 0, MAX_TIMER_MS, { open: true, unit: 'ms' });
   const startTimeoutMs = numberIn('startTimeoutMs', orDefault(options.startTimeoutMs, 20_000), 0, MAX_TIMER_MS, { open: true, unit: 'ms' });
-  const { adapter: strategy, ref: writeRef } = resolveWriteStrategy(options.write ?? 'truncate');
+  const { adapter: strategy, ref: writeRef, source: writeSource } = resolveWriteStrategy(options.write ?? 'truncate');
   const lockOptions = options.lockOptions ?? {};
   lockOptionsOf(adapter, lockOptions);
   if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') throw new InvalidOptionError('calibrate', 'true or false', options.calibrate);
@@ -110,6 +117,8 @@ export function resolveCase(options: CaseOptions): ResolvedCase {
     lockOptions,
     write: strategy.name,
     writeRef,
+    ...(lockSource ? { lockSource } : {}),
+    ...(writeSource ? { writeSource } : {}),
     calibrate: options.calibrate ?? true,
     actionTimeoutMs,
     startTimeoutMs,

@@ -4,11 +4,21 @@ import { pathToFileURL } from 'node:url';
 import { compiledModule, resolvePackage, TYPESCRIPT } from './compile.js';
 import { AdapterLoadError, InvalidOptionError } from './errors.js';
 import { oncePerKey } from './memo.js';
+import { missingPeers, requirePeers } from './peer.js';
 import type { AdapterRef } from './locks/types.js';
 
 export interface Registered<T> {
   adapter: T;
+  /** How workers load it: a built-in's name, or the module (compiled, for TypeScript) and export. */
   ref: AdapterRef;
+  /** An adapter of the user's: the module and export as registered, before any compiling. */
+  source?: ModuleRef;
+}
+
+/** An adapter of the user's, by module (a path, file URL or package) and the name of its export. */
+export interface ModuleRef {
+  module: string;
+  export: string;
 }
 
 // Threads and process hosts outlive a case: a module is imported once per thread, not per case.
@@ -19,15 +29,17 @@ const importOnce = oncePerKey((specifier) => importModule(specifier));
  * registers by module and export, since functions cannot be sent to a thread or a process —
  * each worker loads the module itself.
  */
-export class AdapterRegistry<T extends { name: string }> {
+export class AdapterRegistry<T extends { name: string; package?: string }> {
   private readonly user = new Map<string, Registered<T>>();
 
   /**
    * @param option the option name in error messages (`lock`, `strategy`)
+   * @param noun what one adapter is called in messages (`lock`, `write strategy`)
    * @param check turns an exported value into an adapter, or throws AdapterLoadError
    */
   constructor(
     private readonly option: string,
+    private readonly noun: string,
     private readonly builtins: ReadonlyMap<string, T>,
     private readonly check: (value: unknown, where: string) => T,
   ) {}
@@ -37,8 +49,25 @@ export class AdapterRegistry<T extends { name: string }> {
     return [...this.builtins.keys(), ...this.user.keys()];
   }
 
-  /** The adapter and the reference workers load it by; an unknown name lists the allowed ones. */
+  /** The names that can run here: those of names() whose package, if they wrap one, is installed. */
+  installed(): string[] {
+    const missing = new Set(missingPeers([...this.builtins.values()].flatMap((a) => (a.package ? [a.package] : []))));
+    return this.names().filter((name) => !missing.has(this.builtins.get(name)?.package ?? ''));
+  }
+
+  /**
+   * The adapter and the reference workers load it by, for a run: a built-in whose package (an
+   * optional peer of contend's) is not installed is refused here, before any work starts, with what
+   * to install. A user's adapter imported its packages when it was registered.
+   */
   resolve(name: unknown): Registered<T> {
+    const found = this.lookup(name);
+    if ('builtin' in found.ref) requirePeers(`the ${found.adapter.name} ${this.noun}`, [found.adapter.package]);
+    return found;
+  }
+
+  /** As resolve, whether its package is installed or not: for listing adapters. An unknown name lists the allowed ones. */
+  lookup(name: unknown): Registered<T> {
     if (typeof name === 'string') {
       const builtin = this.builtins.get(name);
       if (builtin) return { adapter: builtin, ref: { builtin: name } };
@@ -49,15 +78,20 @@ export class AdapterRegistry<T extends { name: string }> {
   }
 
   /** @param label how the user named the module (`./my-lock.ts#MyLock`), for messages */
-  async register(ref: { module: string; export: string }, label?: string): Promise<T> {
-    const url = isAbsolute(ref.module) ? pathToFileURL(ref.module).href : ref.module;
+  /**
+   * A module is a path (relative to the working directory, as on the command line), a file URL or
+   * a package name.
+   */
+  async register(ref: ModuleRef, label?: string): Promise<T> {
+    const path = RELATIVE.test(ref.module) ? resolve(ref.module) : ref.module;
+    const url = isAbsolute(path) ? pathToFileURL(path).href : path;
     // Workers get the compiled module itself: TypeScript is compiled here, once, for all of them.
     const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: ref.export };
     const adapter = await this.load(normalised, label);
     if (this.builtins.has(adapter.name)) {
       throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
     }
-    this.user.set(adapter.name, { adapter, ref: normalised });
+    this.user.set(adapter.name, { adapter, ref: normalised, source: { module: url, export: ref.export } });
     return adapter;
   }
 
@@ -83,6 +117,8 @@ export class AdapterRegistry<T extends { name: string }> {
   }
 }
 
+
+const RELATIVE = /^\.{1,2}[\\/]/;
 
 // A user's own `.ts` adapter needs no build step of theirs: it is compiled (see compile.ts). Its
 // source map makes an error's stack name the user's file and line.
@@ -130,7 +166,7 @@ export async function moduleReference(option: string, spec: string, cwd = proces
   const name = spec.slice(at + 1);
   const file = resolve(cwd, module);
   // `./x`, `../x`, `/x`, or a file that is there; anything else may be a package (`big.js`).
-  if (/^\.{1,2}[\\/]/.test(module) || isAbsolute(module) || existsSync(file)) {
+  if (RELATIVE.test(module) || isAbsolute(module) || existsSync(file)) {
     if (!existsSync(file)) throw new AdapterLoadError(`cannot import ${option} ${module}: there is no file ${file}`);
     return { module: pathToFileURL(file).href, export: name };
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatTable } from '../schedules/format.js';
 import type { Schedule } from '../schedules/types.js';
 import { MAX_TIMER_MS } from './check.js';
@@ -11,11 +12,15 @@ import { runStepSchedule } from './driver/step.js';
 import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import type { Outcome } from './outcome.js';
 import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
+import { lockRegistry } from './adapters.js';
+import { InvalidOptionError } from './errors.js';
+import type { AdapterRegistry, ModuleRef } from './registry.js';
+import { writeRegistry } from './writes/index.js';
 import type { ActorSpec } from './protocol.js';
 import { expectsRace, predictOutcomes } from './rule.js';
 
 export interface CaseResult {
-  case: Omit<ResolvedCase, 'adapter' | 'ref' | 'writeRef'>;
+  case: Omit<ResolvedCase, 'adapter' | 'ref' | 'writeRef' | 'lockSource' | 'writeSource'>;
   /** One outcome per read, in worker order: the vector a case compares exactly. */
   outcomes: Outcome[];
   reads: WorkerRead[];
@@ -45,7 +50,7 @@ export interface CaseResult {
  * returns or throws; a thrown ContendError carries the replay literal.
  */
 export async function runCase(options: CaseOptions): Promise<CaseResult> {
-  const resolved = resolveCase(options);
+  const resolved = resolveCase(await registerModules(options));
   const started = performance.now();
   let schedule = resolved.ordered;
   try {
@@ -80,7 +85,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
       const outcomes = reads.map((r) => r.outcome);
       const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
-      const { adapter: _a, ref: _r, writeRef: _w, ...plain } = resolved;
+      const { adapter: _a, ref: _r, writeRef: _w, lockSource: _ls, writeSource: _ws, ...plain } = resolved;
       return {
         case: { ...plain, ordered: schedule },
         outcomes,
@@ -123,19 +128,51 @@ function rescale(schedule: Schedule, period: number): Schedule {
   return { ...schedule, period, ticks: schedule.ticks.map((t) => ({ ...t, at: t.at * factor })) };
 }
 
-/** What a failure prints so it can be rerun: the options, the schedule literal and its table. */
+/**
+ * A lock or write strategy given by module and export (as a replay literal gives it) is registered
+ * first, as registerLock() would, so the case can name it and its workers can load it.
+ */
+async function registerModules(options: CaseOptions): Promise<CaseOptions> {
+  if (typeof options !== 'object' || options === null) return options;
+  const named = async <T extends { name: string }>(option: string, registry: AdapterRegistry<T>, value: unknown): Promise<unknown> => {
+    if (typeof value !== 'object' || value === null) return value;
+    const { module, export: name } = value as Partial<ModuleRef>;
+    if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(option, 'a name, or { module, export } naming your own adapter', value);
+    return (await registry.register({ module, export: name }, `${module}#${name}`)).name;
+  };
+  return {
+    ...options,
+    lock: (await named('lock', lockRegistry, options.lock)) as string,
+    ...(options.write !== undefined ? { write: (await named('write', writeRegistry, options.write)) as string } : {}),
+  };
+}
+
+// A file is named by its path, which is what a user types and a shell reads.
+const asTyped = (ref: ModuleRef): ModuleRef => ({ module: ref.module.startsWith('file:') ? fileURLToPath(ref.module) : ref.module, export: ref.export });
+
+// Single quotes keep everything literal in a POSIX shell; a quote inside is closed, escaped, reopened.
+const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * What a failure prints so it can be rerun: the options as a runCase() literal and as the CLI's
+ * --replay, then the schedule's table. A lock or strategy of the user's is named by its module and
+ * export, so the literal works without the registerLock() that named it.
+ */
 export function replayLiteral(resolved: ResolvedCase, options: CaseOptions): string {
   const literal = {
     kind: resolved.kind,
-    lock: resolved.lock,
+    lock: resolved.lockSource ? asTyped(resolved.lockSource) : resolved.lock,
     order: resolved.order,
     mode: resolved.mode,
     granularity: resolved.granularity,
     ...(Object.keys(resolved.lockOptions).length ? { lockOptions: resolved.lockOptions } : {}),
-    ...(resolved.write !== 'truncate' ? { write: resolved.write } : {}),
+    ...(resolved.write !== 'truncate' ? { write: resolved.writeSource ? asTyped(resolved.writeSource) : resolved.write } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     schedule: resolved.schedule,
   };
-  return `runCase(${JSON.stringify(literal)})\nschedule (${resolved.order}):\n${formatTable(resolved.ordered)}`;
+  const json = JSON.stringify(literal);
+  return `runCase(${json})
+contend run --replay ${shellQuote(json)}
+schedule (${resolved.order}):
+${formatTable(resolved.ordered)}`;
 }
-

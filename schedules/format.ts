@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../lib/errors.js';
+import { InvalidOptionError } from './errors.js';
 import type { Schedule } from './types.js';
 
 export const SCHEDULE_FORMATS = ['table', 'timeline', 'json', 'svg'] as const;

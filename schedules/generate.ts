@@ -1,6 +1,9 @@
-import seedrandom from 'seedrandom';
-import { InvalidOptionError } from '../lib/errors.js';
+import { createRequire } from 'node:module';
+import { InvalidOptionError } from './errors.js';
 import { PATTERNS, type Action, type Pattern, type Schedule, type Tick } from './types.js';
+
+// Required on the first random schedule, not at import: it is the only package schedules need.
+let loadSeedrandom: typeof import('seedrandom') | undefined;
 
 export const MAX_WORKERS = 64;
 
@@ -64,7 +67,7 @@ export function generateSchedule(options: ScheduleOptions): Schedule {
   const seed = validateSeed(options.seed ?? 1);
   const span = options.span ?? 2 * workers;
   if (!Number.isInteger(span) || span < 2) throw new InvalidOptionError('span', 'an integer of at least 2', span);
-  const rng = seedrandom(String(seed));
+  const rng = (loadSeedrandom ??= createRequire(import.meta.url)('seedrandom') as typeof import('seedrandom'))(String(seed));
   const slots = new Map<number, Action[]>();
   for (let n = 1; n <= workers; n++) {
     const write = Math.floor(rng() * (span - 1));

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../lib/errors.js';
+import { InvalidOptionError } from './errors.js';
 import { ORDERINGS, type Action, type Ordering, type Schedule } from './types.js';
 
 // Rank of each op under the two forcing orders; exit always goes last so a worker

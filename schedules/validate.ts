@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../lib/errors.js';
+import { InvalidOptionError } from './errors.js';
 import { validatePeriod, validateWorkers } from './generate.js';
 import { OPS, PATTERNS, type Op, type Schedule } from './types.js';
 

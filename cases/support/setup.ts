@@ -2,9 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { closeProcessPool, closeThreadPool } from '../../lib/index.js';
+import { closePools } from '../../lib/vitest/index.js';
 import { hostProcesses } from './leftovers.js';
-import './matchers.js';
 
 // Each test file gets a temporary directory of its own, so "nothing left behind" can be checked
 // exactly, without the files that run alongside in other processes getting in the way.
@@ -19,8 +18,7 @@ beforeAll(() => {
 // Idle threads and process hosts are kept warm between cases; none outlives a test file, and no
 // case leaves a file or a process behind.
 afterAll(async () => {
-  await closeThreadPool();
-  await closeProcessPool();
+  await closePools();
   if (outer === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = outer;
   const left = readdirSync(scratch);

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockNames, lockOptionsOf, resolveLock } from '../adapters.js';
+import { lockNames, lockOptionsOf, lockRegistry } from '../adapters.js';
 import { InvalidOptionError } from '../errors.js';
 import { builtinLocks } from '../locks/index.js';
 import type { AdapterRef, LockAdapter } from '../locks/types.js';
 import { packageRoot } from '../paths.js';
 import { requirePeers } from '../peer.js';
 import type { Registered } from '../registry.js';
-import { builtinWrites, resolveWriteStrategy, writeStrategyNames, type WriteStrategy } from '../writes/index.js';
+import { builtinWrites, writeRegistry, writeStrategyNames, type WriteStrategy } from '../writes/index.js';
 import type { Role } from './properties.js';
 
 /** One row of the audit: a lock adapter or a write strategy, with the options it is run with. */
@@ -73,7 +73,7 @@ export function librarySpecs(names?: readonly string[], lockOptions: Record<stri
     if (defaults.length && !(custom && defaults[0]!.role === 'lock')) return defaults;
     if (locks.includes(name)) {
       // Checked here, before the first scenario: a value the library would quietly change is refused.
-      lockOptionsOf(resolveLock(name).adapter, lockOptions);
+      lockOptionsOf(lockRegistry.lookup(name).adapter, lockOptions);
       return [{ name, role: 'lock', lockOptions }];
     }
     if (writers.includes(name)) return [{ name, role: 'writer' }];
@@ -90,7 +90,8 @@ export function librarySpecs(names?: readonly string[], lockOptions: Record<stri
  */
 const builtinPackage = ({ adapter, ref }: Registered<{ package?: string }>): string | undefined => ('builtin' in ref ? adapter.package : undefined);
 
-const resolveRow = (spec: LibrarySpec): Registered<LockAdapter | WriteStrategy> => (spec.role === 'lock' ? resolveLock(spec.name) : resolveWriteStrategy(spec.name));
+// Looked up without the peer check of resolve: the audit names every missing package at once.
+const resolveRow = (spec: LibrarySpec): Registered<LockAdapter | WriteStrategy> => (spec.role === 'lock' ? lockRegistry.lookup(spec.name) : writeRegistry.lookup(spec.name));
 
 export function rowLabel(name: string, lockOptions: Record<string, unknown> = {}): string {
   const options = Object.entries(lockOptions).map(([k, v]) => `${k}=${String(v)}`);

@@ -7,6 +7,7 @@ import { writeOutput } from '../outputs.js';
 import { writeStrategyNames } from '../writes/index.js';
 import { CAS_MODES, CLIENT_KINDS, CONFLICT_SCOPES, STORAGES, WORKLOAD_DEFAULTS, type WorkloadConfig } from '../workload/config.js';
 import { parseCsv, toCsv } from '../workload/csv.js';
+import { plotResults, requirePlotting } from '../workload/plot.js';
 import { progressLine } from '../workload/report.js';
 import type { WorkloadResult } from '../workload/run.js';
 import type { Args } from './command.js';
@@ -55,6 +56,11 @@ export async function readCsvArg(option: string, file: string): Promise<ReturnTy
   return parseCsv(text, file);
 }
 
+/** With --plot, the plotting stack must be there before a sweep or chaos run starts, not after it. */
+export function checkPlotting(argv: Args): void {
+  if (argv.plot) requirePlotting();
+}
+
 export function baseConfig(argv: Args): Partial<WorkloadConfig> {
   const config: Partial<WorkloadConfig> = {
     duration: number('duration', argv.duration),
@@ -77,7 +83,6 @@ export async function output(argv: Args, results: WorkloadResult[], json: unknow
   const csv = toCsv(results);
   if (typeof argv.csv === 'string' && argv.csv !== '') await writeOutput('csv', argv.csv, csv);
   if (argv.plot) {
-    const { plotResults } = await import('../workload/plot.js');
     const report = await plotResults(parseCsv(csv), argv.plot as string, title);
     process.stderr.write(`plots: ${report.plots.map((p) => p.path).join(', ')}, ${join(argv.plot as string, 'report.html')}\n`);
   }

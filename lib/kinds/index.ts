@@ -7,9 +7,20 @@ import { ChannelFault, type ActorChannel } from './channel.js';
 import { startProcessActor } from './process.js';
 import { startThreadActor } from './thread.js';
 
+import { closeThreadPool } from './thread.js';
+import { closeProcessPool } from './process.js';
+
 export { closeThreadPool } from './thread.js';
 export { closeProcessPool, prewarmProcesses } from './process.js';
 export { ChannelFault, type ActorChannel } from './channel.js';
+
+/**
+ * Ends the idle worker threads and process hosts that contend keeps warm between cases. Idle ones
+ * never keep a process alive; call it when you are done (contend/vitest does it after each file).
+ */
+export async function closePools(): Promise<void> {
+  await Promise.all([closeThreadPool(), closeProcessPool()]);
+}
 
 export function validateKind(kind: unknown): WorkerKind {
   if (!WORKER_KINDS.includes(kind as WorkerKind)) throw new InvalidOptionError('worker kind', WORKER_KINDS.join(', '), kind);

@@ -1,7 +1,9 @@
-import { tryLock, unlock } from 'fs-native-extensions';
+import { lazyRequire } from '../lazy.js';
 import { fdLock } from './fd-lock.js';
 import type { LockAdapter } from './types.js';
 import { checkPollOptions } from './wait.js';
+
+const nativeLocks = lazyRequire<typeof import('fs-native-extensions')>('fs-native-extensions');
 
 export interface FlockOptions {
   /** Longest pause between attempts while waiting, ms. */
@@ -20,5 +22,8 @@ export const FlockAdapter: LockAdapter<FlockOptions> = {
   excludes: { async: true, thread: true, process: true },
   defaults: { maxPollMs: 8 },
   checkOptions: (options) => checkPollOptions('flock', options),
-  create: (ctx, { maxPollMs }) => fdLock(ctx, maxPollMs, { tryLock, unlock }),
+  create: (ctx, { maxPollMs }) => {
+    const { tryLock, unlock } = nativeLocks();
+    return fdLock(ctx, maxPollMs, { tryLock, unlock });
+  },
 };

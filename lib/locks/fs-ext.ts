@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { ContendError } from '../errors.js';
-import { importPeer, requirePeers } from '../peer.js';
+import { importPeer } from '../peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';
@@ -28,7 +28,6 @@ export const FsExtAdapter: LockAdapter<FlockOptions> = {
   excludes: { async: true, thread: false, process: true },
   defaults: { maxPollMs: 8 },
   checkOptions(options) {
-    requirePeers(NEEDED_BY, ['fs-ext']);
     checkPollOptions('fs-ext', options);
   },
   async create(ctx, { maxPollMs }) {

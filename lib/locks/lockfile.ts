@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { lazyRequire } from '../lazy.js';
 import { integerIn } from '../check.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
+
+const properLockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
 
 export interface LockfileOptions {
   /** A lock whose directory was not refreshed for this long is taken over, ms. */
@@ -53,7 +55,7 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
     const attempt = async (): Promise<boolean> => {
       if (compromised) throw compromised;
       try {
-        unlock = await lockfile.lock(ctx.lockPath, options);
+        unlock = await properLockfile().lock(ctx.lockPath, options);
         return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return false;

@@ -1,6 +1,8 @@
-import { Mutex } from 'async-mutex';
+import { lazyRequire } from '../lazy.js';
 import { AtomicsMutex } from './atomics-mutex.js';
 import type { LockAdapter } from './types.js';
+
+const asyncMutex = lazyRequire<typeof import('async-mutex')>('async-mutex');
 
 /**
  * In-process mutex, two levels deep: async-mutex orders the async actors of one thread, and a
@@ -12,7 +14,7 @@ export const MutexAdapter: LockAdapter = {
   description: 'async-mutex within a thread + Atomics across worker_threads; not across processes',
   excludes: { async: true, thread: true, process: false },
   create(ctx) {
-    const local = ctx.local('mutex', () => new Mutex());
+    const local = ctx.local('mutex', () => new (asyncMutex().Mutex)());
     const cross = new AtomicsMutex(ctx.shared, 0);
     let releaseLocal: (() => void) | undefined;
     return {

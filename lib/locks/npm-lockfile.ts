@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { integerIn } from '../check.js';
-import { importPeer, requirePeers } from '../peer.js';
+import { importPeer } from '../peer.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 
@@ -23,7 +23,6 @@ export const NpmLockfileAdapter: LockAdapter<NpmLockfileOptions> = {
   excludes: { async: true, thread: true, process: true },
   defaults: { staleMs: 0, maxPollMs: 8 },
   checkOptions(options) {
-    requirePeers(NEEDED_BY, ['lockfile']);
     integerIn('npm-lockfile lock option staleMs (0: never stale)', options.staleMs, 0, 2 ** 31 - 1);
     checkPollOptions('npm-lockfile', options);
   },

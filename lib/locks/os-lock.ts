@@ -1,4 +1,4 @@
-import { importPeer, requirePeers } from '../peer.js';
+import { importPeer } from '../peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';
@@ -18,7 +18,6 @@ export const OsLockAdapter: LockAdapter<FlockOptions> = {
   excludes: { async: false, thread: false, process: true },
   defaults: { maxPollMs: 8 },
   checkOptions(options) {
-    requirePeers(NEEDED_BY, ['os-lock']);
     checkPollOptions('os-lock', options);
   },
   async create(ctx, { maxPollMs }) {

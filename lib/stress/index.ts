@@ -4,7 +4,7 @@ import { integerIn } from '../check.js';
 import { InvalidOptionError } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { formatColumns } from '../report.js';
-import { writeStrategyNames } from '../writes/index.js';
+import { writeRegistry, writeStrategyNames } from '../writes/index.js';
 import { constrainedScenario } from './constrained.js';
 import { concurrentScenario, type ConcurrentResult } from './concurrent.js';
 import { interruptedScenario, type InterruptedResult } from './interrupted.js';
@@ -65,7 +65,9 @@ function list<T extends string>(name: string, allowed: readonly T[], given: read
  * a valid document; interrupted_write the count of each result over the trials.
  */
 export async function runStress(options: StressOptions = {}): Promise<StressReport> {
-  const strategies = list('strategies', writeStrategyNames(), options.strategies);
+  // By default every strategy that can run here: those of the optional peers that are installed.
+  const strategies = options.strategies === undefined ? writeRegistry.installed() : list('strategies', writeStrategyNames(), options.strategies);
+  for (const name of strategies) writeRegistry.resolve(name);
   const scenarios = list('scenarios', SCENARIOS, options.scenarios);
   const kinds = list('kinds', WORKER_KINDS, options.kinds);
   const trials = options.trials === undefined ? undefined : integerIn('trials', options.trials, 1, 10_000);

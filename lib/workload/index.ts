@@ -1,3 +1,4 @@
+/** `contend/workload`: fleets of writers and readers on an optimistic manifest, sweeps, chaos and plots (doc/workload.md). */
 export {
   CAS_MODES,
   CLIENT_KINDS,
@@ -6,24 +7,23 @@ export {
   WORKLOAD_DEFAULTS,
   configLabel,
   resolveWorkload,
-  writerKeys,
   type CasMode,
   type ClientKind,
   type ConflictScope,
   type StorageKind,
   type WorkloadConfig,
 } from './config.js';
-export { CHAOS_DEFAULTS, CHAOS_SCENARIOS, chaosScenario, outageWindows, type Chaos, type ChaosScenario } from './chaos.js';
+export { CHAOS_DEFAULTS, CHAOS_SCENARIOS, type Chaos, type ChaosScenario } from './chaos.js';
 export type { OpRecord } from './client.js';
 export { TornManifestError, readManifest, type Entry, type Snapshot } from './manifest.js';
 export { summarize, type MetricsSummary } from './metrics.js';
-export { VIOLATION_KINDS, describeOp, formatIsolation, verifyIsolation, type IsolationReport, type IsolationViolation, type ViolationKind } from './isolation.js';
+export { VIOLATION_KINDS, formatIsolation, verifyIsolation, type IsolationReport, type IsolationViolation, type ViolationKind } from './isolation.js';
 export { runWorkload, type WorkloadResult, type WorkloadRunOptions } from './run.js';
 export {
   FULL_GRID,
   QUICK_GRID,
-  degradation,
-  rankResults,
+  QUICK_DURATION,
+  FULL_DURATION,
   runChaos,
   runSweep,
   sweepConfigs,
@@ -32,7 +32,7 @@ export {
   type SweepGrid,
   type SweepReport,
 } from './sweep.js';
-export { CSV_COLUMNS, CsvFormatError, EXTRA_COLUMNS, FUSIO_COLUMNS, configOfRow, csvRow, parseCsv, toCsv, type CsvRow } from './csv.js';
+export { CSV_COLUMNS, CsvFormatError, EXTRA_COLUMNS, FUSIO_COLUMNS, parseCsv, toCsv, type CsvRow } from './csv.js';
 export type { PlotFile, PlotReport } from './plot.js';
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { makeOutputDirectory, writeOutput } from '../outputs.js';
 import { importPeer, requirePeers } from '../peer.js';
-import { CSV_COLUMNS, NUMERIC_COLUMNS, requireRows, FUSIO_COLUMNS, type CsvRow } from './csv.js';
+import { NUMERIC_COLUMNS, requireRows, FUSIO_COLUMNS, type CsvRow } from './csv.js';
 
 /** One written image: its file and what it shows. */
 export interface PlotFile {

@@ -34,7 +34,7 @@ function checkStrategy(value: unknown, where: string): WriteStrategy {
   return { ...strategy, description: strategy.description ?? '' };
 }
 
-export const writeRegistry = new AdapterRegistry<WriteStrategy>('strategy', builtinWrites, checkStrategy);
+export const writeRegistry = new AdapterRegistry<WriteStrategy>('strategy', 'write strategy', builtinWrites, checkStrategy);
 
 export const writeStrategyNames = (): string[] => writeRegistry.names();
 export const resolveWriteStrategy = (name: unknown): Registered<WriteStrategy> => writeRegistry.resolve(name);
@@ -43,19 +43,4 @@ export const registerWriteStrategy = (ref: { module: string; export: string }): 
 export const unregisterWriteStrategy = (name: string): boolean => writeRegistry.unregister(name);
 export const loadWriteStrategy = (ref: AdapterRef): Promise<WriteStrategy> => writeRegistry.load(ref);
 
-export {
-  AtomicallyStrategy,
-  AtomicDirsyncStrategy,
-  AtomicStrategy,
-  AtomicSyncStrategy,
-  ConfStrategy,
-  FixedTempStrategy,
-  LowdbStrategy,
-  StenoStrategy,
-  TruncateStrategy,
-  WriteFileAtomicStrategy,
-};
 export type { WriteStrategy } from './types.js';
-export { traceFs, tracedStep, withStepHook, type FsStep } from './trace.js';
-export { CHUNK, steps as fsSteps, writeInChunks, writeThenRename, uniqueTemp } from './chunks.js';
-export { makeDocument } from './document.js';

@@ -8,7 +8,7 @@ import { formatChaos, resultJson } from '../../workload/report.js';
 import { FULL_DURATION, QUICK_DURATION, runChaos } from '../../workload/sweep.js';
 import type { CommandFactory } from '../command.js';
 import { list, numberArg } from '../io.js';
-import { baseConfig, number, onResult, output, readCsvArg, workloadOptions } from '../workload-options.js';
+import { baseConfig, checkPlotting, number, onResult, output, readCsvArg, workloadOptions } from '../workload-options.js';
 
 const chaos: CommandFactory = ({ fail }) => ({
   builder: (y) =>
@@ -24,6 +24,7 @@ const chaos: CommandFactory = ({ fail }) => ({
       .example('$0 chaos --quick --csv chaos.csv --plot plots', 'every scenario, 2 s each')
       .example('$0 chaos --from sweep.csv --scenarios latency-20ms,cpu', "the sweep's best config under two scenarios") as Argv,
   handler: async (argv) => {
+    checkPlotting(argv);
     let base: Partial<WorkloadConfig> = {};
     if (argv.from) {
       const rows = await readCsvArg('from', argv.from as string);

@@ -1,17 +1,17 @@
 import { InvalidOptionError } from '../../errors.js';
 import { formatColumns } from '../../report.js';
 import { traceDurability } from '../../writes/durability.js';
-import { resolveWriteStrategy, writeStrategyNames } from '../../writes/index.js';
+import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../../writes/index.js';
 import type { CommandFactory } from '../command.js';
 import { emit, list } from '../io.js';
 
 const durability: CommandFactory = () => ({
   builder: (y) =>
     y
-      .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
+      .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all whose package is installed)` })
       .example('$0 durability --strategies atomic,write-file-atomic', 'data and directory fsyncs, with the step that shows each'),
   handler: async (argv) => {
-    const names = list(argv.strategies) ?? writeStrategyNames();
+    const names = list(argv.strategies) ?? writeRegistry.installed();
     if (names.length === 0) throw new InvalidOptionError('strategies', `a comma list of ${writeStrategyNames().join(', ')}`, argv.strategies);
     for (const name of names) resolveWriteStrategy(name);
     const results = [];

@@ -1,4 +1,4 @@
-import { lockNames, resolveLock } from '../../adapters.js';
+import { lockNames, lockRegistry } from '../../adapters.js';
 import { formatColumns } from '../../report.js';
 import type { CommandFactory } from '../command.js';
 import { emit } from '../io.js';
@@ -6,7 +6,7 @@ import { emit } from '../io.js';
 const locks: CommandFactory = () => ({
   builder: (y) => y,
   handler: async (argv) => {
-    const adapters = lockNames().map((n) => resolveLock(n).adapter);
+    const adapters = lockNames().map((n) => lockRegistry.lookup(n).adapter);
     const yes = (b: boolean): string => (b ? 'yes' : 'no');
     await emit(
       argv.json,

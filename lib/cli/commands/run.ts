@@ -1,27 +1,68 @@
+import { readFile } from 'node:fs/promises';
 import { ORDERINGS, type Ordering } from '../../../schedules/types.js';
+import { InvalidOptionError } from '../../errors.js';
+import type { CaseOptions } from '../../options.js';
 import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
 import { sameVector } from '../../matrix.js';
 import { formatVector } from '../../outcome.js';
 import { runCase } from '../../run-case.js';
 import { caseFrom, caseOptions } from '../case-options.js';
 import type { CommandFactory } from '../command.js';
+import type { Args } from '../command.js';
 import { emit } from '../io.js';
+
+/** The case options a failure printed: the JSON inside `runCase(…)`, or the whole call. */
+function parseReplay(text: string): CaseOptions {
+  const json = text.trim().replace(/^runCase\(([\s\S]*)\)$/, '$1');
+  try {
+    const value: unknown = JSON.parse(json);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as CaseOptions;
+  } catch {
+    // said below, as for any other value that is not an object
+  }
+  throw new InvalidOptionError('replay', 'the JSON object a failure printed, as in runCase({...}) or contend run --replay \'{...}\'', text);
+}
+
+/** A schedule file as `contend schedule --format json` writes it; what is in it is checked with the case. */
+async function readSchedule(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidOptionError('schedule', 'a readable JSON schedule file', `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidOptionError('schedule', 'a JSON schedule file, as `contend schedule --format json` prints', file, (error as Error).message);
+  }
+}
+
+async function caseOf(argv: Args): Promise<CaseOptions> {
+  if (typeof argv.replay === 'string') return parseReplay(argv.replay);
+  return {
+    ...caseFrom(argv),
+    kind: (argv['workers-kind'] ?? 'async') as WorkerKind,
+    lock: (argv.lock ?? 'none') as string,
+    ...(argv.order !== undefined ? { order: argv.order as Ordering } : {}),
+    ...(typeof argv.schedule === 'string' ? { schedule: (await readSchedule(argv.schedule)) as CaseOptions['schedule'] } : {}),
+  };
+}
 
 const run: CommandFactory = ({ fail }) => ({
   builder: (y) =>
     caseOptions(y)
-      .option('workers-kind', { type: 'string', default: 'async', describe: `worker kind: ${WORKER_KINDS.join(', ')}` })
-      .option('lock', { type: 'string', default: 'none', describe: 'lock adapter (see `contend locks`)' })
-      .option('order', { type: 'string', default: 'force-write', describe: ORDERINGS.join(', ') })
-      .option('trace', { type: 'boolean', describe: 'print every step the driver took' })
-      .example('$0 run --workers-kind process --lock flock --order force-write', 'five processes, a kernel lock'),
+      .option('workers-kind', { type: 'string', describe: `worker kind: ${WORKER_KINDS.join(', ')} (default async)` })
+      .option('lock', { type: 'string', describe: 'lock adapter (see `contend locks`; default none)' })
+      .option('order', { type: 'string', describe: `${ORDERINGS.join(', ')} (default force-write)` })
+      .option('trace', { type: 'boolean', describe: 'print every action the driver sent and what became of it' })
+      .option('schedule', { type: 'string', describe: 'a JSON schedule file (`contend schedule --format json` writes one) instead of a generated schedule' })
+      .option('replay', { type: 'string', describe: 'rerun a case from the literal a failure printed; it gives every case option' })
+      .conflicts('replay', ['schedule', 'workers', 'mode', 'period', 'pattern', 'seed', 'granularity', 'write', 'workers-kind', 'lock', 'order'])
+      .example('$0 run --workers-kind process --lock flock --order force-write', 'five processes, a kernel lock')
+      .example('$0 run --replay \'{"kind":"process","lock":{"module":"./my-lock.ts","export":"MyLock"},…}\'', 'rerun what a failure printed'),
   handler: async (argv) => {
-    const result = await runCase({
-      ...caseFrom(argv),
-      kind: argv['workers-kind'] as WorkerKind,
-      lock: argv.lock as string,
-      order: argv.order as Ordering,
-    });
+    const result = await runCase(await caseOf(argv));
     const verdict = sameVector(result.outcomes, result.predicted) ? 'PASS' : 'FAIL';
     const lines = [
       `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${result.case.workers} workers, ${result.case.mode} mode, ${result.case.granularity}, write ${result.case.write}`,

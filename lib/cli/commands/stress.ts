@@ -7,7 +7,7 @@ import { emit, list, numberArg } from '../io.js';
 const stress: CommandFactory = () => ({
   builder: (y) =>
     y
-      .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all)` })
+      .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all whose package is installed)` })
       .option('scenarios', { type: 'string', describe: `comma list of ${SCENARIOS.join(', ')} (default: all)` })
       .option('kinds', { type: 'string', describe: `worker kinds of the concurrent scenario: ${WORKER_KINDS.join(', ')} (default: all)` })
       .option('trials', { ...numberArg, describe: 'kills per strategy (interrupted), iterations (concurrent, constrained)' })

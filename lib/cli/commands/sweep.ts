@@ -4,7 +4,7 @@ import { resultJson, formatSweep } from '../../workload/report.js';
 import { FULL_DURATION, FULL_GRID, QUICK_DURATION, QUICK_GRID, runSweep, sweepConfigs, sweepParallel, type SweepGrid } from '../../workload/sweep.js';
 import type { CommandFactory } from '../command.js';
 import { numberArg } from '../io.js';
-import { baseConfig, numbers, onResult, output, workloadOptions } from '../workload-options.js';
+import { baseConfig, checkPlotting, numbers, onResult, output, workloadOptions } from '../workload-options.js';
 
 const sweep: CommandFactory = ({ fail }) => ({
   builder: (y) =>
@@ -19,6 +19,7 @@ const sweep: CommandFactory = ({ fail }) => ({
       .example('$0 sweep --quick --csv sweep.csv --plot plots', 'a baseline in under a minute, with plots')
       .example('$0 sweep --quick --cas unlocked', 'the broken mode: isolation violations, exit status 1') as Argv,
   handler: async (argv) => {
+    checkPlotting(argv);
     const grid: SweepGrid = argv.quick ? QUICK_GRID : FULL_GRID;
     const given: Partial<SweepGrid> = {
       writers: numbers('writers', argv.writers),

@@ -1,0 +1,115 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+// contend as a user meets it: the packed tarball installed into a project of their own, with the
+// README's test file and doc/adapters.md's adapter copied out of the documents themselves. The
+// project is CommonJS (no "type"), the harder case for an ES module package and a .ts adapter.
+
+const root = process.cwd();
+let dir: string;
+let project: string;
+
+const run = (command: string, args: string[], cwd = project, timeout = 240_000): SpawnSyncReturns<string> =>
+  spawnSync(command, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_update_notifier: 'false' } });
+
+/** A ```ts file=NAME block of a document: what a user would copy. */
+function block(document: string, name: string): string {
+  const text = readFileSync(join(root, document), 'utf8');
+  const found = new RegExp('```ts file=' + name.replace('.', '\\.') + '\\n([\\s\\S]*?)```').exec(text)?.[1];
+  if (!found) throw new Error(`${document} has no ${name} block`);
+  return found;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'contend-package-'));
+  project = join(dir, 'project');
+  mkdirSync(project);
+  // The build is there already (the suite's global setup): no prepare script again.
+  const pack = run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], root);
+  expect(pack.status, pack.stderr).toBe(0);
+  const tarball = join(dir, pack.stdout.trim().split('\n').at(-1)!);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true }));
+  const vitest = JSON.parse(readFileSync(join(root, 'node_modules/vitest/package.json'), 'utf8')).version as string;
+  // From npm's cache where it can: the suite's own install put every package there.
+  const install = run('npm', ['install', '-D', '--no-audit', '--no-fund', '--prefer-offline', tarball, `vitest@${vitest}`]);
+  expect(install.status, install.stderr).toBe(0);
+  writeFileSync(join(project, 'contend.test.ts'), block('README.md', 'contend.test.ts'));
+  writeFileSync(join(project, 'excl-lock.ts'), block('doc/adapters.md', 'excl-lock.ts'));
+}, 300_000);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the packed package in a project of its own', () => {
+  test("the README's test file passes there, with doc/adapters.md's .ts adapter", () => {
+    const r = run(join(project, 'node_modules/.bin/vitest'), ['run']);
+    // eslint-disable-next-line no-control-regex
+    expect((r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+2 passed \(2\)/);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  }, 120_000);
+
+  test('a failing expectation there prints the replay literal with the adapter file', () => {
+    writeFileSync(join(project, 'liar.test.ts'), block('README.md', 'contend.test.ts').replace('toBeRaceFree()', 'toShowRace()').replace(/test\('processes[\s\S]*?\n}\);\n/, ''));
+    try {
+      const r = run(join(project, 'node_modules/.bin/vitest'), ['run', 'liar.test.ts']);
+      expect(r.status).toBe(1);
+      expect(r.stdout + r.stderr).toContain(`"lock":{"module":"${join(project, 'excl-lock.ts')}","export":"ExclusiveFileLockAdapter"}`);
+    } finally {
+      rmSync(join(project, 'liar.test.ts'));
+    }
+  }, 120_000);
+
+  test('require() works, and importing contend leaves fs as it was', () => {
+    const script = [
+      "const fs = require('node:fs');",
+      'const before = [fs.writeFileSync, fs.rename, fs.promises.writeFile];',
+      "const contend = require('contend');",
+      'const after = [fs.writeFileSync, fs.rename, fs.promises.writeFile];',
+      "console.log(JSON.stringify({ same: before.every((f, i) => f === after[i]), runCase: typeof contend.runCase, audit: typeof require('contend/audit').runAudit, matchers: typeof require('contend/vitest') }));",
+    ].join('\n');
+    const r = run(process.execPath, ['-e', script]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, runCase: 'function', audit: 'function', matchers: 'object' });
+  });
+
+  test('what testing your own lock installs: no audited library, no plotting stack, nothing built', () => {
+    const installed = readdirSync(join(project, 'node_modules'));
+    for (const peer of ['fs-ext', 'os-lock', 'lockfile', 'write-file-atomic', 'atomically', 'steno', 'lowdb', 'conf', 'vega', 'vega-lite']) {
+      expect(installed).not.toContain(peer);
+    }
+    // A package with a binding.gyp is built by node-gyp on install; the kernel locks come prebuilt.
+    const packages = installed
+      .filter((name) => !name.startsWith('.'))
+      .flatMap((name) => (name.startsWith('@') ? readdirSync(join(project, 'node_modules', name)).map((inner) => `${name}/${inner}`) : [name]));
+    expect(packages.filter((name) => readdirSync(join(project, 'node_modules', name)).includes('binding.gyp'))).toEqual([]);
+    expect(packages).toContain('fs-native-extensions');
+  });
+
+  test('a command that needs a peer that is not there says what to install, exit status 2', () => {
+    const csv = join(root, 'cases/fixtures/small-sweep.csv');
+    const plot = run(join(project, 'node_modules/.bin/contend'), ['plot', csv, '--out', join(dir, 'plots')]);
+    expect(plot.stderr).toBe('contend: plotting needs the vega and vega-lite packages: npm install -D vega vega-lite\n');
+    expect(plot.status).toBe(2);
+    const lock = run(join(project, 'node_modules/.bin/contend'), ['run', '--lock', 'os-lock']);
+    expect(lock.stderr).toBe('contend: the os-lock lock needs the os-lock package: npm install -D os-lock\n');
+    expect(lock.status).toBe(2);
+  });
+});
+
+describe('the main entry and its subpaths', () => {
+  test('name every export, and none of the internals', async () => {
+    const source = readFileSync(join(root, 'lib/index.ts'), 'utf8');
+    expect(source).not.toMatch(/export \*/);
+    const main = Object.keys(await import('../lib/index.js'));
+    for (const internal of ['FUZZ_FLAG', 'CHUNK', 'writeThenRename', 'traceFs', 'withStepHook', 'AUDIT_CASES', 'writeRegistry', 'lockRegistry', 'loadAdapter', 'runAudit', 'runWorkload', 'runFuzz']) {
+      expect(main).not.toContain(internal);
+    }
+    expect(main).toEqual(expect.arrayContaining(['runCase', 'runMatrix', 'registerLock', 'registerWriteStrategy', 'JsonFileStore', 'closePools', 'ContendError']));
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    expect(Object.keys(manifest.exports)).toEqual(['.', './writes', './audit', './workload', './fuzz', './vitest', './package.json']);
+  });
+});
