@@ -1,6 +1,7 @@
 import { ORDERINGS, type Ordering } from '../schedules/types.js';
 import { lockNames } from './adapters.js';
 import { InvalidOptionError } from './errors.js';
+import { prewarmProcesses } from './kinds/index.js';
 import { ecosystemLocks } from './locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from './locks/types.js';
 import type { Outcome } from './outcome.js';
@@ -60,7 +61,12 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   const cpuLoad = checkCpuLoad(options.cpuLoad ?? 0);
   const cases = matrixCases(options);
   // Every case's options are checked before the first runs: bad input is one error, not a row each.
-  for (const c of cases) resolveCase(c);
+  const resolved = cases.map((c) => resolveCase(c));
+  // Process hosts start while the async and thread cases run, not when the first process case
+  // does. Only in step mode: there the outcomes do not depend on what else the machine does;
+  // period mode's cases are timed, and each must see the machine alike.
+  const processCase = resolved.filter((c) => c.kind === 'process');
+  if (processCase.length && resolved.every((c) => c.mode === 'step')) prewarmProcesses(Math.max(...processCase.map((c) => c.workers)));
   return cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow);
 }
 

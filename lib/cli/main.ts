@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { exitOnSignals } from '../cleanup.js';
 import { ContendError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
@@ -113,4 +112,5 @@ export async function main(args: string[]): Promise<number> {
 }
 
 exitOnSignals();
-process.exitCode = await main(hideBin(process.argv));
+// As yargs' hideBin does for node itself, without loading yargs/helpers for it.
+process.exitCode = await main(process.argv.slice(2));

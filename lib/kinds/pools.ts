@@ -1,10 +1,14 @@
 import { MessageChannel, threadId, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { MAX_WORKERS } from '../../schedules/generate.js';
+import { lazyRequire } from '../lazy.js';
 import { hostEntry } from '../paths.js';
 import type { FromHost, TaskOf, ThreadHostName, ToHost } from './hosts.js';
 
 const pools = new Map<ThreadHostName, Piscina>();
+
+// Loaded with the first pool: a run of async or process workers, and every thread host, never needs it.
+const piscina = lazyRequire<typeof import('piscina')>('piscina');
 
 /** How long a terminated thread may take to be gone, ms: more means it is stuck in a native call. */
 const TERMINATION_GRACE_MS = 5_000;
@@ -18,7 +22,7 @@ const TERMINATION_GRACE_MS = 5_000;
 function sharedPool(host: ThreadHostName): Piscina {
   let pool = pools.get(host);
   if (!pool) {
-    pool = new Piscina({
+    pool = new (piscina().Piscina)({
       filename: hostEntry(host),
       minThreads: 0,
       maxThreads: MAX_WORKERS,
