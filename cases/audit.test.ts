@@ -218,7 +218,7 @@ describe('fs-ext inside worker_threads, why its adapter refuses them', () => {
 describe('contend audit', () => {
   const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'audit', ...args], { encoding: 'utf8', timeout: 120_000 });
 
-  test('--json: the rows asked for, with versions, and every cell citing its case', () => {
+  test('--json: the rows asked for, with versions, and every cell citing its test', () => {
     const r = contend('--libraries', 'steno,os-lock', '--properties', 'temp-unique,fd-close-safe,fsyncs-data', '--json');
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout) as { libraries: { label: string; version?: string }[]; cells: { library: string; property: string; verdict: string; evidence: string }[] };
@@ -265,7 +265,7 @@ describe('contend audit', () => {
       ['excl', 'holder-killed', 'no'],
       ['sync-truncate', 'no-torn-target', 'no'],
     ]);
-    for (const c of report.cells) expect(c.evidence).toMatch(/no case pins it yet: see doc\/audit\.md/);
+    for (const c of report.cells) expect(c.evidence).toMatch(/no test pins it yet: see doc\/audit\.md/);
   }, 120_000);
 
   test.each([

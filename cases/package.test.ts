@@ -105,7 +105,7 @@ describe('the main entry and its subpaths', () => {
     const source = readFileSync(join(root, 'lib/index.ts'), 'utf8');
     expect(source).not.toMatch(/export \*/);
     const main = Object.keys(await import('../lib/index.js'));
-    for (const internal of ['FUZZ_FLAG', 'CHUNK', 'writeThenRename', 'traceFs', 'withStepHook', 'AUDIT_CASES', 'writeRegistry', 'lockRegistry', 'loadAdapter', 'runAudit', 'runWorkload', 'runFuzz']) {
+    for (const internal of ['FUZZ_FLAG', 'CHUNK', 'writeThenRename', 'traceFs', 'withStepHook', 'AUDIT_TESTS', 'writeRegistry', 'lockRegistry', 'loadAdapter', 'runAudit', 'runWorkload', 'runFuzz']) {
       expect(main).not.toContain(internal);
     }
     expect(main).toEqual(expect.arrayContaining(['runCase', 'runMatrix', 'registerLock', 'registerWriteStrategy', 'JsonFileStore', 'closePools', 'ContendError']));

@@ -221,7 +221,7 @@ export class Actor {
       (error: unknown) => {
         // What contention does to a save (a temp file renamed away by another writer, a name
         // taken) is an observation; anything else (a full disk, EIO, EMFILE) is the machine's
-        // fault and no outcome of the case: it is thrown, and reported as the worker's error.
+        // fault and not a write failure the case records: it is thrown, and reported as the worker's error.
         if (CONTENTION_ERRNOS.has((error as NodeJS.ErrnoException).code ?? '')) return toErrorInfo(error);
         throw error;
       },

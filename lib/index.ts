@@ -13,7 +13,7 @@ export { formatSchedule, formatTable, SCHEDULE_FORMATS, type ScheduleFormat } fr
 export { validateSchedule } from '../schedules/validate.js';
 export { OPS, ORDERINGS, PATTERNS, type Action, type Op, type Ordering, type Pattern, type Schedule, type Tick } from '../schedules/types.js';
 
-// Cases: one schedule run by actors of one worker kind under one lock, and the outcome expected.
+// Cases: one schedule run by actors of one worker kind under one lock, and the outcome vector expected.
 export { runCase, type CaseResult } from './run-case.js';
 export { MODES, type CaseOptions, type Mode } from './options.js';
 export { GRANULARITIES, type Granularity } from './protocol.js';

@@ -13,7 +13,7 @@ export interface AuditCell extends Finding {
   library: string;
   property: PropertyId;
   scenario: string;
-  /** The case that pins this cell, or how to make one. */
+  /** The test that pins this cell, or how to make one. */
   evidence: string;
 }
 
@@ -34,15 +34,15 @@ export interface AuditOptions {
   onCell?: (cell: AuditCell, done: number, total: number) => void;
 }
 
-/** The file whose cases pin every cell of the default rows. */
-export const AUDIT_CASES = 'cases/audit.test.ts';
+/** The file whose tests pin every cell of the default rows. */
+export const AUDIT_TESTS = 'cases/audit.test.ts';
 
-/** Where a cell's evidence is: the case named after its row and property, for the rows the project pins. */
+/** Where a cell's evidence is: the test named after its row and property, for the rows the project pins. */
 export function evidenceFor(library: string, property: Property, scenario: string): string {
   const pinned = DEFAULT_LIBRARIES.some((spec) => rowLabel(spec.name, spec.lockOptions) === library);
   return pinned
-    ? `${AUDIT_CASES} › ${library} › ${property.title}`
-    : `contend audit scenario "${scenario}" (no case pins it yet: see doc/audit.md, "Adding a library")`;
+    ? `${AUDIT_TESTS} › ${library} › ${property.title}`
+    : `contend audit scenario "${scenario}" (no test pins it yet: see doc/audit.md, "Adding a library")`;
 }
 
 /** Picks the properties to answer; an unknown id is one clear error naming the allowed ones. */

@@ -31,14 +31,14 @@ function cellName(report: AuditReport, c: AuditCell): string {
   return `${c.library} · ${report.properties.find((p) => p.id === c.property)!.title}: ${mark(c)}`;
 }
 
-/** The conformance table for a terminal: one block per role, then every cell's observation and case. */
+/** The conformance table for a terminal: one block per role, then every cell's observation and the test that pins it. */
 export function formatAudit(report: AuditReport): string {
   const out: string[] = [`contend ${report.contend} audit on Node ${report.node}, ${report.platform}`];
   for (const [role, title] of ROLES) {
     const g = grid(report, role);
     if (g) out.push('', title, formatColumns([g.header, ...g.rows]));
   }
-  out.push('', 'Evidence', ...report.cells.map((c) => `${cellName(report, c)} — ${c.detail}\n    case: ${c.evidence}`));
+  out.push('', 'Evidence', ...report.cells.map((c) => `${cellName(report, c)} — ${c.detail}\n    test: ${c.evidence}`));
   return out.join('\n');
 }
 

@@ -186,7 +186,7 @@ const crash: AuditScenario = {
         ? {
             verdict: 'no',
             detail: inPlace && torn.length === 1 && torn[0]!.step === inPlace
-              ? `${steps}; it writes the target in place with one ${inPlace.op} call, which truncates before it writes: a SIGKILL within that call leaves the target empty or partial (read off the call: no kill point falls inside one call)`
+              ? `${steps}; it writes the target in place with one ${inPlace.op} call, which truncates before it writes: a SIGKILL within that call leaves the target empty or partial (read off the call: no crash point falls inside one call)`
               : `${steps}; SIGKILL ${runs(torn, (p) => p.state)}`,
           }
         : { verdict: 'yes', detail: `${steps}; old or new document after a SIGKILL before any of them` },
@@ -197,7 +197,7 @@ const crash: AuditScenario = {
   },
 };
 
-/** `before step 2: empty; before steps 3–17: torn`: kill points with the same result, as runs of steps. */
+/** `before step 2: empty; before steps 3–17: torn`: crash points with the same result, as runs of steps. */
 function runs(points: CrashPoint[], result: (p: CrashPoint) => string): string {
   const parts: string[] = [];
   for (let i = 0; i < points.length; ) {

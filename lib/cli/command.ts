@@ -5,7 +5,7 @@ export type Args = Record<string, unknown>;
 
 /** What a command may tell the CLI beyond its output. */
 export interface CommandContext {
-  /** The verdict is a failure: exit status 1 once the command has printed what it found. */
+  /** The command failed: exit status 1 once the command has printed what it found. */
   fail(): void;
 }
 

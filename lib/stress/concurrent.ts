@@ -33,9 +33,9 @@ export async function concurrentScenario(options: { kind: WorkerKind; write: str
         if (r.failed) failedSaves++;
         else latencies.push(r.ms);
       }
-      const verdict = judge(file, payloadItems);
-      if (verdict !== 'invalid') valid++;
-      if (verdict === 'whole') whole++;
+      const found = judge(file, payloadItems);
+      if (found !== 'invalid') valid++;
+      if (found === 'whole') whole++;
     }
     return { kind: options.kind, iterations, validRate: valid / iterations, wholeRate: whole / iterations, failedSaves, latencies };
   });

@@ -14,13 +14,13 @@ export type InterruptResult = (typeof INTERRUPT_RESULTS)[number];
 export interface InterruptedResult {
   trials: number;
   counts: Record<InterruptResult, number>;
-  /** How long one complete save took here, ms: kills fall at seeded points within it. */
+  /** How long one complete save took here, ms: kills fall at seeded moments within it. */
   saveMs: number;
 }
 
 /**
  * The interrupted_write scenario of the MDV JSON write stress tests: a child saving the large document (5,000 items) to a new file is
- * SIGKILLed mid-save, at a seeded point of a save's measured duration; what is left is judged.
+ * SIGKILLed mid-save, at a seeded moment of a save's measured duration; what is left is judged.
  */
 export async function interruptedScenario(options: { write: string; trials?: number; items?: number; seed?: number }): Promise<InterruptedResult> {
   const { ref } = resolveWriteStrategy(options.write);

@@ -34,8 +34,8 @@ const KEPT_PER_KIND = 20;
 /** How an operation is named in a report: `w2 op 14 put key_000012=w2-14 base v41 → ok v42`. */
 export function describeOp(r: OpRecord): string {
   const what = r.f === 'read' ? 'read' : `${r.f} ${r.key}${r.value ? `=${r.value}` : ''} base v${r.base ?? '?'}`;
-  const outcome = r.type === 'error' ? `error (${r.error})` : `${r.type} v${r.version}`;
-  return `${r.client} op ${r.op}${r.attempt ? ` attempt ${r.attempt}` : ''} ${what} → ${outcome} [${r.start.toFixed(1)}–${r.end.toFixed(1)} ms]`;
+  const result = r.type === 'error' ? `error (${r.error})` : `${r.type} v${r.version}`;
+  return `${r.client} op ${r.op}${r.attempt ? ` attempt ${r.attempt}` : ''} ${what} → ${result} [${r.start.toFixed(1)}–${r.end.toFixed(1)} ms]`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Ordering } from '../../../schedules/types.js';
+import { ORDERINGS, type Ordering } from '../../../schedules/types.js';
+import { ecosystemLocks } from '../../locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
 import { runMatrix } from '../../matrix.js';
 import { formatMatrix, matrixRowCells } from '../../report.js';
@@ -10,8 +11,8 @@ const matrix: CommandFactory = ({ fail }) => ({
   builder: (y) =>
     caseOptions(y)
       .option('kinds', { type: 'string', describe: `comma list of ${WORKER_KINDS.join(', ')}` })
-      .option('locks', { type: 'string', describe: 'comma list of lock names (default: all)' })
-      .option('orders', { type: 'string', describe: 'comma list of force-write, force-read, as-generated' })
+      .option('locks', { type: 'string', describe: `comma list of lock names (default: every lock but ${[...ecosystemLocks].join(', ')})` })
+      .option('orders', { type: 'string', describe: `comma list of ${ORDERINGS.join(', ')} (default: force-write, force-read)` })
       .option('repeat', { ...numberArg, default: 1, describe: 'run each case N times; all must agree' })
       .option('cpu-load', { ...numberArg, default: 0, describe: 'keep N busy threads running meanwhile' })
       .example('$0 matrix', 'the 30 cases of the staggered overlap table, in step mode')
