@@ -98,7 +98,7 @@ export async function main(args: string[]): Promise<number> {
     if (e.replay && exitCode === 1) process.stderr.write(`replay: ${e.replay}\n`);
     if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
   }
-  // The verdict is settled before the clean-up: nothing the clean-up does can turn it into a 0.
+  // The exit status is settled before the clean-up: nothing the clean-up does can turn it into a 0.
   process.exitCode = exitCode;
   // Nor keep the command from ending: a thread stuck in a native call cannot be terminated, and
   // would hold the process (and the pool's destroy) for ever. Unref'd: it only fires then.
