@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLock, loadAdapter } from '../lib/adapters.js';
+import { createLock, loadAdapter } from '../lib/locks/registry.js';
 import type { Lock } from '../lib/locks/types.js';
 
 /**

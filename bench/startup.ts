@@ -3,14 +3,14 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { removeAtExit } from '../lib/cleanup.js';
+import { removeAtExit } from '../lib/support/cleanup.js';
 import { closePools, runMatrix } from '../lib/index.js';
 import type { WriterOrder } from '../lib/fuzz/protocol.js';
-import { launch } from '../lib/kinds/launch.js';
-import { packageRoot } from '../lib/paths.js';
-import type { ActorSpec } from '../lib/protocol.js';
-import { formatColumns } from '../lib/report.js';
-import { withWorkspace } from '../lib/workspace.js';
+import { launch } from '../lib/hosts/launch.js';
+import { packageRoot } from '../lib/support/paths.js';
+import type { ActorSpec } from '../lib/case/protocol.js';
+import { formatColumns } from '../lib/case/report.js';
+import { withWorkspace } from '../lib/support/workspace.js';
 
 /**
  * `npm run bench -- startup`: what starting contend costs, next to what starting node costs on the

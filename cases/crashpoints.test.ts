@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { crashPoints, type CrashTable } from '../lib/writes/crashpoints.js';
+import { crashPoints, type CrashTable } from '../lib/stress/crashpoints.js';
 
 // A writer SIGKILLed just before each of its file-system steps, over a file holding an older
 // version of a 300-item document (a few 16 KiB writes): what is left is decided by the step, not by chance.

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { registerWriteStrategy, unregisterWriteStrategy, type FsStep } from '../lib/index.js';
-import { crashPoints } from '../lib/writes/crashpoints.js';
-import { traceDurability } from '../lib/writes/durability.js';
-import { analyzeDurability } from '../lib/writes/durability.js';
+import { crashPoints } from '../lib/stress/crashpoints.js';
+import { traceDurability } from '../lib/stress/durability.js';
+import { analyzeDurability } from '../lib/stress/durability.js';
 import { withStepHook } from '../lib/writes/trace.js';
 
 describe('what each built-in strategy fsyncs, read off its traced calls', () => {

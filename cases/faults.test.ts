@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DeadlockError, registerLock, runCase, unregisterLock, WorkerFaultError, type CaseOptions } from '../lib/index.js';
-import { closeProcessPool } from '../lib/kinds/process.js';
+import { closeProcessPool } from '../lib/case/kinds/process.js';
 import { caseDirs, hostProcesses, openCaseFiles } from './support/leftovers.js';
 
 const MODULE = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;

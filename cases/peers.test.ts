@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ContendError, MissingPeerError } from '../lib/errors.js';
-import { missingPeers } from '../lib/peer.js';
+import { missingPeers } from '../lib/support/peer.js';
 
 interface Manifest {
   bin: Record<string, string>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { readDuringSave } from './support/schedules.js';
 import { registerWriteStrategy, runCase, unregisterWriteStrategy, writeStrategyNames } from '../lib/index.js';
-import { crashPoints } from '../lib/writes/crashpoints.js';
+import { crashPoints } from '../lib/stress/crashpoints.js';
 
 // A write strategy added from outside, against the public API only, runs wherever a built-in does.
 beforeAll(async () => {

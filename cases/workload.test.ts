@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { InvalidOptionError, WorkerFaultError, registerLock } from '../lib/index.js';
-import { type OpRecord } from '../lib/workload/client.js';
+import { type OpRecord } from '../lib/workload/protocol.js';
 import { resolveWorkload, writerKeys } from '../lib/workload/config.js';
 import { FUSIO_COLUMNS, parseCsv, toCsv } from '../lib/workload/csv.js';
 import { verifyIsolation } from '../lib/workload/isolation.js';

@@ -14,20 +14,20 @@ export { validateSchedule } from '../schedules/validate.js';
 export { OPS, ORDERINGS, PATTERNS, type Action, type Op, type Ordering, type Pattern, type Schedule, type Tick } from '../schedules/types.js';
 
 // Cases: one schedule run by actors of one worker kind under one lock, and the outcome vector expected.
-export { runCase, type CaseResult } from './run-case.js';
-export { MODES, type CaseOptions, type Mode } from './options.js';
-export { GRANULARITIES, type Granularity } from './protocol.js';
-export { OUTCOMES, formatVector, type Outcome } from './outcome.js';
-export { expectsRace, predictOutcomes } from './rule.js';
-export { calibratePeriod, type Calibration } from './driver/calibrate.js';
-export type { TraceEntry, WorkerRead, WriteFailure } from './driver/session.js';
-export { matrixCases, runMatrix, sameVector, type MatrixCase, type MatrixOptions, type MatrixRow } from './matrix.js';
-export { formatMatrix } from './report.js';
-export { closePools } from './kinds/index.js';
+export { runCase, type CaseResult } from './case/run-case.js';
+export { MODES, type CaseOptions, type Mode } from './case/options.js';
+export { GRANULARITIES, type Granularity } from './case/protocol.js';
+export { OUTCOMES, formatVector, type Outcome } from './case/outcome.js';
+export { expectsRace, predictOutcomes } from './case/rule.js';
+export { calibratePeriod, type Calibration } from './case/driver/calibrate.js';
+export type { TraceEntry, WorkerRead, WriteFailure } from './case/driver/session.js';
+export { matrixCases, runMatrix, sameVector, type MatrixCase, type MatrixOptions, type MatrixRow } from './case/matrix.js';
+export { formatMatrix } from './case/report.js';
+export { closePools } from './case/kinds/index.js';
 
 // Locks: the built-in adapters, your own by module and export, and the helpers adapters are made of.
-export { registerLock, unregisterLock, lockNames, resolveLock } from './adapters.js';
-export type { ModuleRef, Registered } from './registry.js';
+export { registerLock, unregisterLock, lockNames, resolveLock } from './locks/registry.js';
+export type { ModuleRef, Registered } from './modules/registry.js';
 export {
   FlockAdapter,
   FsExtAdapter,

@@ -1,5 +1,5 @@
-import { parentChannel } from '../lib/kinds/launch.js';
-import { failureWhere } from '../lib/writes/durability.js';
+import { parentChannel } from '../lib/hosts/launch.js';
+import { failureWhere } from '../lib/stress/durability.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
 import { traceFs, type FsStep } from '../lib/writes/trace.js';
 

@@ -1,6 +1,6 @@
-import { serveActor } from '../lib/host.js';
-import { parentChannel } from '../lib/kinds/launch.js';
-import type { DriverMessage, HostMessage } from '../lib/protocol.js';
+import { serveActor } from '../lib/case/host.js';
+import { parentChannel } from '../lib/hosts/launch.js';
+import type { DriverMessage, HostMessage } from '../lib/case/protocol.js';
 
 /**
  * Child-process entry. It runs one actor at a time: a `start` message brings the spec, commands

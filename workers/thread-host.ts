@@ -1,6 +1,6 @@
-import { serveActor } from '../lib/host.js';
-import { servePinned, type PinnedTask } from '../lib/kinds/pools.js';
-import type { DriverMessage, ThreadTask } from '../lib/protocol.js';
+import { serveActor } from '../lib/case/host.js';
+import { servePinned, type PinnedTask } from '../lib/hosts/pools.js';
+import type { DriverMessage, ThreadTask } from '../lib/case/protocol.js';
 
 /** piscina task: hosts one actor for the length of a case, talking through the transferred port. */
 export default function hostActorInThread(task: ThreadTask & PinnedTask): Promise<void> {

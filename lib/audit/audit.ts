@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from '../support/paths.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
 import { LOCK_SCENARIOS } from './lock-scenarios.js';
 import { PROPERTIES, type Property, type PropertyId } from './properties.js';

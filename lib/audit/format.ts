@@ -1,4 +1,4 @@
-import { formatColumns } from '../report.js';
+import { formatColumns } from '../case/report.js';
 import type { Role } from './properties.js';
 import type { AuditCell, AuditReport } from './audit.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { ContendError } from '../errors.js';
-import { launch, type LaunchedHost } from '../kinds/launch.js';
-import { withWorkspace, type Workspace } from '../workspace.js';
+import { launch, type LaunchedHost } from '../hosts/launch.js';
+import { withWorkspace, type Workspace } from '../support/workspace.js';
 import type { Empty, HostCommand, HostEvent, HostOp, HostResults } from './protocol.js';
 
 /** How long one command may take before the host is reported hung: far beyond any lock's stale time. */

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockNames, lockOptionsOf, lockRegistry } from '../adapters.js';
+import { lockNames, lockOptionsOf, lockRegistry } from '../locks/registry.js';
 import { InvalidOptionError } from '../errors.js';
 import { builtinLocks } from '../locks/index.js';
 import type { AdapterRef, LockAdapter } from '../locks/types.js';
-import { packageRoot } from '../paths.js';
-import { requirePeers } from '../peer.js';
-import type { Registered } from '../registry.js';
+import { packageRoot } from '../support/paths.js';
+import { requirePeers } from '../support/peer.js';
+import type { Registered } from '../modules/registry.js';
 import { builtinWrites, writeRegistry, writeStrategyNames, type WriteStrategy } from '../writes/index.js';
 import type { Role } from './properties.js';
 

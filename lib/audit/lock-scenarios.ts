@@ -1,11 +1,11 @@
 import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLock, loadAdapter, standaloneContext } from '../adapters.js';
+import { createLock, loadAdapter, standaloneContext } from '../locks/registry.js';
 import { ContendError, WorkerFaultError } from '../errors.js';
-import { formatVector } from '../outcome.js';
+import { formatVector } from '../case/outcome.js';
 import { retryWithin } from '../locks/wait.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
-import { runCase } from '../run-case.js';
+import { runCase } from '../case/run-case.js';
 import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';

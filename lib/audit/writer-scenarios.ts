@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { ContendError } from '../errors.js';
 import { retryWithin } from '../locks/wait.js';
-import { formatVector } from '../outcome.js';
-import { crashPoints, type CrashPoint } from '../writes/crashpoints.js';
+import { formatVector } from '../case/outcome.js';
+import { crashPoints, type CrashPoint } from '../stress/crashpoints.js';
 import { sameDocument } from '../writes/document.js';
-import { traceDurability } from '../writes/durability.js';
+import { traceDurability } from '../stress/durability.js';
 import { AuditHost, pausedAt, straceAvailable, withHosts } from './host.js';
 import type { SaveEnd } from './protocol.js';
 import type { AuditedLibrary } from './libraries.js';

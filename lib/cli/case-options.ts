@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import type { Pattern } from '../../schedules/types.js';
 import { PATTERNS } from '../../schedules/types.js';
-import { MODES, type CaseOptions, type Mode } from '../options.js';
-import { GRANULARITIES, type Granularity } from '../protocol.js';
+import { MODES, type CaseOptions, type Mode } from '../case/options.js';
+import { GRANULARITIES, type Granularity } from '../case/protocol.js';
 import { writeStrategyNames } from '../writes/index.js';
 import type { Args } from './command.js';
 import { numberArg } from './io.js';

@@ -1,4 +1,4 @@
-import { checkOutputDirectory, checkOutputFile, writeOutput } from '../outputs.js';
+import { checkOutputDirectory, checkOutputFile, writeOutput } from '../support/outputs.js';
 
 /**
  * What a number option is declared with. yargs would turn `abc` into NaN (printed as null); here

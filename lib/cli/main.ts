@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
-import { exitOnSignals } from '../cleanup.js';
+import { exitOnSignals } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
 import { checkOutputs } from './io.js';
@@ -45,7 +45,7 @@ async function loadModules(argv: Record<string, unknown>): Promise<void> {
   const locks = argv['lock-module'] as string[] | undefined;
   const writes = argv['write-module'] as string[] | undefined;
   if (!locks?.length && !writes?.length) return;
-  const [{ moduleReference }, { lockRegistry }, { writeRegistry }] = await Promise.all([import('../registry.js'), import('../adapters.js'), import('../writes/index.js')]);
+  const [{ moduleReference }, { lockRegistry }, { writeRegistry }] = await Promise.all([import('../modules/registry.js'), import('../locks/registry.js'), import('../writes/index.js')]);
   for (const spec of locks ?? []) await lockRegistry.register(await moduleReference('lock-module', spec), spec);
   for (const spec of writes ?? []) await writeRegistry.register(await moduleReference('write-module', spec), spec);
 }
@@ -104,7 +104,7 @@ export async function main(args: string[]): Promise<number> {
   // would hold the process (and the pool's destroy) for ever. Unref'd: it only fires then.
   setTimeout(() => process.exit(exitCode), CLEAN_UP_GRACE_MS).unref();
   if (ran) {
-    const { closeProcessPool, closeThreadPool } = await import('../kinds/index.js');
+    const { closeProcessPool, closeThreadPool } = await import('../case/kinds/index.js');
     await closeThreadPool();
     await closeProcessPool();
   }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { definedOnly } from '../defined.js';
+import { definedOnly } from '../support/defined.js';
 import { InvalidOptionError } from '../errors.js';
-import { writeOutput } from '../outputs.js';
+import { writeOutput } from '../support/outputs.js';
 import { writeStrategyNames } from '../writes/index.js';
 import { CAS_MODES, CLIENT_KINDS, CONFLICT_SCOPES, STORAGES, WORKLOAD_DEFAULTS, type WorkloadConfig } from '../workload/config.js';
 import { parseCsv, toCsv } from '../workload/csv.js';

@@ -2,15 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
-import { lockRegistry } from '../adapters.js';
-import { launch, type LaunchedHost } from '../kinds/launch.js';
+import { lockRegistry } from '../locks/registry.js';
+import { launch, type LaunchedHost } from '../hosts/launch.js';
 import type { AdapterRef } from '../locks/types.js';
 import { validateSeed } from '../../schedules/generate.js';
-import { integerIn, MAX_TIMER_MS } from '../check.js';
+import { integerIn, MAX_TIMER_MS } from '../support/check.js';
 import { ContendError } from '../errors.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';
-import { withWorkspace } from '../workspace.js';
+import { withWorkspace } from '../support/workspace.js';
 import type { WriterOrder } from './protocol.js';
 
 export interface FuzzOptions {

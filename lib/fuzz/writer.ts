@@ -1,5 +1,5 @@
 import { openSync, writeSync } from 'node:fs';
-import { lockRegistry } from '../adapters.js';
+import { lockRegistry } from '../locks/registry.js';
 import type { AdapterRef } from '../locks/types.js';
 import { JsonFileStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';

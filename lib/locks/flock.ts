@@ -1,4 +1,4 @@
-import { lazyRequire } from '../lazy.js';
+import { lazyRequire } from '../support/lazy.js';
 import { fdLock } from './fd-lock.js';
 import type { LockAdapter } from './types.js';
 import { checkPollOptions } from './wait.js';

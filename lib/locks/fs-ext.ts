@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { ContendError } from '../errors.js';
-import { importPeer } from '../peer.js';
+import { importPeer } from '../support/peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
-import { lazyRequire } from '../lazy.js';
-import { integerIn } from '../check.js';
+import { lazyRequire } from '../support/lazy.js';
+import { integerIn } from '../support/check.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 

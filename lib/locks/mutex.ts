@@ -1,4 +1,4 @@
-import { lazyRequire } from '../lazy.js';
+import { lazyRequire } from '../support/lazy.js';
 import { AtomicsMutex } from './atomics-mutex.js';
 import type { LockAdapter } from './types.js';
 

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
-import { integerIn } from '../check.js';
-import { importPeer } from '../peer.js';
+import { integerIn } from '../support/check.js';
+import { importPeer } from '../support/peer.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
 

@@ -1,4 +1,4 @@
-import { importPeer } from '../peer.js';
+import { importPeer } from '../support/peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
 import type { LockAdapter } from './types.js';

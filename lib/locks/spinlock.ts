@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { integerIn } from '../check.js';
+import { integerIn } from '../support/check.js';
 import { ContendError } from '../errors.js';
 import type { LockAdapter } from './types.js';
 

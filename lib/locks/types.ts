@@ -60,8 +60,4 @@ export interface LockAdapter<O extends object = Record<string, unknown>> {
   create(ctx: LockContext, options: O): Lock | Promise<Lock>;
 }
 
-/**
- * How a worker finds an adapter: built-ins by name, the user's own by module and export, since
- * functions cannot be sent to a thread or a process; each worker imports the module itself.
- */
-export type AdapterRef = { builtin: string } | { module: string; export: string };
+export type { AdapterRef } from '../modules/registry.js';

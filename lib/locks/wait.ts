@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
-import { integerIn } from '../check.js';
+import { integerIn } from '../support/check.js';
 
 export interface WaitOptions {
   signal: AbortSignal;

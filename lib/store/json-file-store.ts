@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { createLock, lockRegistry, standaloneContext } from '../adapters.js';
+import { createLock, lockRegistry, standaloneContext } from '../locks/registry.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import type { Lock } from '../locks/types.js';
 import { writeRegistry } from '../writes/index.js';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { withWorkspace } from '../workspace.js';
+import { withWorkspace } from '../support/workspace.js';
 import { WorkerFaultError } from '../errors.js';
-import { startActors, type ActorChannel } from '../kinds/index.js';
+import { startActors, type ActorChannel } from '../case/kinds/index.js';
 import type { WorkerKind } from '../locks/types.js';
 import type { Op } from '../../schedules/types.js';
-import { CaseSession } from '../driver/session.js';
-import type { Reply } from '../protocol.js';
+import { CaseSession } from '../case/driver/session.js';
+import type { Reply } from '../case/protocol.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 
 export interface StressActors {
@@ -28,7 +28,7 @@ export async function withActors<T>(
   body: (actors: StressActors) => Promise<T>,
 ): Promise<T> {
   const { ref } = resolveWriteStrategy(options.write);
-  return withWorkspace('contend-stress-', async ({ dir, signal, hold, letGo }) => {
+  return withWorkspace<T, ActorChannel>('contend-stress-', async ({ dir, signal, hold, letGo }) => {
     const file = join(dir, 'state.json');
     const channels = await startActors(
       kind,

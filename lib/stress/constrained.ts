@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { removeAtExit } from '../cleanup.js';
-import { withCpuLoad } from '../load.js';
+import { removeAtExit } from '../support/cleanup.js';
+import { withCpuLoad } from '../support/load.js';
 import { concurrentScenario, type ConcurrentResult } from './concurrent.js';
 
 // Writes 1 MiB and fsyncs it, over and over, until terminated: contention for the disk.

@@ -1,9 +1,9 @@
-import { msPercentiles } from '../latency.js';
+import { msPercentiles } from '../support/latency.js';
 import { validateSeed } from '../../schedules/generate.js';
-import { integerIn } from '../check.js';
+import { integerIn } from '../support/check.js';
 import { InvalidOptionError } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
-import { formatColumns } from '../report.js';
+import { formatColumns } from '../case/report.js';
 import { writeRegistry, writeStrategyNames } from '../writes/index.js';
 import { constrainedScenario } from './constrained.js';
 import { concurrentScenario, type ConcurrentResult } from './concurrent.js';

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
-import { removeAtExit } from '../cleanup.js';
+import { removeAtExit } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
-import { startCrashWriter, writerFailure } from '../writes/crash-child.js';
+import { startCrashWriter, writerFailure } from './crash-child.js';
 import { makeDocument } from '../writes/document.js';
 import { loadWriteStrategy, resolveWriteStrategy } from '../writes/index.js';
 

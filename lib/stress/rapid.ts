@@ -1,5 +1,5 @@
 import type { WorkerKind } from '../locks/types.js';
-import type { Outcome } from '../outcome.js';
+import type { Outcome } from '../case/outcome.js';
 import { withActors } from './actors.js';
 
 export interface RapidResult {

@@ -7,9 +7,9 @@
  *   expect(await runCase({ kind: 'process', lock: 'none' })).toShowRace();
  */
 import { afterAll, expect } from 'vitest';
-import { closePools } from '../kinds/index.js';
-import { formatVector, type Outcome } from '../outcome.js';
-import type { CaseResult } from '../run-case.js';
+import { closePools } from '../case/kinds/index.js';
+import { formatVector, type Outcome } from '../case/outcome.js';
+import type { CaseResult } from '../case/run-case.js';
 
 export interface ContendMatchers<R = unknown> {
   /** The exact outcome vector, worker by worker. */

@@ -1,7 +1,7 @@
 import seedrandom from 'seedrandom';
-import { integerIn, numberIn } from '../check.js';
-import { definedOnly } from '../defined.js';
-import { checkCpuLoad } from '../load.js';
+import { integerIn, numberIn } from '../support/check.js';
+import { definedOnly } from '../support/defined.js';
+import { checkCpuLoad } from '../support/load.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** Faults injected into one workload run. Every field at zero is the baseline. */

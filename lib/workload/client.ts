@@ -1,64 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
-import type { ClientKind } from './config.js';
-import { TornManifestError, openStorage, snapshotDigest, type ManifestStorage, type Mutation, type StorageSpec } from './manifest.js';
-import { openProgress, type ClientProgress, type ProgressSpec } from './progress.js';
-import type { ClientMessage } from './protocol.js';
+import { TornManifestError, openStorage, snapshotDigest, type ManifestStorage, type Mutation } from './manifest.js';
+import { openProgress, type ClientProgress } from './progress.js';
+import type { ClientMessage, ClientSpec, OpRecord } from './protocol.js';
 
-/** One client of the fleet, as it is sent to its thread or process. */
-export interface ClientSpec {
-  role: 'writer' | 'reader';
-  /** `w1`, `w2`, … `r1`, …: how the client is named in the history. */
-  name: string;
-  /** The client's number in the fleet, from 1 (writers first): how faults are reported. */
-  worker: number;
-  kind: ClientKind;
-  /** Operations per second; arrivals are Poisson, seeded. */
-  rate: number;
-  durationMs: number;
-  /** Writers: the keys they write. */
-  keys: string[];
-  maxRetries: number;
-  deleteRatio: number;
-  thinkMs: number;
-  seed: number;
-  latencyMs: number;
-  /** Storage unavailable in these windows, ms from the start. */
-  outages: [number, number][];
-  storage: StorageSpec;
-  /** Memory for in-memory locks, the same in every thread of the fleet (a process makes its own). */
-  shared?: SharedArrayBuffer;
-  /** Where the client publishes its current action, for the report of its death or hang. */
-  progress?: ProgressSpec;
-}
 
-/**
- * One attempt in the history: its invocation (start, what it read) and its completion (ok, fail
- * with the version found, or error). A writer's operation is one record per attempt.
- */
-export interface OpRecord {
-  client: string;
-  /** Operation number within the client; attempts of one operation share it. */
-  op: number;
-  attempt: number;
-  f: 'put' | 'delete' | 'read';
-  key?: string;
-  value?: string;
-  /** Writers: the manifest version the attempt's snapshot had. */
-  base?: number;
-  type: 'ok' | 'fail' | 'error';
-  /** ok write: the version committed; fail: the version found; read: the snapshot's version. */
-  version?: number;
-  /** Reads: digest and size of the snapshot, duplicated keys in it. */
-  digest?: number;
-  size?: number;
-  duplicates?: string[];
-  error?: string;
-  /** ms from the fleet's start, on the client's own clock. */
-  start: number;
-  end: number;
-}
+
 
 /** Runs the client's operations for its duration at its rate; the records are its history. */
 export async function runClient(spec: ClientSpec, storage: ManifestStorage, progress: ClientProgress): Promise<OpRecord[]> {

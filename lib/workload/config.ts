@@ -1,7 +1,7 @@
-import { integerIn, numberIn, oneOf } from '../check.js';
-import { definedOnly } from '../defined.js';
+import { integerIn, numberIn, oneOf } from '../support/check.js';
+import { definedOnly } from '../support/defined.js';
 import { InvalidOptionError } from '../errors.js';
-import { resolveLock } from '../adapters.js';
+import { resolveLock } from '../locks/registry.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 import { CHAOS_DEFAULTS, resolveChaos, type Chaos } from './chaos.js';
 

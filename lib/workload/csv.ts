@@ -1,4 +1,4 @@
-import { definedOnly } from '../defined.js';
+import { definedOnly } from '../support/defined.js';
 import { ContendError } from '../errors.js';
 import type { WorkloadConfig } from './config.js';
 import type { WorkloadResult } from './run.js';

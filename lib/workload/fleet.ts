@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
-import { BOOT_TIMEOUT_MS, ChannelFault, readiness, withinTime } from '../kinds/channel.js';
-import { launch } from '../kinds/launch.js';
-import { runPinned } from '../kinds/pools.js';
-import type { ClientSpec, OpRecord } from './client.js';
+import { BOOT_TIMEOUT_MS, ChannelFault, readiness, withinTime } from '../case/kinds/channel.js';
+import { launch } from '../hosts/launch.js';
+import { runPinned } from '../hosts/pools.js';
+import type { ClientSpec, OpRecord } from './protocol.js';
 import type { ClientMessage } from './protocol.js';
 import { lastAction } from './progress.js';
 

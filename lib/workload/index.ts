@@ -14,7 +14,7 @@ export {
   type WorkloadConfig,
 } from './config.js';
 export { CHAOS_DEFAULTS, CHAOS_SCENARIOS, type Chaos, type ChaosScenario } from './chaos.js';
-export type { OpRecord } from './client.js';
+export type { OpRecord } from './protocol.js';
 export { TornManifestError, readManifest, type Entry, type Snapshot } from './manifest.js';
 export { summarize, type MetricsSummary } from './metrics.js';
 export { VIOLATION_KINDS, formatIsolation, verifyIsolation, type IsolationReport, type IsolationViolation, type ViolationKind } from './isolation.js';

@@ -1,4 +1,4 @@
-import type { OpRecord } from './client.js';
+import type { OpRecord } from './protocol.js';
 import { addDigest, entryDigest, subDigest, type Snapshot } from './manifest.js';
 
 export const VIOLATION_KINDS = [

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { createLock, lockRegistry } from '../adapters.js';
+import { createLock, lockRegistry } from '../locks/registry.js';
 import { ContendError } from '../errors.js';
 import type { AdapterRef, Lock, LockContext } from '../locks/types.js';
 import { writeRegistry } from '../writes/index.js';

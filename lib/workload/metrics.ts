@@ -1,5 +1,5 @@
-import { msPercentiles } from '../latency.js';
-import type { OpRecord } from './client.js';
+import { msPercentiles } from '../support/latency.js';
+import type { OpRecord } from './protocol.js';
 
 /** The MetricsSummary of fusio-manifest's performance framework: counts, rates and latency percentiles (ms) of one run. */
 export interface MetricsSummary {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { makeOutputDirectory, writeOutput } from '../outputs.js';
-import { importPeer, requirePeers } from '../peer.js';
+import { makeOutputDirectory, writeOutput } from '../support/outputs.js';
+import { importPeer, requirePeers } from '../support/peer.js';
 import { NUMERIC_COLUMNS, requireRows, FUSIO_COLUMNS, type CsvRow } from './csv.js';
 
 /** One written image: its file and what it shows. */

@@ -1,5 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { ClientSpec, OpRecord } from './client.js';
+import type { ClientKind } from './config.js';
+import type { StorageSpec } from './manifest.js';
+import type { ProgressSpec } from './progress.js';
 
 /** To a thread client (a piscina task): its spec and the port to the fleet. */
 export interface ClientTask {
@@ -20,3 +22,57 @@ export type ClientMessage =
   | { type: 'ready' }
   | { type: 'done'; records: OpRecord[] }
   | { type: 'failed'; action: string; error: string };
+
+/** One client of the fleet, as it is sent to its thread or process. */
+export interface ClientSpec {
+  role: 'writer' | 'reader';
+  /** `w1`, `w2`, … `r1`, …: how the client is named in the history. */
+  name: string;
+  /** The client's number in the fleet, from 1 (writers first): how faults are reported. */
+  worker: number;
+  kind: ClientKind;
+  /** Operations per second; arrivals are Poisson, seeded. */
+  rate: number;
+  durationMs: number;
+  /** Writers: the keys they write. */
+  keys: string[];
+  maxRetries: number;
+  deleteRatio: number;
+  thinkMs: number;
+  seed: number;
+  latencyMs: number;
+  /** Storage unavailable in these windows, ms from the start. */
+  outages: [number, number][];
+  storage: StorageSpec;
+  /** Memory for in-memory locks, the same in every thread of the fleet (a process makes its own). */
+  shared?: SharedArrayBuffer;
+  /** Where the client publishes its current action, for the report of its death or hang. */
+  progress?: ProgressSpec;
+}
+
+/**
+ * One attempt in the history: its invocation (start, what it read) and its completion (ok, fail
+ * with the version found, or error). A writer's operation is one record per attempt.
+ */
+export interface OpRecord {
+  client: string;
+  /** Operation number within the client; attempts of one operation share it. */
+  op: number;
+  attempt: number;
+  f: 'put' | 'delete' | 'read';
+  key?: string;
+  value?: string;
+  /** Writers: the manifest version the attempt's snapshot had. */
+  base?: number;
+  type: 'ok' | 'fail' | 'error';
+  /** ok write: the version committed; fail: the version found; read: the snapshot's version. */
+  version?: number;
+  /** Reads: digest and size of the snapshot, duplicated keys in it. */
+  digest?: number;
+  size?: number;
+  duplicates?: string[];
+  error?: string;
+  /** ms from the fleet's start, on the client's own clock. */
+  start: number;
+  end: number;
+}

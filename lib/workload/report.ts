@@ -1,4 +1,4 @@
-import { formatColumns } from '../report.js';
+import { formatColumns } from '../case/report.js';
 import { formatIsolation } from './isolation.js';
 import type { WorkloadResult } from './run.js';
 import type { ChaosReport, SweepReport } from './sweep.js';

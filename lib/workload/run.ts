@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { resolveLock } from '../adapters.js';
-import { withCpuLoad } from '../load.js';
-import { withWorkspace } from '../workspace.js';
+import { resolveLock } from '../locks/registry.js';
+import { withCpuLoad } from '../support/load.js';
+import { withWorkspace } from '../support/workspace.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 import { chaosLabel, outageWindows } from './chaos.js';
-import type { ClientSpec, OpRecord } from './client.js';
+import type { ClientSpec, OpRecord } from './protocol.js';
 import { configLabel, resolveWorkload, writerKeys, type WorkloadConfig } from './config.js';
 import { runFleet } from './fleet.js';
 import { verifyIsolation, type IsolationReport } from './isolation.js';

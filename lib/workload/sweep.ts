@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../../schedules/generate.js';
-import { integerIn } from '../check.js';
+import { integerIn } from '../support/check.js';
 import { InvalidOptionError } from '../errors.js';
 import { CHAOS_SCENARIOS, chaosScenario, type ChaosScenario } from './chaos.js';
 import { resolveWorkload, type WorkloadConfig } from './config.js';

@@ -1,4 +1,4 @@
-import { importPeer } from '../peer.js';
+import { importPeer } from '../support/peer.js';
 import type { WriteStrategy } from './types.js';
 
 /** atomically: unique temp + fsync + rename, with retries on busy errors. */

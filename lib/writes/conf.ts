@@ -1,5 +1,5 @@
 import { basename, dirname, extname } from 'node:path';
-import { importPeer } from '../peer.js';
+import { importPeer } from '../support/peer.js';
 import type { WriteStrategy } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { AdapterRegistry, adapterProblems, type Registered } from '../registry.js';
+import { AdapterRegistry, adapterProblems, type Registered } from '../modules/registry.js';
 import type { AdapterRef } from '../locks/types.js';
 import { AtomicDirsyncStrategy } from './atomic-dirsync.js';
 import { AtomicSyncStrategy } from './atomic-sync.js';

@@ -1,4 +1,4 @@
-import { importPeer } from '../peer.js';
+import { importPeer } from '../support/peer.js';
 import type { WriteStrategy } from './types.js';
 
 /** lowdb's JSONFile adapter, as an application saves through it: set `db.data`, then `db.write()`. */

@@ -1,4 +1,4 @@
-import { importPeer } from '../peer.js';
+import { importPeer } from '../support/peer.js';
 import type { WriteStrategy } from './types.js';
 
 /**

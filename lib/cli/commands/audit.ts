@@ -1,6 +1,6 @@
 import { formatAudit, formatAuditMarkdown, librarySpecs, propertyIds, runAudit, selectProperties } from '../../audit/index.js';
 import { InvalidOptionError } from '../../errors.js';
-import { writeOutput } from '../../outputs.js';
+import { writeOutput } from '../../support/outputs.js';
 import type { CommandFactory } from '../command.js';
 import { emit, list } from '../io.js';
 

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { definedOnly } from '../../defined.js';
+import { definedOnly } from '../../support/defined.js';
 import { InvalidOptionError } from '../../errors.js';
 import { CHAOS_SCENARIOS } from '../../workload/chaos.js';
 import { WORKLOAD_DEFAULTS, type WorkloadConfig } from '../../workload/config.js';

@@ -1,5 +1,5 @@
-import { formatColumns } from '../../report.js';
-import { crashPoints } from '../../writes/crashpoints.js';
+import { formatColumns } from '../../case/report.js';
+import { crashPoints } from '../../stress/crashpoints.js';
 import { writeStrategyNames } from '../../writes/index.js';
 import type { CommandFactory } from '../command.js';
 import { emit, numberArg } from '../io.js';

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../../errors.js';
-import { formatColumns } from '../../report.js';
-import { traceDurability } from '../../writes/durability.js';
+import { formatColumns } from '../../case/report.js';
+import { traceDurability } from '../../stress/durability.js';
 import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../../writes/index.js';
 import type { CommandFactory } from '../command.js';
 import { emit, list } from '../io.js';

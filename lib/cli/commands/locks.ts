@@ -1,5 +1,5 @@
-import { lockNames, lockRegistry } from '../../adapters.js';
-import { formatColumns } from '../../report.js';
+import { lockNames, lockRegistry } from '../../locks/registry.js';
+import { formatColumns } from '../../case/report.js';
 import type { CommandFactory } from '../command.js';
 import { emit } from '../io.js';
 

@@ -1,8 +1,8 @@
 import { ORDERINGS, type Ordering } from '../../../schedules/types.js';
 import { ecosystemLocks } from '../../locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
-import { runMatrix } from '../../matrix.js';
-import { formatMatrix, matrixRowCells } from '../../report.js';
+import { runMatrix } from '../../case/matrix.js';
+import { formatMatrix, matrixRowCells } from '../../case/report.js';
 import { caseFrom, caseOptions } from '../case-options.js';
 import type { CommandFactory } from '../command.js';
 import { emit, list, numberArg } from '../io.js';

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { ORDERINGS, type Ordering } from '../../../schedules/types.js';
 import { InvalidOptionError } from '../../errors.js';
-import type { CaseOptions } from '../../options.js';
+import type { CaseOptions } from '../../case/options.js';
 import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
-import { sameVector } from '../../matrix.js';
-import { formatVector } from '../../outcome.js';
-import { runCase } from '../../run-case.js';
+import { sameVector } from '../../case/matrix.js';
+import { formatVector } from '../../case/outcome.js';
+import { runCase } from '../../case/run-case.js';
 import { caseFrom, caseOptions } from '../case-options.js';
 import type { CommandFactory } from '../command.js';
 import type { Args } from '../command.js';

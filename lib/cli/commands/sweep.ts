@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { definedOnly } from '../../defined.js';
+import { definedOnly } from '../../support/defined.js';
 import { resultJson, formatSweep } from '../../workload/report.js';
 import { FULL_DURATION, FULL_GRID, QUICK_DURATION, QUICK_GRID, runSweep, sweepConfigs, sweepParallel, type SweepGrid } from '../../workload/sweep.js';
 import type { CommandFactory } from '../command.js';

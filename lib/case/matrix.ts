@@ -1,0 +1,109 @@
+import { ORDERINGS, type Ordering } from '../../schedules/types.js';
+import { lockNames } from '../locks/registry.js';
+import { InvalidOptionError } from '../errors.js';
+import { prewarmProcesses } from './kinds/index.js';
+import { ecosystemLocks } from '../locks/index.js';
+import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
+import type { Outcome } from './outcome.js';
+import { integerIn } from '../support/check.js';
+import { checkCpuLoad, withCpuLoad } from '../support/load.js';
+import { resolveCase, type CaseOptions } from './options.js';
+import { runCase, type CaseResult } from './run-case.js';
+
+export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'order'> {
+  kinds?: WorkerKind[];
+  locks?: string[];
+  orders?: Ordering[];
+  /** Run every case this many times; a case passes only if every run gives the expected vector. */
+  repeat?: number;
+  /** Keep this many busy threads running meanwhile (default 0): outcomes must not change. */
+  cpuLoad?: number;
+}
+
+/** One case of the matrix: its lock by name, as the matrix lists the registered ones. */
+export type MatrixCase = CaseOptions & { lock: string };
+
+export interface MatrixRow {
+  options: MatrixCase;
+  expected: Outcome[];
+  /** The vector of each run (one per repeat). */
+  runs: Outcome[][];
+  verdict: 'pass' | 'fail' | 'error';
+  error?: string;
+  /** Mean wall time of one run, ms. */
+  ms: number;
+  last?: CaseResult;
+}
+
+function pick<T extends string>(name: string, allowed: readonly T[], given: readonly unknown[] | undefined, byDefault: readonly T[] = allowed): T[] {
+  if (given === undefined) return [...byDefault];
+  if (!Array.isArray(given) || given.length === 0) throw new InvalidOptionError(name, `a non-empty list of ${allowed.join(', ')}`, given);
+  for (const g of given) if (!allowed.includes(g as T)) throw new InvalidOptionError(name, allowed.join(', '), g);
+  return given as T[];
+}
+
+/** The cases of the matrix, kind-major, as the tables print them. */
+export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
+  const kinds = pick('kinds', WORKER_KINDS, options.kinds);
+  const names = lockNames();
+  const locks = pick('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
+  const orders = pick('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
+  const { kinds: _k, locks: _l, orders: _o, repeat: _r, ...shared } = options;
+  return kinds.flatMap((kind) => locks.flatMap((lock) => orders.map((order) => ({ ...shared, kind, lock, order }))));
+}
+
+/**
+ * Runs the matrix one case at a time (cases never overlap, so each sees the machine alike) and
+ * compares each vector with the one the rule and the schedule give.
+ */
+export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
+  const repeat = integerIn('repeat', options.repeat ?? 1, 1, 100_000);
+  const cpuLoad = checkCpuLoad(options.cpuLoad ?? 0);
+  const cases = matrixCases(options);
+  // Every case's options are checked before the first runs: bad input is one error, not a row each.
+  const resolved = cases.map((c) => resolveCase(c));
+  // Process hosts start while the async and thread cases run, not when the first process case
+  // does. Only in step mode: there the outcomes do not depend on what else the machine does;
+  // period mode's cases are timed, and each must see the machine alike.
+  const processCase = resolved.filter((c) => c.kind === 'process');
+  if (processCase.length && resolved.every((c) => c.mode === 'step')) prewarmProcesses(Math.max(...processCase.map((c) => c.workers)));
+  return cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow);
+}
+
+async function runCases(cases: MatrixCase[], repeat: number, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
+  const rows: MatrixRow[] = [];
+  for (const [index, c] of cases.entries()) {
+    const runs: Outcome[][] = [];
+    let expected: Outcome[] = [];
+    let total = 0;
+    let last: CaseResult | undefined;
+    let error: string | undefined;
+    for (let i = 0; i < repeat && !error; i++) {
+      try {
+        last = await runCase(c);
+        expected = last.predicted;
+        total += last.ms;
+        runs.push(last.outcomes);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    }
+    const same = runs.every((r) => sameVector(r, expected));
+    const row: MatrixRow = {
+      options: c,
+      expected,
+      runs,
+      verdict: error ? 'error' : same ? 'pass' : 'fail',
+      ...(error ? { error } : {}),
+      ms: runs.length ? total / runs.length : 0,
+      ...(last ? { last } : {}),
+    };
+    rows.push(row);
+    onRow?.(row, index, cases.length);
+  }
+  return rows;
+}
+
+export function sameVector(a: readonly Outcome[], b: readonly Outcome[]): boolean {
+  return a.length === b.length && a.every((o, i) => o === b[i]);
+}

@@ -1,0 +1,181 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compiledModule, resolvePackage, TYPESCRIPT } from './compile.js';
+import { AdapterLoadError, InvalidOptionError } from '../errors.js';
+import { oncePerKey } from '../support/memo.js';
+import { missingPeers, requirePeers } from '../support/peer.js';
+
+/**
+ * How a worker finds an adapter: built-ins by name, the user's own by module and export, since
+ * functions cannot be sent to a thread or a process; each worker imports the module itself.
+ */
+export type AdapterRef = { builtin: string } | { module: string; export: string };
+
+export interface Registered<T> {
+  adapter: T;
+  /** How workers load it: a built-in's name, or the module (compiled, for TypeScript) and export. */
+  ref: AdapterRef;
+  /** An adapter of the user's: the module and export as registered, before any compiling. */
+  source?: ModuleRef;
+}
+
+/** An adapter of the user's, by module (a path, file URL or package) and the name of its export. */
+export interface ModuleRef {
+  module: string;
+  export: string;
+}
+
+// Threads and process hosts outlive a case: a module is imported once per thread, not per case.
+const importOnce = oncePerKey((specifier) => importModule(specifier));
+
+/**
+ * Adapters of one kind (locks, write strategies): the built-ins by name, and those a user
+ * registers by module and export, since functions cannot be sent to a thread or a process —
+ * each worker loads the module itself.
+ */
+export class AdapterRegistry<T extends { name: string; package?: string }> {
+  private readonly user = new Map<string, Registered<T>>();
+
+  /**
+   * @param option the option name in error messages (`lock`, `strategy`)
+   * @param noun what one adapter is called in messages (`lock`, `write strategy`)
+   * @param check turns an exported value into an adapter, or throws AdapterLoadError
+   */
+  constructor(
+    private readonly option: string,
+    private readonly noun: string,
+    private readonly builtins: ReadonlyMap<string, T>,
+    private readonly check: (value: unknown, where: string) => T,
+  ) {}
+
+  /** Every name: the built-ins, then those registered in this process. */
+  names(): string[] {
+    return [...this.builtins.keys(), ...this.user.keys()];
+  }
+
+  /** The names that can run here: those of names() whose package, if they wrap one, is installed. */
+  installed(): string[] {
+    const missing = new Set(missingPeers([...this.builtins.values()].flatMap((a) => (a.package ? [a.package] : []))));
+    return this.names().filter((name) => !missing.has(this.builtins.get(name)?.package ?? ''));
+  }
+
+  /**
+   * The adapter and the reference workers load it by, for a run: a built-in whose package (an
+   * optional peer of contend's) is not installed is refused here, before any work starts, with what
+   * to install. A user's adapter imported its packages when it was registered.
+   */
+  resolve(name: unknown): Registered<T> {
+    const found = this.lookup(name);
+    if ('builtin' in found.ref) requirePeers(`the ${found.adapter.name} ${this.noun}`, [found.adapter.package]);
+    return found;
+  }
+
+  /** As resolve, whether its package is installed or not: for listing adapters. An unknown name lists the allowed ones. */
+  lookup(name: unknown): Registered<T> {
+    if (typeof name === 'string') {
+      const builtin = this.builtins.get(name);
+      if (builtin) return { adapter: builtin, ref: { builtin: name } };
+      const user = this.user.get(name);
+      if (user) return user;
+    }
+    throw new InvalidOptionError(this.option, this.names().join(', '), name);
+  }
+
+  /** @param label how the user named the module (`./my-lock.ts#MyLock`), for messages */
+  /**
+   * A module is a path (relative to the working directory, as on the command line), a file URL or
+   * a package name.
+   */
+  async register(ref: ModuleRef, label?: string): Promise<T> {
+    const path = RELATIVE.test(ref.module) ? resolve(ref.module) : ref.module;
+    const url = isAbsolute(path) ? pathToFileURL(path).href : path;
+    // Workers get the compiled module itself: TypeScript is compiled here, once, for all of them.
+    const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: ref.export };
+    const adapter = await this.load(normalised, label);
+    if (this.builtins.has(adapter.name)) {
+      throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
+    }
+    this.user.set(adapter.name, { adapter, ref: normalised, source: { module: url, export: ref.export } });
+    return adapter;
+  }
+
+  unregister(name: string): boolean {
+    return this.user.delete(name);
+  }
+
+  /** Loads the adapter a reference names; runs in the driver and in every worker. */
+  async load(ref: AdapterRef, label?: string): Promise<T> {
+    if ('builtin' in ref) {
+      const adapter = this.builtins.get(ref.builtin);
+      if (!adapter) throw new InvalidOptionError(this.option, [...this.builtins.keys()].join(', '), ref.builtin);
+      return adapter;
+    }
+    const where = label ?? `${ref.module}#${ref.export}`;
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = await importOnce(ref.module);
+    } catch (error) {
+      throw cannotImport(this.option, where, error);
+    }
+    return this.check(namespace[ref.export], where);
+  }
+}
+
+
+const RELATIVE = /^\.{1,2}[\\/]/;
+
+// A user's own `.ts` adapter needs no build step of theirs: it is compiled (see compile.ts). Its
+// source map makes an error's stack name the user's file and line.
+async function importModule(specifier: string): Promise<Record<string, unknown>> {
+  const url = TYPESCRIPT.test(specifier) && specifier.startsWith('file:') ? await compiledModule(specifier) : specifier;
+  if (url.endsWith('.contend.mjs')) process.setSourceMapsEnabled(true);
+  return (await import(url)) as Record<string, unknown>;
+}
+
+async function compiledOrLoadError(option: string, url: string, label: string | undefined): Promise<string> {
+  try {
+    return await compiledModule(url);
+  } catch (error) {
+    throw cannotImport(option, label ?? url, error);
+  }
+}
+
+function cannotImport(option: string, where: string, error: unknown): AdapterLoadError {
+  // One line: a compile error's own lines (file:line: message) joined.
+  const why = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return new AdapterLoadError(`cannot import ${option} adapter module ${where.replace(/#[^#]*$/, '')}: ${why}`);
+}
+
+/** Collects what is wrong with an exported value, for one AdapterLoadError naming all of it. */
+export function adapterProblems(value: unknown, where: string, rules: [ok: (a: Record<string, unknown>) => boolean, problem: string][]): void {
+  const problems: string[] = [];
+  if (!value || typeof value !== 'object') problems.push('no object exported under that name');
+  else {
+    const a = value as Record<string, unknown>;
+    if (typeof a.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(a.name)) problems.push('name must be a lower-case word (a-z, 0-9, -)');
+    for (const [ok, problem] of rules) if (!ok(a)) problems.push(problem);
+  }
+  if (problems.length) throw new AdapterLoadError(`not an adapter: ${where}: ${problems.join('; ')}`);
+}
+
+/**
+ * `MODULE#EXPORT` as a user types it (`--lock-module ./my-lock.ts#MyLock`): a path is relative to
+ * the working directory, not to contend's own files; anything else is a package, found from the
+ * working directory too, as the user's own code would find it.
+ */
+export async function moduleReference(option: string, spec: string, cwd = process.cwd()): Promise<{ module: string; export: string }> {
+  const at = spec.lastIndexOf('#');
+  if (at <= 0 || at === spec.length - 1) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter', spec);
+  const module = spec.slice(0, at);
+  const name = spec.slice(at + 1);
+  const file = resolve(cwd, module);
+  // `./x`, `../x`, `/x`, or a file that is there; anything else may be a package (`big.js`).
+  if (RELATIVE.test(module) || isAbsolute(module) || existsSync(file)) {
+    if (!existsSync(file)) throw new AdapterLoadError(`cannot import ${option} ${module}: there is no file ${file}`);
+    return { module: pathToFileURL(file).href, export: name };
+  }
+  const found = await resolvePackage(module, cwd);
+  if (!found) throw new AdapterLoadError(`cannot import ${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
+  return { module: found, export: name };
+}

@@ -1,0 +1,30 @@
+import { InvalidOptionError } from '../errors.js';
+
+/**
+ * The checks options share: each throws one InvalidOptionError that names the option, echoes the
+ * value given (text typed where a number was wanted stays text) and says what is allowed.
+ */
+
+/** The longest a timer can be set for, ms: Node fires a longer one at once, with a warning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** A finite number from `min` (above it, when `open`) to `max`. */
+export function numberIn(name: string, value: unknown, min: number, max: number, { open = false, unit = '' } = {}): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (open && value === min)) {
+    const range = `${open ? 'above' : 'from'} ${min}${Number.isFinite(max) ? ` to ${max}` : ''}`;
+    throw new InvalidOptionError(name, `a number ${unit ? `of ${unit} ` : ''}${range}`, value);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(name: string, allowed: readonly T[], value: unknown): T {
+  if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
+  return value as T;
+}
