@@ -8,7 +8,7 @@ import { openCounter, type Counter } from '../lib/audit/counter.js';
 import { reclaimWithPause } from '../lib/audit/reclaim.js';
 import { nativeWaits } from '../lib/audit/native-waits.js';
 import type { CommandOf, HoldOrder, HostCommand, HostOp, HostResults } from '../lib/audit/protocol.js';
-import { parentChannel } from '../lib/hosts/launch.js';
+import { parentChannel } from '../lib/hosts/parent.js';
 import type { Lock } from '../lib/locks/types.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
 import { installFsTrace, seesSave, withStepHook, type FsStep } from '../lib/writes/trace.js';

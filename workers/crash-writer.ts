@@ -1,4 +1,4 @@
-import { parentChannel } from '../lib/hosts/launch.js';
+import { parentChannel } from '../lib/hosts/parent.js';
 import { failureWhere } from '../lib/stress/durability.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
 import { traceFs, type FsStep } from '../lib/writes/trace.js';

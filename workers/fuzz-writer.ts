@@ -1,4 +1,4 @@
-import { parentChannel } from '../lib/hosts/launch.js';
+import { parentChannel } from '../lib/hosts/parent.js';
 import { putUntilKilled } from '../lib/fuzz/writer.js';
 
 /**

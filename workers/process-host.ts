@@ -1,5 +1,5 @@
 import { serveActor } from '../lib/case/host.js';
-import { parentChannel } from '../lib/hosts/launch.js';
+import { parentChannel } from '../lib/hosts/parent.js';
 import type { DriverMessage, HostMessage } from '../lib/case/protocol.js';
 
 /**

@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { parentChannel } from '../lib/hosts/launch.js';
+import { parentChannel } from '../lib/hosts/parent.js';
 import { servePinned, type PinnedTask } from '../lib/hosts/pools.js';
 import { serveClient } from '../lib/workload/client.js';
 import type { ClientTask, FleetMessage } from '../lib/workload/protocol.js';

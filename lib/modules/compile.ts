@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OnResolveArgs, PluginBuild, ResolveResult } from 'esbuild';
 import { removeAtExit } from '../support/cleanup.js';
 import { oncePerKey } from '../support/memo.js';
+import { TYPESCRIPT } from './typescript.js';
 
 /**
  * A user's TypeScript adapter is compiled once, by the process that registers it, into one plain
@@ -19,8 +20,6 @@ import { oncePerKey } from '../support/memo.js';
  * shares contend's modules and the output can live anywhere. A source map inline makes errors
  * point at the user's .ts file and line.
  */
-
-export const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 const LOADERS: Record<string, 'ts' | 'tsx' | 'js' | 'jsx'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
 

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compiledModule, resolvePackage, TYPESCRIPT } from './compile.js';
+import { TYPESCRIPT } from './typescript.js';
+
+// The compiler (esbuild, hashing) is loaded when a module of TypeScript is registered or looked
+// up, not by every host that only imports what the driver compiled.
+const compiler = (): Promise<typeof import('./compile.js')> => import('./compile.js');
 import { AdapterLoadError, InvalidOptionError } from '../errors.js';
 import { oncePerKey } from '../support/memo.js';
 import { missingPeers, requirePeers } from '../support/peer.js';
@@ -128,14 +132,14 @@ const RELATIVE = /^\.{1,2}[\\/]/;
 // A user's own `.ts` adapter needs no build step of theirs: it is compiled (see compile.ts). Its
 // source map makes an error's stack name the user's file and line.
 async function importModule(specifier: string): Promise<Record<string, unknown>> {
-  const url = TYPESCRIPT.test(specifier) && specifier.startsWith('file:') ? await compiledModule(specifier) : specifier;
+  const url = TYPESCRIPT.test(specifier) && specifier.startsWith('file:') ? await (await compiler()).compiledModule(specifier) : specifier;
   if (url.endsWith('.contend.mjs')) process.setSourceMapsEnabled(true);
   return (await import(url)) as Record<string, unknown>;
 }
 
 async function compiledOrLoadError(option: string, url: string, label: string | undefined): Promise<string> {
   try {
-    return await compiledModule(url);
+    return await (await compiler()).compiledModule(url);
   } catch (error) {
     throw cannotImport(option, label ?? url, error);
   }
@@ -175,7 +179,7 @@ export async function moduleReference(option: string, spec: string, cwd = proces
     if (!existsSync(file)) throw new AdapterLoadError(`cannot import ${option} ${module}: there is no file ${file}`);
     return { module: pathToFileURL(file).href, export: name };
   }
-  const found = await resolvePackage(module, cwd);
+  const found = await (await compiler()).resolvePackage(module, cwd);
   if (!found) throw new AdapterLoadError(`cannot import ${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
   return { module: found, export: name };
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { uniqueTemp, writeThenRename } from './chunks.js';
 import { tracedStep } from './trace.js';
 import type { WriteStrategy } from './types.js';
@@ -9,6 +8,8 @@ export const AtomicSyncStrategy: WriteStrategy = {
   description: 'atomic + a global sync(1) after the rename',
   async save(path, data) {
     await writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
+    // Imported here: child_process is all this strategy needs it for, and every host loads the strategies.
+    const { execFileSync } = await import('node:child_process');
     await tracedStep('sync', 'all file systems', () => execFileSync('sync'));
   },
 };
