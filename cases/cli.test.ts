@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -91,6 +91,20 @@ describe('a failure replays with the adapter it ran', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('options before the command are read as yargs reads them: --json FILE, then the command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contend-json-'));
+  try {
+    // `locks` here is the JSON file's name, not the command.
+    const r = spawnSync(process.execPath, [join(process.cwd(), 'dist/lib/cli/main.js'), '--json', 'locks', 'run', '--lock', 'mutex'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('verdict   PASS');
+    expect(JSON.parse(readFileSync(join(dir, 'locks'), 'utf8')).case.lock).toBe('mutex');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('contend matrix runs the 30 cases of the staggered overlap table and says so', () => {

@@ -65,6 +65,15 @@ test('a save that throws is one line: its message and the line of the user\'s fi
   expect(r.status).toBe(1);
 });
 
+test('a strategy of the user\'s that keeps fs functions from when it loads is traced: its steps are seen', () => {
+  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', '--write-module', 'cases/fixtures/captured-fs-strategy.ts#CapturedFsStrategy', '--strategies', 'captured-fs', '--json'], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const [result] = JSON.parse(r.stdout) as { steps: { op: string }[]; renames: boolean }[];
+  expect(result!.steps.map((s) => s.op)).toEqual(['writeFile', 'rename']);
+  expect(result!.renames).toBe(true);
+});
+
 describe('analyzeDurability', () => {
   const target = '/d/state.json';
   test('a global sync after the rename makes the rename durable, but the data was relied on before it was flushed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runCase } from '../lib/index.js';
+import { runCase, runMatrix } from '../lib/index.js';
 import { MATRIX, ORDERS } from './support/table.js';
 
 // The full matrix: worker kind × lock × ordering, 5 workers, deterministic step mode.
@@ -11,4 +11,13 @@ describe.each(ORDERS)('%s', (order) => {
     const waited = result.trace.some((t) => t.status === 'blocked');
     expect(waited).toBe(!result.race);
   });
+});
+
+test('runMatrix takes a write strategy of the user\'s by module and export, as runCase does', async () => {
+  const rows = await runMatrix({ kinds: ['async'], locks: ['none', 'flock'], orders: ['force-write'], workers: 3, write: { module: './cases/fixtures/captured-fs-strategy.ts', export: 'CapturedFsStrategy' } });
+  expect(rows.map((r) => [r.options.write, r.verdict])).toEqual([
+    ['captured-fs', 'pass'],
+    ['captured-fs', 'pass'],
+  ]);
+  expect(rows[0]!.last!.case.write).toBe('captured-fs');
 });

@@ -41,7 +41,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the packed package in a project of its own', () => {

@@ -130,20 +130,22 @@ function rescale(schedule: Schedule, period: number): Schedule {
 
 /**
  * A lock or write strategy given by module and export (as a replay literal gives it) is registered
- * first, as registerLock() would, so the case can name it and its workers can load it.
+ * first, as registerLock() would, so that a case can name it and its workers can load it. A name
+ * is returned as it is.
  */
+export async function adapterName<T extends { name: string }>(option: string, registry: AdapterRegistry<T>, value: unknown): Promise<unknown> {
+  if (typeof value !== 'object' || value === null) return value;
+  const { module, export: name } = value as Partial<ModuleRef>;
+  if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(option, 'a name, or { module, export } naming your own adapter', value);
+  return (await registry.register({ module, export: name }, `${module}#${name}`)).name;
+}
+
 async function registerModules(options: CaseOptions): Promise<CaseOptions> {
   if (typeof options !== 'object' || options === null) return options;
-  const named = async <T extends { name: string }>(option: string, registry: AdapterRegistry<T>, value: unknown): Promise<unknown> => {
-    if (typeof value !== 'object' || value === null) return value;
-    const { module, export: name } = value as Partial<ModuleRef>;
-    if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(option, 'a name, or { module, export } naming your own adapter', value);
-    return (await registry.register({ module, export: name }, `${module}#${name}`)).name;
-  };
   return {
     ...options,
-    lock: (await named('lock', lockRegistry, options.lock)) as string,
-    ...(options.write !== undefined ? { write: (await named('write', writeRegistry, options.write)) as string } : {}),
+    lock: (await adapterName('lock', lockRegistry, options.lock)) as string,
+    ...(options.write !== undefined ? { write: (await adapterName('write', writeRegistry, options.write)) as string } : {}),
   };
 }
 
@@ -168,6 +170,7 @@ export function replayLiteral(resolved: ResolvedCase, options: CaseOptions): str
     ...(Object.keys(resolved.lockOptions).length ? { lockOptions: resolved.lockOptions } : {}),
     ...(resolved.write !== 'truncate' ? { write: resolved.writeSource ? asTyped(resolved.writeSource) : resolved.write } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(resolved.calibrate ? {} : { calibrate: false }),
     schedule: resolved.schedule,
   };
   const json = JSON.stringify(literal);

@@ -18,7 +18,7 @@ export const caseOptions = (y: Argv): Argv =>
     .option('seed', { ...numberArg, describe: 'seed of the random pattern' })
     .option('granularity', { type: 'string', describe: `lock held: ${GRANULARITIES.join(', ')} (default lifetime)` })
     .option('write', { type: 'string', describe: `write strategy: ${writeStrategyNames().join(', ')} (default truncate)` })
-    .option('calibrate', { type: 'boolean', default: true, describe: 'period mode: raise the period when a read+write takes over a tenth of it (--no-calibrate keeps it)' });
+    .option('calibrate', { type: 'boolean', describe: 'period mode: raise the period when a read+write takes over a tenth of it (default; --no-calibrate keeps it)' });
 
 export function caseFrom(argv: Args): Omit<CaseOptions, 'kind' | 'lock'> {
   return {

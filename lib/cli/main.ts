@@ -39,6 +39,14 @@ const CLEAN_UP_GRACE_MS = 10_000;
 const BAD_INPUT = new Set(['E_INVALID_OPTION', 'E_USAGE', 'E_ADAPTER_LOAD', 'E_CSV_FORMAT', 'E_MISSING_PEER']);
 
 const nameOf = (command: string): string => command.split(' ')[0]!;
+const isCommand = (word: string | undefined): boolean => COMMANDS.some((c) => nameOf(c.command) === word);
+
+/** The options every command takes. */
+const globalOptions = (y: Argv): Argv =>
+  y
+    .option('json', { describe: 'print JSON instead of text (or write it to the given file)' })
+    .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
+    .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' });
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
 async function loadModules(argv: Record<string, unknown>): Promise<void> {
@@ -54,15 +62,14 @@ export async function main(args: string[]): Promise<number> {
   let exitCode = 0;
   const context: CommandContext = { fail: () => void (exitCode = 1) };
   // Only the command named is loaded; the others are listed by name, for help and for yargs' checks.
-  // Options may come before it (`contend --json out.json run`): the first word that names a command.
-  const named = args.find((a) => COMMANDS.some((c) => nameOf(c.command) === a));
+  // Which one it is, yargs says, given the options that may come before it: `--json locks run`
+  // names run, and writes its JSON to ./locks.
+  // Most often the command comes first, and no parse is needed to see it.
+  const named = isCommand(args[0]) ? args[0] : args.some(isCommand) ? globalOptions(yargs(args)).help(false).version(false).parseSync()._[0] : undefined;
   const chosen = COMMANDS.find((c) => nameOf(c.command) === named);
-  const cli: Argv = yargs(args)
+  const cli: Argv = globalOptions(yargs(args))
     .scriptName('contend')
     .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
-    .option('json', { describe: 'print JSON instead of text (or write it to the given file)' })
-    .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
-    .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' })
     .middleware(async (argv) => {
       checkOutputs(argv);
       await loadModules(argv);
@@ -80,7 +87,10 @@ export async function main(args: string[]): Promise<number> {
   try {
     for (const entry of COMMANDS) {
       if (entry !== chosen) {
-        cli.command(entry.command, entry.describe);
+        // Never run: the command yargs runs is the one found above. Said rather than passed over.
+        cli.command(entry.command, entry.describe, (y) => y, () => {
+          throw new ContendError('E_USAGE', `put the command first: contend ${nameOf(entry.command)} [options]`);
+        });
         continue;
       }
       const { builder, handler } = (await entry.load()).default(context);

@@ -51,6 +51,8 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     private readonly noun: string,
     private readonly builtins: ReadonlyMap<string, T>,
     private readonly check: (value: unknown, where: string) => T,
+    /** Runs before a user's module is imported: what must be in place before its code loads. */
+    private readonly beforeImport: () => void = () => {},
   ) {}
 
   /** Every name: the built-ins, then those registered in this process. */
@@ -116,6 +118,7 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
       return adapter;
     }
     const where = label ?? `${ref.module}#${ref.export}`;
+    this.beforeImport();
     let namespace: Record<string, unknown>;
     try {
       namespace = await importOnce(ref.module);

@@ -1,4 +1,4 @@
-import { importPeer } from '../support/peer.js';
+import { importWriter } from './library.js';
 import type { WriteStrategy } from './types.js';
 
 /** atomically: unique temp + fsync + rename, with retries on busy errors. */
@@ -7,9 +7,7 @@ export const AtomicallyStrategy: WriteStrategy = {
   description: 'atomically (used by conf): unique temp + fsync + rename, retried on EBUSY/EMFILE',
   package: 'atomically',
   async save(path, data) {
-    // Loaded on first use, after the step trace is in place: stubborn-fs keeps the fs functions it
-    // finds when it loads.
-    const { writeFile } = await importPeer('atomically', 'the atomically write strategy', () => import('atomically'));
+    const { writeFile } = await importWriter('atomically', () => import('atomically'));
     await writeFile(path, data);
   },
 };

@@ -1,5 +1,5 @@
 import { basename, dirname, extname } from 'node:path';
-import { importPeer } from '../support/peer.js';
+import { importWriter } from './library.js';
 import type { WriteStrategy } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ export const ConfStrategy: WriteStrategy = {
   description: 'conf: store = … (atomically writeFileSync underneath)',
   package: 'conf',
   async save(path, data) {
-    const { default: Conf } = await importPeer('conf', 'the conf write strategy', () => import('conf'));
+    const { default: Conf } = await importWriter('conf', () => import('conf'));
     const ext = extname(path);
     const conf = new Conf<Record<string, unknown>>({
       cwd: dirname(path),

@@ -9,6 +9,7 @@ import { LowdbStrategy } from './lowdb.js';
 import { StenoStrategy } from './steno.js';
 import { FixedTempStrategy } from './fixed-temp.js';
 import { TruncateStrategy } from './truncate.js';
+import { installFsTrace } from './trace.js';
 import type { WriteStrategy } from './types.js';
 import { WriteFileAtomicStrategy } from './write-file-atomic.js';
 
@@ -34,7 +35,7 @@ function checkStrategy(value: unknown, where: string): WriteStrategy {
   return { ...strategy, description: strategy.description ?? '' };
 }
 
-export const writeRegistry = new AdapterRegistry<WriteStrategy>('strategy', 'write strategy', builtinWrites, checkStrategy);
+export const writeRegistry = new AdapterRegistry<WriteStrategy>('strategy', 'write strategy', builtinWrites, checkStrategy, installFsTrace);
 
 export const writeStrategyNames = (): string[] => writeRegistry.names();
 export const resolveWriteStrategy = (name: unknown): Registered<WriteStrategy> => writeRegistry.resolve(name);

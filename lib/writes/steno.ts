@@ -1,4 +1,4 @@
-import { importPeer } from '../support/peer.js';
+import { importWriter } from './library.js';
 import type { WriteStrategy } from './types.js';
 
 /**
@@ -10,7 +10,7 @@ export const StenoStrategy: WriteStrategy = {
   description: 'steno (lowdb): fixed temp .<name>.tmp + rename, no fsync',
   package: 'steno',
   async save(path, data) {
-    const { Writer } = await importPeer('steno', 'the steno write strategy', () => import('steno'));
+    const { Writer } = await importWriter('steno', () => import('steno'));
     await new Writer(path).write(data);
   },
 };

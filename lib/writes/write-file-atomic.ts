@@ -1,4 +1,4 @@
-import { importPeer } from '../support/peer.js';
+import { importWriter } from './library.js';
 import type { WriteStrategy } from './types.js';
 
 /** npm's write-file-atomic, called as applications call it. */
@@ -7,7 +7,7 @@ export const WriteFileAtomicStrategy: WriteStrategy = {
   description: 'npm write-file-atomic: unique temp + fsync + rename',
   package: 'write-file-atomic',
   async save(path, data) {
-    const { default: writeFileAtomic } = await importPeer('write-file-atomic', 'the write-file-atomic write strategy', () => import('write-file-atomic'));
+    const { default: writeFileAtomic } = await importWriter('write-file-atomic', () => import('write-file-atomic'));
     await writeFileAtomic(path, data);
   },
 };

@@ -58,7 +58,9 @@ const run: CommandFactory = ({ fail }) => ({
       .option('trace', { type: 'boolean', describe: 'print every action the driver sent and what became of it' })
       .option('schedule', { type: 'string', describe: 'a JSON schedule file (`contend schedule --format json` writes one) instead of a generated schedule' })
       .option('replay', { type: 'string', describe: 'rerun a case from the literal a failure printed; it gives every case option' })
-      .conflicts('replay', ['schedule', 'workers', 'mode', 'period', 'pattern', 'seed', 'granularity', 'write', 'workers-kind', 'lock', 'order'])
+      .conflicts('replay', ['schedule', 'workers', 'mode', 'period', 'pattern', 'seed', 'granularity', 'write', 'workers-kind', 'lock', 'order', 'calibrate'])
+      // A schedule file has its own period, pattern and seed.
+      .conflicts('schedule', ['period', 'pattern', 'seed'])
       .example('$0 run --workers-kind process --lock flock --order force-write', 'five processes, a kernel lock')
       .example('$0 run --replay \'{"kind":"process","lock":{"module":"./my-lock.ts","export":"MyLock"},…}\'', 'rerun what a failure printed'),
   handler: async (argv) => {
