@@ -86,6 +86,21 @@ interface Member {
   depth: number;
 }
 
+/** The files a process has open, by path; none once it is gone. */
+function openFiles(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
 /** The live descendants of `rootPid`, found by their parent pids. */
 function descendants(rootPid: number): Member[] {
   const stats = allStats().filter((s) => s.state !== 'Z' && s.state !== 'X');
@@ -194,7 +209,7 @@ const running = (cli: Cli): boolean => cli.child.exitCode === null && cli.child.
  * Steps the CLI (SIGSTOP, look, SIGCONT) until its tree satisfies `ready`, and leaves it stopped
  * there; returns the tree. `ready` says what is missing, or nothing when the tree is ready.
  */
-async function stopWhen(cli: Cli, ready: (tree: Member[]) => string | undefined): Promise<Member[]> {
+async function stopWhen(cli: Cli, ready: (tree: Member[]) => string | undefined | Promise<string | undefined>): Promise<Member[]> {
   const deadline = performance.now() + APPEAR_MS;
   let missing = '';
   for (;;) {
@@ -205,13 +220,17 @@ async function stopWhen(cli: Cli, ready: (tree: Member[]) => string | undefined)
     if (stopped && running(cli)) {
       const tree = descendants(cli.pid);
       cli.seen = [...cli.seen, ...tree.filter((m) => !cli.seen.some((s) => s.pid === m.pid && s.start === m.start))];
-      missing = ready(tree) ?? '';
+      missing = (await ready(tree)) ?? '';
       if (!missing) return tree;
       if (performance.now() > deadline) {
         throw new Error(`not within ${APPEAR_MS} ms: ${missing}; the CLI's tree:\n${tree.map(show).join('\n')}\nstderr: ${cli.stderr()}`);
       }
     }
-    process.kill(cli.pid, 'SIGCONT');
+    try {
+      process.kill(cli.pid, 'SIGCONT');
+    } catch {
+      // It ended meanwhile: said, with what was missing, at the top of the loop.
+    }
     await sleep(15);
   }
 }
@@ -279,20 +298,14 @@ function workspaceFiles(cli: Cli, prefix: string, name: string): string[] {
 
 /** The journal a fuzz writer has open: none yet (it still starts), empty, or with a put in it. */
 function journalOf(pid: number): 'none' | 'empty' | 'put' {
-  let found: 'none' | 'empty' | 'put' = 'none';
+  const journal = openFiles(pid).find((f) => f.endsWith('.journal'));
+  if (!journal) return 'none';
   try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.endsWith('.journal')) found = statSync(target).size > 0 ? 'put' : 'empty';
-      } catch {
-        // closed while we looked
-      }
-    }
+    return statSync(journal).size > 0 ? 'put' : 'empty';
   } catch {
-    // ended while we looked
+    // removed while we looked
+    return 'none';
   }
-  return found;
 }
 
 /** 4 fuzz writers, all with their journals in the given state; what is missing otherwise. */
@@ -375,12 +388,17 @@ describe('children end within 1 s of the SIGKILL of their parent', () => {
   // host (stopped by strace inside its write) a grandchild.
   test.skipIf(!straceUsable)("audit hosts under strace (contend audit's torn read): strace and its stopped tracee", async () => {
     const cli = startCli(['audit', '--libraries', 'steno', '--properties', 'temp-unique']);
-    const tree = await stopWhen(cli, (t) => {
+    const stopLogged = (): boolean => workspaceFiles(cli, 'contend-audit-', 'strace.log').some((log) => /stopped by SIGSTOP/.test(readFileSync(log, 'utf8')));
+    const tree = await stopWhen(cli, async (t) => {
       const tracer = t.find((m) => m.depth === 1 && /(^|\/)strace$/.test(m.argv[0] ?? '') && m.argv.includes('-P'));
       if (!tracer) return 'strace tracing an audit host';
-      if (!t.some((m) => m.ppid === tracer.pid && runs(m, 'audit-host'))) return "strace's tracee, an audit host";
-      const stopped = workspaceFiles(cli, 'contend-audit-', 'strace.log').some((log) => /stopped by SIGSTOP/.test(readFileSync(log, 'utf8')));
-      return stopped ? undefined : 'the tracee stopped inside its write';
+      const tracee = t.find((m) => m.ppid === tracer.pid && runs(m, 'audit-host'));
+      if (!tracee) return "strace's tracee, an audit host";
+      if (stopLogged()) return undefined;
+      // Once the tracee has the shared temp file open, its save is under way and strace stops it
+      // by itself, with the CLI held: the CLI cannot go on to end that stop before it is seen.
+      if (!openFiles(tracee.pid).some((f) => f.endsWith('.tmp'))) return 'the tracee writing the shared temp file';
+      return (await until(stopLogged, 30_000)) ? undefined : 'the tracee stopped inside its write';
     });
     const { left, ms } = await killAndWatch(cli, tree, 'SIGKILL');
     expect(left, `still running ${ms} ms after the SIGKILL of contend audit:\n${left.join('\n')}`).toEqual([]);
