@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { exitOnSignals } from '../lib/support/cleanup.js';
 import { withWorkspace } from '../lib/support/workspace.js';
-import { closeProcessPool, closeThreadPool, prewarmProcesses } from '../lib/case/kinds/index.js';
+import { closePools, prewarmProcesses } from '../lib/case/kinds/index.js';
 import type { WorkerKind } from '../lib/locks/types.js';
 import { matrixCases, runMatrix } from '../lib/case/matrix.js';
 import { formatColumns } from '../lib/case/report.js';
@@ -332,6 +332,5 @@ try {
     await run();
   }
 } finally {
-  await closeThreadPool();
-  await closeProcessPool();
+  await closePools();
 }

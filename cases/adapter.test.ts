@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AdapterLoadError, lockNames, registerLock, runCase, runMatrix, unregisterLock } from '../lib/index.js';
+import { docBlock } from './support/docs.js';
 import { MATRIX, NO_RACE, ORDERS } from './support/table.js';
 
 const FIXTURE = new URL('./fixtures/excl-lock.ts', import.meta.url);
@@ -14,9 +15,7 @@ describe('a lock written as a user would, against the public API only', () => {
   });
 
   test('doc/adapters.md shows exactly this adapter', () => {
-    const doc = readFileSync(new URL('../doc/adapters.md', import.meta.url), 'utf8');
-    const block = /```ts file=excl-lock\.ts\n([\s\S]*?)```/.exec(doc)?.[1];
-    expect(block).toBe(readFileSync(FIXTURE, 'utf8'));
+    expect(docBlock('doc/adapters.md', 'excl-lock.ts')).toBe(readFileSync(FIXTURE, 'utf8'));
   });
 
   test('it is listed beside the built-ins', () => {

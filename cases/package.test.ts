@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { docBlock } from './support/docs.js';
 
 // contend as a user meets it: the packed tarball installed into a project of their own, with the
 // README's test file and doc/adapters.md's adapter copied out of the documents themselves. The
@@ -14,14 +15,6 @@ let project: string;
 
 const run = (command: string, args: string[], cwd = project, timeout = 240_000): SpawnSyncReturns<string> =>
   spawnSync(command, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_update_notifier: 'false' } });
-
-/** A ```ts file=NAME block of a document: what a user would copy. */
-function block(document: string, name: string): string {
-  const text = readFileSync(join(root, document), 'utf8');
-  const found = new RegExp('```ts file=' + name.replace('.', '\\.') + '\\n([\\s\\S]*?)```').exec(text)?.[1];
-  if (!found) throw new Error(`${document} has no ${name} block`);
-  return found;
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'contend-package-'));
@@ -36,8 +29,8 @@ beforeAll(() => {
   // From npm's cache where it can: the suite's own install put every package there.
   const install = run('npm', ['install', '-D', '--no-audit', '--no-fund', '--prefer-offline', tarball, `vitest@${vitest}`]);
   expect(install.status, install.stderr).toBe(0);
-  writeFileSync(join(project, 'contend.test.ts'), block('README.md', 'contend.test.ts'));
-  writeFileSync(join(project, 'excl-lock.ts'), block('doc/adapters.md', 'excl-lock.ts'));
+  writeFileSync(join(project, 'contend.test.ts'), docBlock('README.md', 'contend.test.ts'));
+  writeFileSync(join(project, 'excl-lock.ts'), docBlock('doc/adapters.md', 'excl-lock.ts'));
 }, 300_000);
 
 afterAll(() => {
@@ -53,7 +46,7 @@ describe('the packed package in a project of its own', () => {
   }, 120_000);
 
   test('a failing expectation there prints the replay literal with the adapter file', () => {
-    writeFileSync(join(project, 'liar.test.ts'), block('README.md', 'contend.test.ts').replace('toBeRaceFree()', 'toShowRace()').replace(/test\('processes[\s\S]*?\n}\);\n/, ''));
+    writeFileSync(join(project, 'liar.test.ts'), docBlock('README.md', 'contend.test.ts').replace('toBeRaceFree()', 'toShowRace()').replace(/test\('processes[\s\S]*?\n}\);\n/, ''));
     try {
       const r = run(join(project, 'node_modules/.bin/vitest'), ['run', 'liar.test.ts']);
       expect(r.status).toBe(1);

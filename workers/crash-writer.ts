@@ -1,7 +1,7 @@
 import { parentChannel } from '../lib/hosts/parent.js';
 import { failureWhere } from '../lib/stress/durability.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
-import { installFsTrace, traceFs, type FsStep } from '../lib/writes/trace.js';
+import { traceFs, type FsStep } from '../lib/writes/trace.js';
 
 /**
  * Child-process entry for crash points: saves one document with a write strategy, and SIGKILLs
@@ -12,8 +12,6 @@ import { installFsTrace, traceFs, type FsStep } from '../lib/writes/trace.js';
 const parent = parentChannel('crash-writer', { startedBy: 'contend (crash points, the interrupted stress scenario)', onDisconnect: null });
 
 parent.once(async (order) => {
-  // Before the strategy loads, so that a library that keeps fs functions sees the traced ones.
-  installFsTrace();
   const strategy = await loadWriteStrategy(order.strategy);
   const steps: FsStep[] = [];
   traceFs((step) => {

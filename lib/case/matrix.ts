@@ -8,7 +8,7 @@ import type { Outcome } from './outcome.js';
 import { integerIn } from '../support/check.js';
 import { checkCpuLoad, withCpuLoad } from '../support/load.js';
 import { resolveCase, type CaseOptions } from './options.js';
-import { adapterName, runCase, type CaseResult } from './run-case.js';
+import { runCase, type CaseResult } from './run-case.js';
 import { writeRegistry } from '../writes/index.js';
 
 export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'order'> {
@@ -61,7 +61,7 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   const repeat = integerIn('repeat', options.repeat ?? 1, 1, 100_000);
   const cpuLoad = checkCpuLoad(options.cpuLoad ?? 0);
   // A write strategy of the user's, given by module and export, is registered and named once for all cases.
-  const write = options.write === undefined ? {} : { write: (await adapterName('write', writeRegistry, options.write)) as string };
+  const write = options.write === undefined ? {} : { write: (await writeRegistry.named(options.write)) as string };
   const cases = matrixCases({ ...options, ...write });
   // Every case's options are checked before the first runs: bad input is one error, not a row each.
   const resolved = cases.map((c) => resolveCase(c));

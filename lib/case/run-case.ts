@@ -13,8 +13,7 @@ import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import type { Outcome } from './outcome.js';
 import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
 import { lockRegistry } from '../locks/registry.js';
-import { InvalidOptionError } from '../errors.js';
-import type { AdapterRegistry, ModuleRef } from '../modules/registry.js';
+import type { ModuleRef } from '../modules/registry.js';
 import { writeRegistry } from '../writes/index.js';
 import type { ActorSpec } from './protocol.js';
 import { expectsRace, predictOutcomes } from './rule.js';
@@ -128,24 +127,13 @@ function rescale(schedule: Schedule, period: number): Schedule {
   return { ...schedule, period, ticks: schedule.ticks.map((t) => ({ ...t, at: t.at * factor })) };
 }
 
-/**
- * A lock or write strategy given by module and export (as a replay literal gives it) is registered
- * first, as registerLock() would, so that a case can name it and its workers can load it. A name
- * is returned as it is.
- */
-export async function adapterName<T extends { name: string }>(option: string, registry: AdapterRegistry<T>, value: unknown): Promise<unknown> {
-  if (typeof value !== 'object' || value === null) return value;
-  const { module, export: name } = value as Partial<ModuleRef>;
-  if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(option, 'a name, or { module, export } naming your own adapter', value);
-  return (await registry.register({ module, export: name }, `${module}#${name}`)).name;
-}
-
+/** A lock or write strategy given by module and export is registered first, so that the case can name it. */
 async function registerModules(options: CaseOptions): Promise<CaseOptions> {
   if (typeof options !== 'object' || options === null) return options;
   return {
     ...options,
-    lock: (await adapterName('lock', lockRegistry, options.lock)) as string,
-    ...(options.write !== undefined ? { write: (await adapterName('write', writeRegistry, options.write)) as string } : {}),
+    lock: (await lockRegistry.named(options.lock)) as string,
+    ...(options.write !== undefined ? { write: (await writeRegistry.named(options.write)) as string } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidOptionError } from '../errors.js';
 import { checkOutputDirectory, checkOutputFile, writeOutput } from '../support/outputs.js';
 
 /**
@@ -21,6 +23,15 @@ export async function emit(json: unknown, value: unknown, text: string): Promise
   else process.stdout.write(text + '\n');
 }
 
+
+/** A file named on the command line, read; one that cannot be is bad input, not a crash. */
+export async function readInput(option: string, file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidOptionError(option, `a readable ${what}`, `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
 
 /** Report files and directories named on the command line, by option. */
 const OUTPUT_FILES = ['json', 'markdown', 'csv'] as const;

@@ -32,7 +32,7 @@ const COMMANDS: readonly { command: string; describe: string; load: () => Promis
   { command: 'plot <file>', describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html', load: () => import('./commands/plot.js') },
 ];
 
-/** How long the clean-up after a verdict may take before the process ends anyway, ms. */
+/** How long the clean-up after the exit status is settled may take before the process ends anyway, ms. */
 const CLEAN_UP_GRACE_MS = 10_000;
 
 /** The error codes that mean bad input (exit status 2) rather than a failed run (1). */
@@ -114,9 +114,8 @@ export async function main(args: string[]): Promise<number> {
   // would hold the process (and the pool's destroy) for ever. Unref'd: it only fires then.
   setTimeout(() => process.exit(exitCode), CLEAN_UP_GRACE_MS).unref();
   if (ran) {
-    const { closeProcessPool, closeThreadPool } = await import('../case/kinds/index.js');
-    await closeThreadPool();
-    await closeProcessPool();
+    const { closePools } = await import('../case/kinds/index.js');
+    await closePools();
   }
   return exitCode;
 }

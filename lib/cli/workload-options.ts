@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { definedOnly } from '../support/defined.js';
@@ -11,7 +10,7 @@ import { plotResults, requirePlotting } from '../workload/plot.js';
 import { progressLine } from '../workload/report.js';
 import type { WorkloadResult } from '../workload/run.js';
 import type { Args } from './command.js';
-import { emit, list, numberArg } from './io.js';
+import { emit, list, numberArg, readInput } from './io.js';
 
 // Values are checked by the library, so the CLI and the library give the same error.
 export const workloadOptions = (y: Argv): Argv =>
@@ -45,15 +44,9 @@ export function number(name: string, v: unknown): number | undefined {
   return v;
 }
 
-/** A CSV given on the command line, read; a missing one is bad input, not a crash. */
+/** A CSV given on the command line, read and parsed. */
 export async function readCsvArg(option: string, file: string): Promise<ReturnType<typeof parseCsv>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InvalidOptionError(option, 'a readable CSV file', `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  return parseCsv(text, file);
+  return parseCsv(await readInput(option, file, 'CSV file'), file);
 }
 
 /** With --plot, the plotting stack must be there before a sweep or chaos run starts, not after it. */

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { ContendError } from '../errors.js';
+import { lazyRequire } from '../support/lazy.js';
 import { importPeer } from '../support/peer.js';
 import { fdLock, isBusy } from './fd-lock.js';
 import type { FlockOptions } from './flock.js';
@@ -12,6 +12,7 @@ interface FsExt {
 }
 
 const NEEDED_BY = 'the fs-ext lock';
+const fsExtLibrary = lazyRequire<FsExt>('fs-ext');
 
 /**
  * flock(2) through fs-ext, with its synchronous call in non-blocking mode only: the callback form
@@ -34,7 +35,7 @@ export const FsExtAdapter: LockAdapter<FlockOptions> = {
     if (!isMainThread) {
       throw new ContendError('E_UNSAFE_IN_THREAD', 'fs-ext crashes the process inside worker_threads (its callback form kills it with SIGABRT or SIGSEGV, and so does a second load); use it in async or process workers, or use flock');
     }
-    const fsExt = await importPeer('fs-ext', NEEDED_BY, () => createRequire(import.meta.url)('fs-ext') as FsExt);
+    const fsExt = await importPeer('fs-ext', NEEDED_BY, fsExtLibrary);
     return fdLock(ctx, maxPollMs, {
       tryLock(fd) {
         try {

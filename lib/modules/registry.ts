@@ -88,10 +88,10 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     throw new InvalidOptionError(this.option, this.names().join(', '), name);
   }
 
-  /** @param label how the user named the module (`./my-lock.ts#MyLock`), for messages */
   /**
    * A module is a path (relative to the working directory, as on the command line), a file URL or
    * a package name.
+   * @param label how the user named the module (`./my-lock.ts#MyLock`), for messages
    */
   async register(ref: ModuleRef, label?: string): Promise<T> {
     const path = RELATIVE.test(ref.module) ? resolve(ref.module) : ref.module;
@@ -104,6 +104,17 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     }
     this.user.set(adapter.name, { adapter, ref: normalised, source: { module: url, export: ref.export } });
     return adapter;
+  }
+
+  /**
+   * The name a case uses for `value`: a name as it is, or an adapter of the user's given by module
+   * and export (as a replay literal gives it), registered first so that workers can load it.
+   */
+  async named(value: unknown): Promise<unknown> {
+    if (typeof value !== 'object' || value === null) return value;
+    const { module, export: name } = value as Partial<ModuleRef>;
+    if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(this.option, 'a name, or { module, export } naming your own adapter', value);
+    return (await this.register({ module, export: name }, `${module}#${name}`)).name;
   }
 
   unregister(name: string): boolean {

@@ -6,7 +6,7 @@ import { removeAtExit } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import { fileState, makeDocument, type FileState } from '../writes/document.js';
 import { writeRegistry } from '../writes/index.js';
-import { installFsTrace, seesSave, withStepHook, type FsStep } from '../writes/trace.js';
+import { seesSave, withStepHook, type FsStep } from '../writes/trace.js';
 
 /** What one save does to make itself durable, read from the file-system calls it made. */
 export interface Durability {
@@ -61,7 +61,6 @@ export function analyzeDurability(strategy: string, steps: FsStep[], target: str
  * its durability off them.
  */
 export async function traceDurability(strategyName: string, options: { items?: number } = {}): Promise<Durability> {
-  installFsTrace();
   const strategy = await writeRegistry.load(writeRegistry.resolve(strategyName).ref);
   const dir = await mkdtemp(join(tmpdir(), 'contend-durability-'));
   const forget = removeAtExit(dir);

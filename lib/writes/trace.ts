@@ -117,9 +117,10 @@ let installed = false;
  * Routes the mutating calls of `fs` (sync and callback forms) and `fs/promises` of this thread
  * through the step hooks, which run just before each call. ESM named imports see the wrapped
  * functions too, and so does a library that captures an fs function when it loads (atomically,
- * through stubborn-fs) if it loads after this: so the places that trace saves (actors, the worker
- * entries, crash children, the durability recorder) call it before any writer loads. Importing
- * contend never does: a user's fs stays their own until they run something that traces. Calls
+ * through stubborn-fs) if it loads after this: so it goes in before any writer's code loads. The
+ * write registry installs it before it imports a user's module, the strategies that wrap an npm
+ * library before loading it (writes/library.ts), actors and the audit host when they start, and
+ * the step hooks when they are set. Importing contend never does: a user's fs stays their own until they run something that traces. Calls
  * without a hook go straight through. What fs does through its own internal references is not
  * seen: writeFile's inner open and write are one `writeFile` step. The methods of a FileHandle
  * opened through fs/promises are steps too. Once per thread; later calls do nothing.

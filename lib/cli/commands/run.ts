@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { ORDERINGS, type Ordering } from '../../../schedules/types.js';
 import { InvalidOptionError } from '../../errors.js';
 import type { CaseOptions } from '../../case/options.js';
@@ -7,9 +6,8 @@ import { sameVector } from '../../case/matrix.js';
 import { formatVector } from '../../case/outcome.js';
 import { runCase } from '../../case/run-case.js';
 import { caseFrom, caseOptions } from '../case-options.js';
-import type { CommandFactory } from '../command.js';
-import type { Args } from '../command.js';
-import { emit } from '../io.js';
+import type { Args, CommandFactory } from '../command.js';
+import { emit, readInput } from '../io.js';
 
 /** The case options a failure printed: the JSON inside `runCase(…)`, or the whole call. */
 function parseReplay(text: string): CaseOptions {
@@ -25,12 +23,7 @@ function parseReplay(text: string): CaseOptions {
 
 /** A schedule file as `contend schedule --format json` writes it; what is in it is checked with the case. */
 async function readSchedule(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InvalidOptionError('schedule', 'a readable JSON schedule file', `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const text = await readInput('schedule', file, 'JSON schedule file');
   try {
     return JSON.parse(text);
   } catch (error) {
