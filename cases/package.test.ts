@@ -103,6 +103,6 @@ describe('the main entry and its subpaths', () => {
     }
     expect(main).toEqual(expect.arrayContaining(['runCase', 'runMatrix', 'registerLock', 'registerWriteStrategy', 'JsonFileStore', 'closePools', 'ContendError']));
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(manifest.exports)).toEqual(['.', './writes', './audit', './workload', './fuzz', './vitest', './package.json']);
+    expect(Object.keys(manifest.exports)).toEqual(['.', './writes', './audit', './workload', './fuzz', './explore', './vitest', './package.json']);
   });
 });

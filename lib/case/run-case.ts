@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatTable } from '../../schedules/format.js';
 import type { Schedule } from '../../schedules/types.js';
 import { MAX_TIMER_MS } from '../support/check.js';
 import { withWorkspace } from '../support/workspace.js';
+import { asTyped, shellQuote } from '../support/literal.js';
 import { ContendError, WorkerFaultError, type WorkerFault } from '../errors.js';
 import { calibratePeriod, type Calibration } from './driver/calibrate.js';
 import { runPeriodSchedule } from './driver/period.js';
@@ -13,7 +13,6 @@ import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import type { Outcome } from './outcome.js';
 import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
 import { lockRegistry } from '../locks/registry.js';
-import type { ModuleRef } from '../modules/registry.js';
 import { writeRegistry } from '../writes/index.js';
 import type { ActorSpec } from './protocol.js';
 import { expectsRace, predictOutcomes } from './rule.js';
@@ -136,12 +135,6 @@ async function registerModules(options: CaseOptions): Promise<CaseOptions> {
     ...(options.write !== undefined ? { write: (await writeRegistry.named(options.write)) as string } : {}),
   };
 }
-
-// A file is named by its path, which is what a user types and a shell reads.
-const asTyped = (ref: ModuleRef): ModuleRef => ({ module: ref.module.startsWith('file:') ? fileURLToPath(ref.module) : ref.module, export: ref.export });
-
-// Single quotes keep everything literal in a POSIX shell; a quote inside is closed, escaped, reopened.
-const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /**
  * What a failure prints so it can be rerun: the options as a runCase() literal and as the CLI's

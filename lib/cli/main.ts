@@ -13,6 +13,7 @@ const COMMANDS: readonly { command: string; describe: string; load: () => Promis
   { command: 'schedule', describe: 'print a schedule (the staggered overlap table by default)', load: () => import('./commands/schedule.js') },
   { command: 'run', describe: 'run one case and print its outcome vector', load: () => import('./commands/run.js') },
   { command: 'matrix', describe: 'run every kind × lock × ordering and print the verdicts', load: () => import('./commands/matrix.js') },
+  { command: 'explore', describe: 'every interleaving of a lock, write strategy or your operations at each fs call, shrunk to the smallest failing schedule', load: () => import('./commands/explore.js') },
   { command: 'locks', describe: 'list the lock adapters and whom each excludes', load: () => import('./commands/locks.js') },
   { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left', load: () => import('./commands/crashpoints.js') },
   { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy', load: () => import('./commands/stress.js') },

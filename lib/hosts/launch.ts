@@ -13,6 +13,11 @@ export interface LaunchOptions {
   strace?: string[];
   /** How much of the child's stderr to keep for the report of its end, characters. */
   keepStderr?: number;
+  /**
+   * Pipes beyond the IPC channel, as fds 4, 5, …: what a host reads or writes synchronously
+   * (blocking there, which an IPC message cannot do). `pipe(fd)` is the parent's end.
+   */
+  extraPipes?: number;
 }
 
 /** A child process contend started: tied to this process, watched until it ends. */
@@ -36,6 +41,8 @@ export interface Launched<In = unknown, Out = unknown> {
    * ended or never ran: its `exited` says why, so a caller need not handle a throw.
    */
   send(message: In, done?: (error: Error | null) => void): boolean;
+  /** The parent's end of an extra pipe (LaunchOptions.extraPipes), by the child's fd number. */
+  pipe(fd: number): NodeJS.ReadableStream & NodeJS.WritableStream;
   /** Forgets what was written to stderr so far (a reused host starting its next actor). */
   clearStderr(): void;
   /** An idle child must not keep this process alive; a busy one must. */
@@ -97,7 +104,7 @@ export function launch<H extends HostName>(host: H, options: LaunchOptions = {})
   const argv = options.strace ? tiedToParent(['strace', ...options.strace, '--', ...node]) : node;
   type In = ToHost<H>;
   type Out = FromHost<H>;
-  const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc'];
+  const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')];
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), { stdio, env: options.env ?? process.env, serialization: options.serialization ?? 'advanced' });
@@ -126,7 +133,7 @@ export function launch<H extends HostName>(host: H, options: LaunchOptions = {})
   });
   const alive = (): boolean => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
   const hold = (busy: boolean): void => {
-    for (const handle of [child, child.channel, child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[]) {
+    for (const handle of [child, child.channel, ...child.stdio.slice(2)] as ({ ref(): void; unref(): void } | null | undefined)[]) {
       if (busy) handle?.ref();
       else handle?.unref();
     }
@@ -157,6 +164,11 @@ export function launch<H extends HostName>(host: H, options: LaunchOptions = {})
         return false;
       }
     },
+    pipe(fd) {
+      const end = child.stdio[fd];
+      if (!end) throw new Error(`no pipe on fd ${fd}: launch it with extraPipes`);
+      return end as unknown as NodeJS.ReadableStream & NodeJS.WritableStream;
+    },
     clearStderr: () => void (stderr = ''),
     hold,
     signalWith: (signal) => void (alive() && child.kill(signal)),
@@ -182,6 +194,9 @@ function notStarted<In, Out>(error: Error): Launched<In, Out> {
     alive: false,
     onMessage: () => {},
     send: (_message, done) => (done?.(error), false),
+    pipe: () => {
+      throw error;
+    },
     clearStderr: () => {},
     hold: () => {},
     signalWith: () => {},

@@ -3,6 +3,7 @@ import type { WriterOrder } from '../fuzz/protocol.js';
 import type { DriverMessage, HostAssignment, HostMessage, ThreadTask } from '../case/protocol.js';
 import type { ClientAssignment, ClientMessage, ClientTask, FleetMessage } from '../workload/protocol.js';
 import type { CrashOrder, CrashWriterMessage } from '../stress/protocol.js';
+import type { ExploreDriverMessage, ExploreHostMessage, ExploreProcessStart, ExploreThreadTask } from '../explore/protocol.js';
 
 /**
  * Every host of workers/ by its entry's name, with what it is sent and what it sends back. A
@@ -18,6 +19,8 @@ export interface HostMessages {
   /** Runs as a pinned thread task or as a process: the same messages either way, plus the spec first. */
   'workload-client': { task: ClientTask; toHost: FleetMessage | ClientAssignment; fromHost: ClientMessage };
   'crash-writer': { toHost: CrashOrder; fromHost: CrashWriterMessage };
+  /** An actor of `contend explore`; a process host announces on a pipe of its own, not here. */
+  'explore-host': { task: ExploreThreadTask; toHost: ExploreProcessStart | ExploreDriverMessage; fromHost: ExploreHostMessage };
   /** Says nothing back: what it did is in its journal. */
   'fuzz-writer': { toHost: WriterOrder; fromHost: never };
 }

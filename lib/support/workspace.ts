@@ -23,8 +23,8 @@ export interface Workspace<C extends Killable = Killable> {
  * The life of a run of actors (a case, a stress scenario): a temporary directory and the workers
  * in it, all ended and removed when the body returns or throws, and at process exit at the latest.
  */
-export async function withWorkspace<T, C extends Killable = Killable>(prefix: string, body: (ws: Workspace<C>) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+export async function withWorkspace<T, C extends Killable = Killable>(prefix: string, body: (ws: Workspace<C>) => Promise<T>, base = tmpdir()): Promise<T> {
+  const dir = await mkdtemp(join(base, prefix));
   const forget = removeAtExit(dir);
   const teardown = new AbortController();
   let channels: C[] = [];

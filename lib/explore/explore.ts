@@ -1,0 +1,324 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
+import { lockOptionsOf, lockRegistry } from '../locks/registry.js';
+import { writeRegistry } from '../writes/index.js';
+import type { ModuleRef } from '../modules/registry.js';
+import { InvalidOptionError } from '../errors.js';
+import { integerIn, numberIn, oneOf } from '../support/check.js';
+import { asTyped, shellQuote } from '../support/literal.js';
+import { withWorkspace } from '../support/workspace.js';
+import { checkOutputDirectory } from '../support/outputs.js';
+import { startActors, type Actors } from './actors.js';
+import type { SubjectSpec } from './protocol.js';
+import { runSchedule, type Execution, type RunContext, type Step } from './run.js';
+import { DepthFirst, Pct, RandomWalk, Replay, type Search } from './search.js';
+import { opsRegistry, type Grade } from './subjects.js';
+import { timeline } from './timeline.js';
+
+export const SEARCHES = ['dfs', 'pct', 'random'] as const;
+export type SearchName = (typeof SEARCHES)[number];
+
+/** A subject of the user's, or a built-in, by name; a module of the user's by `{ module, export }`. */
+export type Named = string | ModuleRef;
+
+export interface ExploreOptions {
+  /** A lock adapter under the standard actor (acquire, save, read back, release). */
+  lock?: Named;
+  lockOptions?: Record<string, unknown>;
+  /** A write strategy: the subject itself, or with `lock` the lock subject's way of saving (default truncate). */
+  strategy?: Named;
+  /** Operations of your own (ExploreOps), by module and export. */
+  ops?: Named;
+  /** Where the actors run: async (one thread), thread (worker_threads), process (default thread). */
+  kind?: WorkerKind;
+  /** Actors, 2 by default. */
+  workers?: number;
+  search?: SearchName;
+  /** dfs: the most preemptions a schedule may have (default 2). */
+  preemptions?: number;
+  /** dfs: skip schedules that only reorder calls on unrelated paths (default true). */
+  reduce?: boolean;
+  /** pct: the bug depth d it aims at (default 2). */
+  depth?: number;
+  /** The most steps of one schedule, beyond which it is cut (default 1000). */
+  maxSteps?: number;
+  /** The most schedules to run (default: dfs until done, up to 100,000; pct and random 1,000). */
+  budget?: number;
+  /** The most seconds to run; counts then depend on the machine's speed. */
+  time?: number;
+  /** pct and random: the seed of their choices (default "contend"). */
+  seed?: string;
+  /** Stop at the first forbidden outcome instead of counting to the end of the budget. */
+  stopAtFailure?: boolean;
+  /** Rerun exactly one schedule, as a failure's replay literal gives it; `budget` times (default once), search aside. */
+  replay?: number[];
+  /**
+   * Where the actors' files live. By default a directory in /dev/shm (a tmpfs) where there is one:
+   * every schedule rewrites the files, and on a disk that costs several times more; what the
+   * calls do to each other is the same on any local file system.
+   */
+  dir?: string;
+  /** Called after each schedule, for progress. */
+  onProgress?: (progress: { schedules: number; failures: number }) => void;
+}
+
+export interface OutcomeCount {
+  outcome: string;
+  grade: Grade;
+  count: number;
+}
+
+export interface ExploreFailure {
+  outcome: string;
+  preemptions: number;
+  steps: Step[];
+  /** The `explore({...})` literal and the `contend explore --replay` line that rerun it. */
+  replay: string;
+  /** The schedule as a per-actor timeline of the calls. */
+  timeline: string;
+}
+
+export interface ExploreResult {
+  subject: string;
+  kind: WorkerKind;
+  workers: number;
+  search: SearchName | 'replay';
+  /** Schedules run to the end (runs a sleep set cut short are not counted). */
+  schedules: number;
+  /** dfs: every schedule within the bound was explored (a proof for that bound, these actors, this subject); a replay: every repeat ran. */
+  exhaustive: boolean;
+  /** dfs with reduction: choices skipped as reorderings of independent calls. */
+  pruned: number;
+  /** Runs cut short because every choice left was such a reordering. */
+  redundant: number;
+  outcomes: OutcomeCount[];
+  /** The first forbidden schedule, shrunk: fewest preemptions, then fewest steps. */
+  failure?: ExploreFailure;
+  verdict: 'pass' | 'fail';
+  /** pct: the chance one run finds a bug of the depth searched, as PCT bounds it. */
+  guarantee?: string;
+  /** What the explorer cannot see of this subject. */
+  unseen: string;
+  ms: number;
+}
+
+const DEFAULT_BUDGET: Record<SearchName, number> = { dfs: 100_000, pct: 1_000, random: 1_000 };
+const SEEN = 'calls that bypass fs (native addons, shared memory) run between points, unseen';
+
+interface Resolved {
+  subject: SubjectSpec;
+  /** The subject as a replay literal names it. */
+  literal: Record<string, unknown>;
+  kind: WorkerKind;
+  workers: number;
+  search: SearchName;
+  preemptions: number;
+  reduce: boolean;
+  depth: number;
+  maxSteps: number;
+  budget: number;
+  time: number | undefined;
+  seed: string;
+  dir: string;
+}
+
+/** /dev/shm where the system has it and lets us write there; the temporary directory elsewhere. */
+function fastTemp(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
+function checkDirectory(option: string, dir: unknown): void {
+  const allowed = 'an existing directory where files can be written';
+  if (typeof dir !== 'string' || !existsSync(dir)) throw new InvalidOptionError(option, allowed, dir);
+  checkOutputDirectory(option, dir);
+}
+
+const known = new Set(['lock', 'lockOptions', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'reduce', 'depth', 'maxSteps', 'budget', 'time', 'seed', 'stopAtFailure', 'replay', 'dir', 'onProgress']);
+
+/** Every option checked, and the user's modules registered, before any actor starts. */
+async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
+  for (const key of Object.keys(options)) if (!known.has(key)) throw new InvalidOptionError('explore option', [...known].join(', '), key);
+  if (options.lock === undefined && options.ops === undefined && options.strategy === undefined) throw new InvalidOptionError('subject', 'lock, strategy or ops (ops may take a lock)', 'none');
+  if (options.ops !== undefined && options.strategy !== undefined) throw new InvalidOptionError('subject', 'lock, strategy or ops (ops may take a lock)', 'ops and strategy');
+  const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'thread');
+  const workers = integerIn('workers', options.workers ?? 2, 2, 16);
+  const search = oneOf('search', SEARCHES, options.search ?? 'dfs');
+  const preemptions = integerIn('preemptions', options.preemptions ?? 2, 0, 1000);
+  const reduce = options.reduce ?? true;
+  if (typeof reduce !== 'boolean') throw new InvalidOptionError('reduce', 'true or false', reduce);
+  const depth = integerIn('depth', options.depth ?? 2, 1, 100);
+  const maxSteps = integerIn('maxSteps', options.maxSteps ?? 1000, 1, 1_000_000);
+  const budget = integerIn('budget', options.budget ?? DEFAULT_BUDGET[search], 1, 100_000_000);
+  const time = options.time === undefined ? undefined : numberIn('time', options.time, 0, 86_400, { open: true, unit: 'seconds' });
+  const seed = options.seed ?? 'contend';
+  if (typeof seed !== 'string') throw new InvalidOptionError('seed', 'a string', seed);
+  const dir = options.dir ?? fastTemp();
+  checkDirectory('dir', dir);
+  if (options.replay !== undefined) {
+    if (!Array.isArray(options.replay) || !options.replay.every((w) => Number.isInteger(w) && w >= 1 && w <= workers)) {
+      throw new InvalidOptionError('replay', `the schedule of a replay literal: actor numbers from 1 to ${workers}`, options.replay);
+    }
+  }
+  const write = options.strategy === undefined ? undefined : await writeRegistry.named(options.strategy);
+  const writeRef = write === undefined ? undefined : writeRegistry.resolve(write);
+  const strategyLiteral = writeRef === undefined ? undefined : writeRef.source ? asTyped(writeRef.source) : writeRef.adapter.name;
+  const base = { kind, workers, search, preemptions, reduce, depth, maxSteps, budget, time, seed, dir };
+  const lock = options.lock === undefined ? undefined : lockRegistry.resolve(await lockRegistry.named(options.lock));
+  if (lock === undefined && options.lockOptions !== undefined) throw new InvalidOptionError('lockOptions', 'options of a lock, given with lock', options.lockOptions);
+  const lockOptions = lock ? lockOptionsOf(lock.adapter, options.lockOptions ?? {}) : {};
+  const lockLiteral = lock
+    ? { lock: lock.source ? asTyped(lock.source) : lock.adapter.name, ...(Object.keys(options.lockOptions ?? {}).length ? { lockOptions } : {}) }
+    : {};
+  if (options.ops !== undefined) {
+    const ops = opsRegistry.resolve(await opsRegistry.named(options.ops));
+    return {
+      ...base,
+      subject: { type: 'ops', ops: ops.ref, ...(lock ? { lock: lock.ref, lockOptions: options.lockOptions ?? {} } : {}) },
+      literal: { ops: ops.source ? asTyped(ops.source) : ops.adapter.name, ...lockLiteral },
+    };
+  }
+  if (lock) {
+    const writeOf = writeRef ?? writeRegistry.resolve('truncate');
+    return {
+      ...base,
+      subject: { type: 'lock', lock: lock.ref, lockOptions: options.lockOptions ?? {}, write: writeOf.ref },
+      literal: { ...lockLiteral, ...(strategyLiteral !== undefined && strategyLiteral !== 'truncate' ? { strategy: strategyLiteral } : {}) },
+    };
+  }
+  return { ...base, subject: { type: 'strategy', write: writeRef!.ref }, literal: { strategy: strategyLiteral } };
+}
+
+function searchOf(r: Resolved, bound = r.preemptions): Search {
+  if (r.search === 'pct') return new Pct(r.seed, r.workers, r.depth);
+  if (r.search === 'random') return new RandomWalk(r.seed);
+  return new DepthFirst(bound, r.reduce);
+}
+
+/**
+ * Explores the interleavings of `workers` actors at every fs call (and lock entry and exit, and
+ * every `point()`), counts the outcome of each schedule, and shrinks the first forbidden one to
+ * fewest preemptions, then fewest steps. The same options explore the same schedules in the same
+ * order, on any machine, idle or loaded (a `time` limit aside).
+ */
+export async function explore(options: ExploreOptions): Promise<ExploreResult> {
+  const r = await resolveOptions(options);
+  const started = performance.now();
+  return withWorkspace('contend-explore-', async (ws) => {
+    const actors = await startActors(r.kind, r.workers, r.subject, ws.dir);
+    ws.hold([{ kill: () => actors.close() }]);
+    try {
+      const ctx: RunContext = { actors, kind: r.kind, workers: r.workers, dir: ws.dir, depth: r.maxSteps };
+      return await exploreWith(r, ctx, options, started);
+    } finally {
+      await actors.close();
+      ws.letGo();
+    }
+  }, r.dir);
+}
+
+async function exploreWith(r: Resolved, ctx: RunContext, options: ExploreOptions, started: number): Promise<ExploreResult> {
+  const counts = new Map<string, OutcomeCount>();
+  const search: Search = options.replay ? new Replay(options.replay, options.budget ?? 1) : searchOf(r);
+  const deadline = r.time === undefined ? Infinity : started + r.time * 1000;
+  let schedules = 0;
+  let redundant = 0;
+  let failures = 0;
+  let firstFailure: Execution | undefined;
+  let exhaustive = false;
+  // One schedule first, uncounted: what libraries cache on first use (proper-lockfile probes the
+  // mtime precision once) is then in place for every schedule the search compares.
+  await runSchedule(ctx, { choose: (view) => (view.current !== undefined && view.enabled.includes(view.current) ? view.current : view.enabled[0]) });
+  for (;;) {
+    if (schedules >= r.budget || performance.now() >= deadline) break;
+    search.begin();
+    const execution = await runSchedule(ctx, search);
+    if (execution.end === 'redundant') redundant++;
+    else {
+      schedules++;
+      const count = counts.get(execution.outcome) ?? { outcome: execution.outcome, grade: execution.grade, count: 0 };
+      count.count++;
+      counts.set(execution.outcome, count);
+      if (execution.grade === 'forbidden') {
+        failures++;
+        firstFailure ??= execution;
+      }
+      options.onProgress?.({ schedules, failures });
+    }
+    if (search.finished(execution)) {
+      exhaustive = search instanceof DepthFirst || search instanceof Replay;
+      break;
+    }
+    if (firstFailure && options.stopAtFailure) break;
+  }
+  const shrunk = firstFailure && !options.replay ? await shrink(r, ctx, firstFailure) : firstFailure;
+  const grades: Grade[] = ['forbidden', 'interesting', 'acceptable'];
+  return {
+    subject: ctx.actors.subject.name,
+    kind: r.kind,
+    workers: r.workers,
+    search: options.replay ? 'replay' : r.search,
+    schedules,
+    exhaustive,
+    pruned: search.pruned,
+    redundant,
+    outcomes: [...counts.values()].sort((a, b) => grades.indexOf(a.grade) - grades.indexOf(b.grade) || b.count - a.count),
+    ...(shrunk ? { failure: failureOf(r, shrunk) } : {}),
+    verdict: failures ? 'fail' : 'pass',
+    ...(search instanceof Pct ? { guarantee: search.guarantee() } : {}),
+    unseen: ctx.actors.subject.unseen ? `${ctx.actors.subject.unseen}; ${SEEN}` : SEEN,
+    ms: performance.now() - started,
+  };
+}
+
+/** Schedules a shrink may run at each bound: enough to find again what a search found, bounded. */
+const SHRINK_BUDGET = 5_000;
+
+/**
+ * The failing schedule with fewest preemptions (a depth-first search at each bound below the one
+ * found, as iterative context bounding does), then the shortest failing one at that bound among
+ * those the search meets first. Deterministic: the same failure shrinks to the same schedule.
+ */
+async function shrink(r: Resolved, ctx: RunContext, found: Execution): Promise<Execution> {
+  for (let bound = 0; bound <= found.preemptions; bound++) {
+    const search = new DepthFirst(bound, r.reduce);
+    let best: Execution | undefined;
+    let seen = 0;
+    for (let runs = 0; runs < SHRINK_BUDGET; runs++) {
+      search.begin();
+      const execution = await runSchedule(ctx, search);
+      if (execution.end !== 'redundant' && execution.grade === 'forbidden') {
+        if (!best || execution.steps.length < best.steps.length) best = execution;
+        if (++seen >= 20) break;
+      }
+      if (search.finished(execution)) break;
+    }
+    if (best) return best;
+  }
+  return found;
+}
+
+function failureOf(r: Resolved, execution: Execution): ExploreFailure {
+  const literal = {
+    ...r.literal,
+    kind: r.kind,
+    workers: r.workers,
+    ...(r.maxSteps !== 1000 ? { maxSteps: r.maxSteps } : {}),
+    replay: execution.steps.map((s) => s.worker),
+  };
+  const json = JSON.stringify(literal);
+  return {
+    outcome: execution.outcome,
+    preemptions: execution.preemptions,
+    steps: execution.steps,
+    replay: `explore(${json})\ncontend explore --replay ${shellQuote(json)}`,
+    timeline: timeline(execution.steps, r.workers),
+  };
+}
+
+export type { Actors };

@@ -1,0 +1,67 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { AdapterRef, WorkerKind } from '../locks/types.js';
+import type { ErrorInfo } from '../case/protocol.js';
+import type { Point } from './point.js';
+
+/** What is explored, as plain data: each thread and process loads it by reference. */
+export type SubjectSpec =
+  /** A lock adapter under the standard actor: acquire, save its document, read it back, release. */
+  | { type: 'lock'; lock: AdapterRef; lockOptions: Record<string, unknown>; write: AdapterRef }
+  /** A write strategy: every actor saves its document with it, then reads the file. */
+  | { type: 'strategy'; write: AdapterRef }
+  /** The user's own operations (ExploreOps), by module and export; with a lock, their withLock() takes it. */
+  | { type: 'ops'; ops: AdapterRef; lock?: AdapterRef; lockOptions?: Record<string, unknown> };
+
+/** Everything an actor host needs; plain data. */
+export interface ExploreActorSpec {
+  subject: SubjectSpec;
+  worker: number;
+  workers: number;
+  kind: WorkerKind;
+  /** The exploration's directory, emptied and set up again before every schedule. */
+  dir: string;
+}
+
+/** How an actor's run of one schedule ended. */
+export interface ActorEnd {
+  /** What its body returned (the built-in subjects: the read's outcome), as plain data. */
+  value?: unknown;
+  error?: ErrorInfo;
+  /** It ended at a point of an abandoned schedule. */
+  abandoned?: true;
+}
+
+/** From an actor to the explorer: it stopped at a point, or its body ended. */
+export type Announcement =
+  | { type: 'point'; run: number; point: Point; releases: number; inflight: number }
+  | { type: 'end'; run: number; end: ActorEnd; releases: number; inflight: number };
+
+/** From an actor host: ready once its subject is loaded, or why it could not start. */
+export type ExploreHostMessage = { type: 'ready' } | { type: 'start-failed'; error: ErrorInfo } | Announcement;
+
+/** To an actor host: run the actor for schedule `run`. */
+export type ExploreDriverMessage = { type: 'begin'; run: number };
+
+/** The two cells of the grant word: a counter the actor waits on, and what it says. */
+export const GRANT_SEQ = 0;
+export const GRANT_WORD = 1;
+export const GO = 1;
+export const ABANDON = 2;
+
+/** To a thread host: its actor, the exploration's memory, the grant word, the port. */
+export interface ExploreThreadTask {
+  spec: ExploreActorSpec;
+  /** The memory every thread's in-memory locks share; zeroed by the explorer before each schedule. */
+  shared: SharedArrayBuffer;
+  /** GRANT_SEQ and GRANT_WORD, as an Int32Array's cells. */
+  grant: SharedArrayBuffer;
+  /** Where it writes its announcements (mailbox.ts); the port carries only ready or start-failed. */
+  mailbox: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** To a process host, first: its actor. Grants then come on fd 4, a byte each (`g`, `a`); it announces on fd 5, a JSON line each. */
+export type ExploreProcessStart = { type: 'setup'; spec: ExploreActorSpec };
+
+export const GRANT_FD = 4;
+export const ANNOUNCE_FD = 5;

@@ -1,0 +1,178 @@
+import { readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkerKind } from '../locks/types.js';
+import type { Actors } from './actors.js';
+import { START, type Point } from './point.js';
+import type { ActorEnd, Announcement } from './protocol.js';
+import type { Grade } from './subjects.js';
+import { ContendError } from '../errors.js';
+
+/** One step of a schedule: the actor that moved, and the point it went on from. */
+export interface Step {
+  worker: number;
+  point: Point;
+}
+
+/** What a chooser is shown at each step. */
+export interface ChoiceView {
+  /** The step's index, from 0. */
+  step: number;
+  /** The actors that can move, ascending. */
+  enabled: number[];
+  /** The actor that moved last, if any. */
+  current: number | undefined;
+  /** Where each actor still running is stopped. */
+  points: ReadonlyMap<number, Point>;
+}
+
+/** Picks who moves next; undefined ends the run there, as adding nothing to the search. */
+export interface Chooser {
+  choose(view: ChoiceView): number | undefined;
+}
+
+/** How a run ended: every actor done, nobody able to move, the depth bound, or the chooser's word. */
+export type RunEnd = 'complete' | 'deadlock' | 'depth' | 'redundant';
+
+export interface Execution {
+  steps: Step[];
+  end: RunEnd;
+  outcome: string;
+  grade: Grade;
+  /** Switches away from an actor that could have gone on. */
+  preemptions: number;
+}
+
+/** An actor made a second fs call before its first had finished: one call at a time is all the explorer can order. */
+export class ConcurrentCallsError extends ContendError {
+  constructor(worker: number, point: Point) {
+    super('E_CONCURRENT_CALLS', `actor ${worker} reached ${point.op} while an earlier fs call of its own was still running; the explorer orders one call at a time per actor, so await each call`);
+  }
+}
+
+export interface RunContext {
+  actors: Actors;
+  kind: WorkerKind;
+  workers: number;
+  dir: string;
+  depth: number;
+}
+
+let runs = 0;
+
+// Synchronous: between schedules every actor is idle, and a thread-pool round trip per file would
+// cost more than the work.
+function emptyDir(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) rmSync(path, { recursive: true, force: true });
+    else unlinkSync(path);
+  }
+}
+
+/** Runs one schedule: the state reset, every actor begun, each step the chooser's, the outcome checked. */
+export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Execution> {
+  const { actors, dir, workers, kind } = ctx;
+  const run = ++runs;
+  emptyDir(dir);
+  actors.reset();
+  const shared = { workers, kind, dir, file: join(dir, 'state.json') };
+  await actors.subject.setup(shared);
+
+  const points = new Map<number, Point>();
+  const ends = new Map<number, ActorEnd>();
+  const releases = new Map<number, number>();
+  /** For a waiting actor: how many releases had happened when it began to wait. */
+  const waitingSince = new Map<number, number>();
+  let released = 0;
+  let overlap = 0;
+  const steps: Step[] = [];
+  let preemptions = 0;
+  let current: number | undefined;
+
+  const take = (worker: number, a: Announcement): void => {
+    if (a.run !== run) throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} announced for schedule ${a.run} during ${run}`);
+    const before = releases.get(worker) ?? 0;
+    if (a.releases > before) released += a.releases - before;
+    releases.set(worker, a.releases);
+    if (a.type === 'end') {
+      points.delete(worker);
+      ends.set(worker, a.end);
+      return;
+    }
+    if (a.inflight > 0) throw new ConcurrentCallsError(worker, a.point);
+    points.set(worker, a.point);
+    if (a.point.waits) waitingSince.set(worker, released);
+    else waitingSince.delete(worker);
+    let holding = 0;
+    for (const p of points.values()) if (p.holds) holding++;
+    overlap = Math.max(overlap, holding);
+  };
+  const link = (worker: number) => actors.links[worker - 1]!;
+  const advance = async (worker: number): Promise<void> => take(worker, await link(worker).next());
+
+  // Every actor is told at once, and stops before its first line (START); then they go one at a
+  // time up to their first point, so what they do before it is theirs alone.
+  for (let worker = 1; worker <= workers; worker++) link(worker).begin(run);
+  for (let worker = 1; worker <= workers; worker++) {
+    const first = await link(worker).next();
+    if (first.type !== 'point' || first.point.op !== START.op) throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} did not stop at its start`);
+    link(worker).grant(true);
+    await advance(worker);
+  }
+
+  let end: RunEnd = 'complete';
+  for (;;) {
+    const enabled = [...points.keys()].filter((w) => !waitingSince.has(w) || released > waitingSince.get(w)!).sort((a, b) => a - b);
+    if (!enabled.length) {
+      if (points.size) end = 'deadlock';
+      break;
+    }
+    if (steps.length >= ctx.depth) {
+      end = 'depth';
+      break;
+    }
+    const chosen = chooser.choose({ step: steps.length, enabled, current, points });
+    if (chosen === undefined) {
+      end = 'redundant';
+      break;
+    }
+    if (!enabled.includes(chosen)) throw new ContendError('E_EXPLORE_SCHEDULE', `step ${steps.length + 1}: actor ${chosen} cannot move (actors that can: ${enabled.join(', ')})`);
+    if (current !== undefined && chosen !== current && enabled.includes(current)) preemptions++;
+    current = chosen;
+    steps.push({ worker: chosen, point: points.get(chosen)! });
+    link(chosen).grant(true);
+    await advance(chosen);
+  }
+
+  // Whoever is still stopped is let go with the schedule abandoned, and its end awaited.
+  const stopped = [...points.keys()];
+  for (const worker of stopped) {
+    link(worker).grant(false);
+    let a = await link(worker).next();
+    while (a.type !== 'end') {
+      link(worker).grant(false);
+      a = await link(worker).next();
+    }
+    take(worker, a);
+  }
+  if (end === 'redundant') return { steps, end, outcome: '', grade: 'acceptable', preemptions };
+  const outcome = await outcomeOf(ctx, end, ends, overlap);
+  return { steps, end, outcome, grade: gradeOf(ctx, end, outcome), preemptions };
+}
+
+async function outcomeOf(ctx: RunContext, end: RunEnd, ends: Map<number, ActorEnd>, overlap: number): Promise<string> {
+  if (end === 'deadlock') return 'deadlock';
+  if (end === 'depth') return `cut at depth ${ctx.depth}`;
+  for (const [, e] of [...ends].sort(([a], [b]) => a - b)) {
+    if (e.error) return `threw ${e.error.code ?? `${e.error.name}: ${e.error.message.split('\n')[0]}`}`;
+  }
+  const results = Array.from({ length: ctx.workers }, (_, i) => ends.get(i + 1)?.value);
+  return ctx.actors.subject.check({ workers: ctx.workers, kind: ctx.kind, dir: ctx.dir, file: join(ctx.dir, 'state.json'), results, overlap });
+}
+
+function gradeOf(ctx: RunContext, end: RunEnd, outcome: string): Grade {
+  if (end === 'deadlock') return 'forbidden';
+  if (end === 'depth') return 'interesting';
+  if (outcome.startsWith('threw ')) return 'forbidden';
+  return ctx.actors.subject.grade(outcome);
+}
