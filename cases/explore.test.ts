@@ -1,5 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { docBlock } from './support/docs.js';
+import '../lib/vitest/index.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../lib/explore/index.js';
 
 // contend explore runs real actors (async tasks, worker_threads, child processes) and stops each at
@@ -104,6 +109,30 @@ describe('never found, exhaustively at preemption bound 2', () => {
     expect(r.verdict).toBe('pass');
     expect(outcomes(r).every((o) => o === '[intact ×2]' || o === '[intact ×3]' || o === 'all counted')).toBe(true);
   });
+});
+
+test("doc/explore.md's counter, as a user copies it: the bare increment loses an update, the one under flock never does", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'explore-doc-'));
+  try {
+    const file = join(dir, 'counter.ts');
+    writeFileSync(file, docBlock('doc/explore.md', 'counter.ts'));
+    const bare = await explore({ ops: { module: file, export: 'increment' }, kind: 'thread', workers: 2 });
+    expect(forbidden(bare)).toEqual(['lost update']);
+    const locked = await explore({ ops: { module: file, export: 'lockedIncrement' }, lock: 'flock', kind: 'process', workers: 2 });
+    expect(locked.exhaustive).toBe(true);
+    expect(outcomes(locked)).toEqual(['all counted']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the vitest matcher passes a clean exploration, and fails a forbidden one with the table, the timeline and the replay', async () => {
+  const clean = await explore({ ops: ops('increment'), kind: 'async', workers: 2, lock: 'mutex' });
+  const lost = await explore({ ops: ops('increment'), kind: 'async', workers: 2 });
+  expect(clean).toHaveNoForbiddenOutcome();
+  expect(lost).not.toHaveNoForbiddenOutcome();
+  expect(() => expect(lost).toHaveNoForbiddenOutcome()).toThrow(/lost update[\s\S]*first forbidden, shrunk to 1 preemptions:\nstep  actor 1[\s\S]*replay:\nexplore\(\{"ops"/);
+  expect(() => expect(Promise.resolve(lost)).toHaveNoForbiddenOutcome()).toThrow('expected the result of explore(), got a promise (await explore(...) first)');
 });
 
 describe('determinism', () => {

@@ -4,7 +4,7 @@
  */
 export { explore, SEARCHES, type ExploreOptions, type ExploreResult, type ExploreFailure, type OutcomeCount, type SearchName, type Named } from './explore.js';
 export { point } from './gate.js';
-export type { ExploreOps, ExploreContext, CheckContext, Grade } from './subjects.js';
+export type { ExploreOps, ExploreContext, OpsActorContext, CheckContext, Grade } from './subjects.js';
 export type { Point } from './point.js';
 export type { Step } from './run.js';
 export { NondeterminismError } from './search.js';

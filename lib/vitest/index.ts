@@ -10,6 +10,7 @@ import { afterAll, expect } from 'vitest';
 import { closePools } from '../case/kinds/index.js';
 import { formatVector, type Outcome } from '../case/outcome.js';
 import type { CaseResult } from '../case/run-case.js';
+import type { ExploreResult } from '../explore/explore.js';
 
 export interface ContendMatchers<R = unknown> {
   /** The exact outcome vector, worker by worker. */
@@ -18,6 +19,11 @@ export interface ContendMatchers<R = unknown> {
   toShowRace(): R;
   /** Every read found its own write. */
   toBeRaceFree(): R;
+  /**
+   * An exploration (`explore()` of contend/explore) met no forbidden outcome. Its failure message
+   * is the outcome table, the shrunk schedule's timeline and the replay literal.
+   */
+  toHaveNoForbiddenOutcome(): R;
 }
 
 declare module 'vitest' {
@@ -40,7 +46,28 @@ function notACase(received: unknown): { pass: false; message: () => string } {
   return { pass: false, message: () => `expected the result of runCase(), got ${what}` };
 }
 
+function isExploreResult(value: unknown): value is ExploreResult {
+  return typeof value === 'object' && value !== null && Array.isArray((value as ExploreResult).outcomes) && typeof (value as ExploreResult).schedules === 'number';
+}
+
+const describeExploration = (r: ExploreResult): string =>
+  [
+    `${r.subject}, ${r.workers} ${r.kind} actors, ${r.schedules} schedules (${r.search}${r.exhaustive ? ', all within the bound' : ''}):`,
+    ...r.outcomes.map((o) => `  ${String(o.count).padStart(7)}  ${o.grade.padEnd(11)}  ${o.outcome}`),
+    ...(r.failure ? [`first forbidden, shrunk to ${r.failure.preemptions} preemptions:`, r.failure.timeline, 'replay:', r.failure.replay] : []),
+  ].join('\n');
+
 expect.extend({
+  toHaveNoForbiddenOutcome(received: unknown) {
+    if (!isExploreResult(received)) {
+      const what = received instanceof Promise ? 'a promise (await explore(...) first)' : typeof received;
+      return { pass: false, message: () => `expected the result of explore(), got ${what}` };
+    }
+    return {
+      pass: received.verdict === 'pass',
+      message: () => `expected ${this.isNot ? 'a forbidden outcome' : 'no forbidden outcome'}\n${describeExploration(received)}`,
+    };
+  },
   toHaveOutcomes(received: unknown, expected: readonly Outcome[]) {
     if (!isCaseResult(received)) return notACase(received);
     const pass = received.outcomes.length === expected.length && received.outcomes.every((o, i) => o === expected[i]);
