@@ -127,7 +127,7 @@ test("doc/explore.md's counter, as a user copies it: the bare increment loses an
 });
 
 test('the vitest matcher passes a clean exploration, and fails a forbidden one with the table, the timeline and the replay', async () => {
-  const clean = await explore({ ops: ops('increment'), kind: 'async', workers: 2, lock: 'mutex' });
+  const clean = await explore({ ops: ops('lockedIncrement'), kind: 'async', workers: 2, lock: 'mutex' });
   const lost = await explore({ ops: ops('increment'), kind: 'async', workers: 2 });
   expect(clean).toHaveNoForbiddenOutcome();
   expect(lost).not.toHaveNoForbiddenOutcome();
