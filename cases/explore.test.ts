@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { docBlock } from './support/docs.js';
 import '../lib/vitest/index.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../lib/explore/index.js';
+import { registerLock, runMatrix, unregisterLock } from '../lib/index.js';
+import { runAudit } from '../lib/audit/audit.js';
 
 // contend explore runs real actors (async tasks, worker_threads, child processes) and stops each at
 // every fs call, lock entry and exit; these tests hold it to what it claims: every interleaving
@@ -91,18 +93,23 @@ test('mutex does not reach other processes: the race is found, and the table cal
 });
 
 describe('never found, exhaustively at preemption bound 2', () => {
+  // Three actors run as async actors where the kind does not matter to the lock (its calls are
+  // sync, or its lock the kernel's): the same interleavings of the actor's awaited calls, at a
+  // fraction of a thread's cost per schedule.
   const cases: [string, ExploreOptions][] = [
     ['flock, 2 processes', { lock: 'flock', kind: 'process', workers: 2 }],
-    ['flock, 3 threads', { lock: 'flock', kind: 'thread', workers: 3 }],
+    ['flock, 3 async actors', { lock: 'flock', kind: 'async', workers: 3 }],
     ['lockfile, 2 processes', { lock: 'lockfile', kind: 'process', workers: 2 }],
     ['lockfile, 3 async actors', { lock: 'lockfile', kind: 'async', workers: 3 }],
     ['an O_EXCL lock file, 2 processes', { lock: EXCL, kind: 'process', workers: 2 }],
-    ['an O_EXCL lock file, 3 threads', { lock: EXCL, kind: 'thread', workers: 3 }],
+    ['an O_EXCL lock file, 3 async actors', { lock: EXCL, kind: 'async', workers: 3 }],
     ['mutex, 3 async actors', { lock: 'mutex', kind: 'async', workers: 3 }],
+    ['mutex, 2 threads', { lock: 'mutex', kind: 'thread', workers: 2 }],
     ['mutex, 3 threads', { lock: 'mutex', kind: 'thread', workers: 3 }],
     ['the increment under flock, 2 processes', { ops: ops('lockedIncrement'), lock: 'flock', kind: 'process', workers: 2 }],
-    ['the increment under flock, 3 threads', { ops: ops('lockedIncrement'), lock: 'flock', kind: 'thread', workers: 3 }],
+    ['the increment under flock, 3 async actors', { ops: ops('lockedIncrement'), lock: 'flock', kind: 'async', workers: 3 }],
   ];
+
   test.each(cases)('%s', async (_name, options) => {
     const r = await explore(options);
     expect(r.exhaustive).toBe(true);
@@ -173,6 +180,41 @@ describe('bad input: one error naming what is allowed, before any actor starts',
   });
 });
 
+describe('verdicts use it: no PASS and no "yes" for a lock explore can break', () => {
+  test('the matrix fails the check-then-act lock for threads and processes, naming the shrunk schedule, and passes it for async actors', async () => {
+    const adapter = await registerLock({ module: new URL('./fixtures/check-then-act-lock.ts', import.meta.url).href, export: 'CheckThenActLockAdapter' });
+    try {
+      const rows = await runMatrix({ locks: [adapter.name], orders: ['force-write'] });
+      const verdicts = Object.fromEntries(rows.map((r) => [r.options.kind, r.verdict]));
+      expect(verdicts).toEqual({ async: 'pass', thread: 'fail', process: 'fail' });
+      for (const row of rows.filter((r) => r.verdict === 'fail')) {
+        expect(row.runs[0]).toEqual(['intact', 'intact', 'intact', 'intact', 'intact']);
+        expect(row.error).toMatch(/^explore broke it: threw ENOENT, 2 preemptions \(contend explore --replay '\{.*"replay":\[[\d,]+\]\}'\)$/);
+      }
+      const stepOnly = await runMatrix({ locks: [adapter.name], orders: ['force-write'], explore: false });
+      expect(stepOnly.every((r) => r.verdict === 'pass')).toBe(true);
+    } finally {
+      unregisterLock(adapter.name);
+    }
+  });
+
+  test('the audit says "no" where only explore finds the race, with the shrunk schedule as evidence', async () => {
+    const adapter = await registerLock({ module: new URL('./fixtures/check-then-act-lock.ts', import.meta.url).href, export: 'CheckThenActLockAdapter' });
+    try {
+      const report = await runAudit({ libraries: [{ name: adapter.name, role: 'lock' }], properties: ['excludes-async', 'excludes-threads', 'excludes-processes'] });
+      const cells = Object.fromEntries(report.cells.map((c) => [c.property, c]));
+      expect(cells['excludes-async']!.verdict).toBe('yes');
+      expect(cells['excludes-async']!.detail).toMatch(/explored: all 4 schedules within 2 preemptions intact$/);
+      for (const property of ['excludes-threads', 'excludes-processes']) {
+        expect(cells[property]!.verdict).toBe('no');
+        expect(cells[property]!.detail).toMatch(/: \[intact ×2\], but explore found threw ENOENT in \d+ of \d+ schedules; shrunk schedule \(actors in turn\): [12]+, 2 preemptions$/);
+      }
+    } finally {
+      unregisterLock(adapter.name);
+    }
+  });
+});
+
 describe('the CLI', () => {
   const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'explore', ...args], { encoding: 'utf8', timeout: 120_000 });
 
@@ -189,6 +231,27 @@ describe('the CLI', () => {
     }
     expect(good.stdout).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
     expect(good.status).toBe(0);
+  });
+
+  test('--timeline writes the failing schedule as SVG; a path that cannot be written is refused before any actor starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explore-cli-'));
+    try {
+      const svg = join(dir, 'schedule.svg');
+      const r = contend('--ops', `${OPS}#increment`, '--kind', 'process', '--timeline', svg);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(`timeline: ${svg}`);
+      const drawn = readFileSync(svg, 'utf8');
+      expect(drawn).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      expect(drawn).toContain('increment, 2 process actors: lost update');
+      expect(drawn.match(/<rect /g)).toHaveLength(4);
+      const bad = contend('--ops', `${OPS}#increment`, '--timeline', join(dir, 'missing', 'x.svg'));
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^contend: invalid timeline: /);
+      const wrongKind = contend('--ops', `${OPS}#increment`, '--timeline', join(dir, 'x.png'));
+      expect(wrongKind.stderr.trim()).toMatch(/allowed: a file ending in \.svg or \.html$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('bad input exits 2 with one line', () => {

@@ -53,10 +53,8 @@ const exclusion: AuditScenario = {
     for (const [kind, property] of KINDS) {
       try {
         const result = await runCase({ kind, lock: lib.name, lockOptions: lib.lockOptions, workers: 2 });
-        findings[property] = {
-          verdict: result.race ? 'no' : 'yes',
-          detail: `2 ${kind} workers, each writes then reads: ${formatVector(result.outcomes)}${result.race ? ' (a read found the other worker\'s write)' : ''}`,
-        };
+        const stepped = `2 ${kind} workers, each writes then reads: ${formatVector(result.outcomes)}`;
+        findings[property] = result.race ? { verdict: 'no', detail: `${stepped} (a read found the other worker's write)` } : await explored(lib, kind, stepped);
       } catch (error) {
         // Refused at start in this kind (fs-ext in a worker_thread): it keeps nothing apart there.
         // Any other failure has no answer, and is the scenario's error.
@@ -67,6 +65,20 @@ const exclusion: AuditScenario = {
     return findings;
   },
 };
+
+/**
+ * The step schedule found no race; every interleaving of two actors' fs calls (within 2
+ * preemptions) must not find one either before the cell says yes. A lock whose own acquire races
+ * (look, then create) passes the step schedule every time.
+ */
+async function explored(lib: AuditedLibrary, kind: WorkerKind, stepped: string): Promise<Finding> {
+  const { explore } = await import('../explore/explore.js');
+  const r = await explore({ lock: lib.name, lockOptions: lib.lockOptions, kind, workers: 2 });
+  const broken = r.outcomes.find((o) => o.grade !== 'acceptable');
+  if (!broken) return { verdict: 'yes', detail: `${stepped}; explored: all ${r.schedules} schedules within 2 preemptions intact` };
+  const shrunk = r.failure ? `; shrunk schedule (actors in turn): ${r.failure.steps.map((s) => s.worker).join('')}, ${r.failure.preemptions} preemptions` : '';
+  return { verdict: 'no', detail: `${stepped}, but explore found ${broken.outcome} in ${broken.count} of ${r.schedules} schedules${shrunk}` };
+}
 
 /** Fds of a process open on a path: the kernel keeps a lock held through them. */
 function openFds(pid: number, path: string): number {

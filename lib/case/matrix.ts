@@ -1,5 +1,5 @@
 import { ORDERINGS, type Ordering } from '../../schedules/types.js';
-import { lockNames } from '../locks/registry.js';
+import { lockNames, lockRegistry } from '../locks/registry.js';
 import { InvalidOptionError } from '../errors.js';
 import { prewarmProcesses } from './kinds/index.js';
 import { ecosystemLocks } from '../locks/index.js';
@@ -19,6 +19,13 @@ export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'orde
   repeat?: number;
   /** Keep this many busy threads running meanwhile (default 0): outcomes must not change. */
   cpuLoad?: number;
+  /**
+   * Also explore each lock of yours that claims to exclude a kind (2 actors of that kind, every
+   * interleaving of their fs calls within 2 preemptions, contend/explore): its rows pass only if
+   * the exploration finds no forbidden outcome either. Default true. The built-in locks are
+   * explored so by contend's own test suite (2 and 3 actors), which a run need not repeat.
+   */
+  explore?: boolean;
 }
 
 /** One case of the matrix: its lock by name, as the matrix lists the registered ones. */
@@ -34,6 +41,8 @@ export interface MatrixRow {
   /** Mean wall time of one run, ms. */
   ms: number;
   last?: CaseResult;
+  /** The exploration of this row's lock and kind, when the lock claims to exclude the kind. */
+  explored?: { schedules: number; exhaustive: boolean; broken?: string; replay?: string };
 }
 
 function pick<T extends string>(name: string, allowed: readonly T[], given: readonly unknown[] | undefined, byDefault: readonly T[] = allowed): T[] {
@@ -49,7 +58,7 @@ export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
   const names = lockNames();
   const locks = pick('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
   const orders = pick('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
-  const { kinds: _k, locks: _l, orders: _o, repeat: _r, ...shared } = options;
+  const { kinds: _k, locks: _l, orders: _o, repeat: _r, explore: _e, ...shared } = options;
   return kinds.flatMap((kind) => locks.flatMap((lock) => orders.map((order) => ({ ...shared, kind, lock, order }))));
 }
 
@@ -70,7 +79,43 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   // period mode's cases are timed, and each must see the machine alike.
   const processCase = resolved.filter((c) => c.kind === 'process');
   if (processCase.length && resolved.every((c) => c.mode === 'step')) prewarmProcesses(Math.max(...processCase.map((c) => c.workers)));
-  return cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow);
+  const rows = await (cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow));
+  if (options.explore !== false) await exploreClaims(rows);
+  return rows;
+}
+
+/**
+ * Explores each lock of the user's and kind whose rows all passed and whose adapter claims to
+ * exclude that kind: a lock whose own acquire races passes the step schedule, and must not pass
+ * the matrix.
+ */
+async function exploreClaims(rows: MatrixRow[]): Promise<void> {
+  const groups = new Map<string, MatrixRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.options.kind, row.options.lock, row.options.lockOptions ?? {}, row.options.write ?? 'truncate']);
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  let explore: typeof import('../explore/explore.js').explore | undefined;
+  for (const group of groups.values()) {
+    const { kind, lock, lockOptions, write } = group[0]!.options;
+    const found = lockRegistry.resolve(lock);
+    if ('builtin' in found.ref || !found.adapter.excludes[kind ?? 'async'] || group.some((r) => r.verdict !== 'pass')) continue;
+    // Loaded only here: a matrix of locks that claim nothing never needs the explorer.
+    explore ??= (await import('../explore/explore.js')).explore;
+    const result = await explore({ lock, kind: kind ?? 'async', workers: 2, ...(lockOptions ? { lockOptions } : {}), ...(write !== undefined ? { strategy: write } : {}) });
+    const explored = {
+      schedules: result.schedules,
+      exhaustive: result.exhaustive,
+      ...(result.failure ? { broken: result.failure.outcome, replay: result.failure.replay.split('\n')[1]! } : {}),
+    };
+    for (const row of group) {
+      row.explored = explored;
+      if (result.failure) {
+        row.verdict = 'fail';
+        row.error = `explore broke it: ${result.failure.outcome}, ${result.failure.preemptions} preemptions (${explored.replay})`;
+      }
+    }
+  }
 }
 
 async function runCases(cases: MatrixCase[], repeat: number, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {

@@ -11,6 +11,8 @@ import { ContendError } from '../errors.js';
 export interface Step {
   worker: number;
   point: Point;
+  /** The switch to this actor left one that could have gone on. */
+  preempted?: true;
 }
 
 /** What a chooser is shown at each step. */
@@ -137,9 +139,10 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
       break;
     }
     if (!enabled.includes(chosen)) throw new ContendError('E_EXPLORE_SCHEDULE', `step ${steps.length + 1}: actor ${chosen} cannot move (actors that can: ${enabled.join(', ')})`);
-    if (current !== undefined && chosen !== current && enabled.includes(current)) preemptions++;
+    const preempted = current !== undefined && chosen !== current && enabled.includes(current);
+    if (preempted) preemptions++;
     current = chosen;
-    steps.push({ worker: chosen, point: points.get(chosen)! });
+    steps.push({ worker: chosen, point: points.get(chosen)!, ...(preempted ? { preempted: true as const } : {}) });
     link(chosen).grant(true);
     await advance(chosen);
   }

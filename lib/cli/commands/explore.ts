@@ -4,6 +4,8 @@ import { moduleReference } from '../../modules/registry.js';
 import { explore, SEARCHES, type ExploreOptions, type ExploreResult } from '../../explore/explore.js';
 import type { Args, CommandFactory } from '../command.js';
 import { emit, numberArg } from '../io.js';
+import { checkOutputFile, writeOutput } from '../../support/outputs.js';
+import { timelineHtml, timelineSvg } from '../../explore/timeline.js';
 
 /** The options a failure printed: the JSON inside `explore(…)`, or the whole call. */
 function parseReplay(text: string): ExploreOptions {
@@ -84,11 +86,17 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
       .option('dir', { type: 'string', describe: 'directory for the actors\' files (default /dev/shm where there is one)' })
       .option('stop-at-failure', { type: 'boolean', describe: 'stop at the first forbidden outcome' })
       .option('replay', { type: 'string', describe: 'rerun the schedule a failure printed' })
+      .option('timeline', { type: 'string', describe: "write the failing schedule's timeline to FILE (.svg, or .html with the text too)" })
       .conflicts('replay', ['lock', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'budget', 'seed'])
       .example('$0 explore --lock-module ./my-lock.ts#MyLock --kind process', 'every interleaving of 2 processes taking your lock')
       .example('$0 explore --strategy truncate --kind thread', 'what readers can see of a truncating save')
       .example('$0 explore --ops ./counter.ts#increment --search pct --budget 500', 'your own operations, sampled by PCT'),
   handler: async (argv) => {
+    const timelineFile = typeof argv.timeline === 'string' ? argv.timeline : undefined;
+    if (timelineFile !== undefined) {
+      if (!/\.(svg|html)$/.test(timelineFile)) throw new InvalidOptionError('timeline', 'a file ending in .svg or .html', timelineFile);
+      checkOutputFile('timeline', timelineFile);
+    }
     const options = await optionsOf(argv);
     const progress = process.stderr.isTTY && !argv.json;
     const result = await explore({
@@ -97,6 +105,14 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
     });
     if (progress) process.stderr.write('\r\x1b[K');
     await emit(argv.json, result, report(result));
+    if (timelineFile !== undefined) {
+      if (result.failure) {
+        const title = `${result.subject}, ${result.workers} ${result.kind} actors: ${result.failure.outcome}`;
+        const draw = timelineFile.endsWith('.svg') ? timelineSvg : timelineHtml;
+        await writeOutput('timeline', timelineFile, draw(result.failure.steps, result.workers, title));
+        process.stdout.write(`timeline: ${timelineFile}\n`);
+      } else process.stdout.write(`timeline: none written, no schedule failed\n`);
+    }
     if (result.verdict === 'fail') fail();
   },
 });

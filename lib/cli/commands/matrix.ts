@@ -15,6 +15,7 @@ const matrix: CommandFactory = ({ fail }) => ({
       .option('orders', { type: 'string', describe: `comma list of ${ORDERINGS.join(', ')} (default: force-write, force-read)` })
       .option('repeat', { ...numberArg, default: 1, describe: 'run each case N times; all must agree' })
       .option('cpu-load', { ...numberArg, default: 0, describe: 'keep N busy threads running meanwhile' })
+      .option('explore', { type: 'boolean', describe: 'also explore every interleaving of each lock of yours that claims to exclude a kind (default; --no-explore: the step schedule alone)' })
       .example('$0 matrix', 'the 30 cases of the staggered overlap table, in step mode')
       .example('$0 matrix --repeat 100 --cpu-load 1', 'determinism under load'),
   handler: async (argv) => {
@@ -27,12 +28,14 @@ const matrix: CommandFactory = ({ fail }) => ({
         ...(argv.orders ? { orders: list(argv.orders) as Ordering[] } : {}),
         repeat: argv.repeat as number,
         cpuLoad: argv['cpu-load'] as number,
+        ...(argv.explore === false ? { explore: false } : {}),
       },
       (row, i, total) => process.stderr.write(`[${i + 1}/${total}] ${matrixRowCells(row).join('  ')}\n`),
     );
     const ms = performance.now() - started;
     const failed = rows.filter((r) => r.verdict !== 'pass').length;
-    const text = `${formatMatrix(rows)}\n\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
+    const explored = new Set(rows.flatMap((r) => (r.explored ? [`${r.options.lock} (${r.options.kind}): ${r.explored.schedules} schedules${r.explored.broken ? `, broken: ${r.explored.broken}` : ', none forbidden'}`] : [])));
+    const text = `${formatMatrix(rows)}\n${explored.size ? `\nexplored, 2 actors within 2 preemptions:\n${[...explored].map((e) => `  ${e}`).join('\n')}\n` : ''}\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
     const json = rows.map(({ last: _last, ...r }) => r);
     await emit(argv.json, { rows: json, ms, passed: rows.length - failed, failed }, text);
     if (failed) fail();
