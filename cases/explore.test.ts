@@ -80,9 +80,15 @@ describe.each(['thread', 'process'] as const)('found in every run, %s actors', (
     expect(forbidden(r).some((o) => o.includes('torn'))).toBe(true);
   });
 
-  test('fixed-temp: the second rename of the shared temp name fails with ENOENT', async () => {
-    const r = await explore({ strategy: 'fixed-temp', kind, workers: 2 });
+  test.each(['fixed-temp', 'steno', 'lowdb'])('%s: two saves share one temp name, and the second rename fails with ENOENT', async (strategy) => {
+    const r = await explore({ strategy, kind, workers: 2 });
     expect(forbidden(r).some((o) => o.includes('save failed ENOENT'))).toBe(true);
+  });
+
+  test('atomic (a temp file of its own, then rename): no reader ever sees a torn or missing file', async () => {
+    const r = await explore({ strategy: 'atomic', kind, workers: 2 });
+    expect(r.exhaustive).toBe(true);
+    expect(r.verdict).toBe('pass');
   });
 });
 

@@ -62,12 +62,28 @@ describe('the packed package in a project of its own', () => {
       'const before = [fs.writeFileSync, fs.rename, fs.promises.writeFile];',
       "const contend = require('contend');",
       'const after = [fs.writeFileSync, fs.rename, fs.promises.writeFile];',
-      "console.log(JSON.stringify({ same: before.every((f, i) => f === after[i]), runCase: typeof contend.runCase, audit: typeof require('contend/audit').runAudit, matchers: typeof require('contend/vitest') }));",
+      "const explore = require('contend/explore');",
+      'const afterAll = [fs.writeFileSync, fs.rename, fs.promises.writeFile];',
+      "console.log(JSON.stringify({ same: before.every((f, i) => f === after[i] && f === afterAll[i]), runCase: typeof contend.runCase, audit: typeof require('contend/audit').runAudit, matchers: typeof require('contend/vitest'), explore: typeof explore.explore }));",
     ].join('\n');
     const r = run(process.execPath, ['-e', script]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ same: true, runCase: 'function', audit: 'function', matchers: 'object' });
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, runCase: 'function', audit: 'function', matchers: 'object', explore: 'function' });
   });
+
+  test("contend explore there: doc/explore.md's counter loses an update alone and keeps every one under flock; doc/adapters.md's lock holds", () => {
+    writeFileSync(join(project, 'counter.ts'), docBlock('doc/explore.md', 'counter.ts'));
+    const contend = join(project, 'node_modules/.bin/contend');
+    const lost = run(contend, ['explore', '--ops', './counter.ts#increment', '--kind', 'process']);
+    expect(lost.stdout).toMatch(/^FAIL: lost update, in \d+ steps with 1 preemption:$/m);
+    expect(lost.status).toBe(1);
+    const kept = run(contend, ['explore', '--ops', './counter.ts#lockedIncrement', '--lock', 'flock', '--kind', 'thread']);
+    expect(kept.stdout).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
+    expect(kept.status, kept.stderr).toBe(0);
+    const lock = run(contend, ['explore', '--lock-module', './excl-lock.ts#ExclusiveFileLockAdapter', '--kind', 'process']);
+    expect(lock.stdout).toMatch(/^explored excl with 2 process actors \(dfs\)/);
+    expect(lock.status, lock.stderr).toBe(0);
+  }, 120_000);
 
   test('what testing your own lock installs: no audited library, no plotting stack, nothing built', () => {
     const installed = readdirSync(join(project, 'node_modules'));

@@ -27,7 +27,7 @@ async function serve(spec: ExploreActorSpec, post: (m: ExploreHostMessage) => vo
   }
   onBegin((m) => {
     const memory = { shared, local: new Map<string, unknown>(), signal: new AbortController().signal };
-    void runActor(subject, spec, actorState(spec, holder()), memory, m.run, post as Announce);
+    void runActor(subject, spec, actorState(spec, holder(), m.free), memory, m.run, post as Announce);
   });
   post({ type: 'ready' });
   return subject;

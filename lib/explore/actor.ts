@@ -9,12 +9,13 @@ import type { ActorMemory, LoadedSubject } from './subjects.js';
 export type Announce = (announcement: Announcement) => void;
 
 /** A fresh state for one actor's run of one schedule. */
-export function actorState(spec: ExploreActorSpec, holder: Holder): ActorState {
+/** @param free no stops at all: every call unseen (the uncounted first run) */
+export function actorState(spec: ExploreActorSpec, holder: Holder, free = false): ActorState {
   const shorten = (path: string): string => {
     const rel = relative(spec.dir, path);
     return rel.startsWith('..') ? path : rel || '.';
   };
-  return { worker: spec.worker, holder, shorten, holds: false, inLock: false, releases: 0, inflight: 0, abandoned: false, unseen: false };
+  return { worker: spec.worker, holder, shorten, holds: false, inLock: false, releases: 0, inflight: 0, abandoned: false, unseen: free };
 }
 
 /**

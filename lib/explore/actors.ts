@@ -13,7 +13,7 @@ import { mailboxReader, newMailbox } from './mailbox.js';
 export interface ActorLink {
   readonly worker: number;
   /** Starts the actor's run of schedule `run`; its announcements follow (see next). */
-  begin(run: number): void;
+  begin(run: number, free?: boolean): void;
   /** Lets the actor go on from its point (`true`), or abandons the schedule there (`false`). */
   grant(go: boolean): void;
   /** Its next announcement: a point reached, or its end. Rejects if the actor's host died. */
@@ -65,9 +65,9 @@ async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared:
   };
   return {
     worker: spec.worker,
-    begin(r) {
+    begin(r, free) {
       run = r;
-      void runActor(subject, spec, actorState(spec, holder), { shared, local: local(), signal: new AbortController().signal }, r, (a) => inbox.push(a));
+      void runActor(subject, spec, actorState(spec, holder, free), { shared, local: local(), signal: new AbortController().signal }, r, (a) => inbox.push(a));
     },
     grant(go) {
       const r = release;
@@ -115,7 +115,7 @@ async function threadLink(spec: ExploreActorSpec, shared: SharedArrayBuffer): Pr
   await ready(() => pinned.kill());
   return {
     worker: spec.worker,
-    begin: (run) => pinned.post({ type: 'begin', run }),
+    begin: (run, free) => pinned.post({ type: 'begin', run, ...(free ? { free } : {}) }),
     grant(go) {
       Atomics.store(word, GRANT_WORD, go ? GO : ABANDON);
       Atomics.add(word, GRANT_SEQ, 1);
@@ -148,7 +148,7 @@ async function processLink(spec: ExploreActorSpec): Promise<ActorLink> {
   await ready(async () => void (await host.kill()));
   return {
     worker: spec.worker,
-    begin: (run) => void host.send({ type: 'begin', run }),
+    begin: (run, free) => void host.send({ type: 'begin', run, ...(free ? { free } : {}) }),
     grant: (go) => void grants?.write(go ? 'g' : 'a'),
     next: () => inbox.next(),
     close: async () => void (await host.kill()),

@@ -11,7 +11,7 @@ import { withWorkspace } from '../support/workspace.js';
 import { checkOutputDirectory } from '../support/outputs.js';
 import { startActors, type Actors } from './actors.js';
 import type { SubjectSpec } from './protocol.js';
-import { runSchedule, type Execution, type RunContext, type Step } from './run.js';
+import { runSchedule, warmUp, type Execution, type RunContext, type Step } from './run.js';
 import { DepthFirst, Pct, RandomWalk, Replay, type Search } from './search.js';
 import { opsRegistry, type Grade } from './subjects.js';
 import { timeline } from './timeline.js';
@@ -231,9 +231,7 @@ async function exploreWith(r: Resolved, ctx: RunContext, options: ExploreOptions
   let failures = 0;
   let firstFailure: Execution | undefined;
   let exhaustive = false;
-  // One schedule first, uncounted: what libraries cache on first use (proper-lockfile probes the
-  // mtime precision once) is then in place for every schedule the search compares.
-  await runSchedule(ctx, { choose: (view) => (view.current !== undefined && view.enabled.includes(view.current) ? view.current : view.enabled[0]) });
+  await warmUp(ctx);
   for (;;) {
     if (schedules >= r.budget || performance.now() >= deadline) break;
     search.begin();

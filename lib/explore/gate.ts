@@ -30,7 +30,7 @@ export interface ActorState {
   inflight: number;
   /** Set once the explorer abandons the schedule: every later point throws at once. */
   abandoned: boolean;
-  /** Its calls go unseen for now (clean-up after an abandoned schedule). */
+  /** Its calls go unseen for now, and it stops nowhere (clean-up after an abandoned schedule; the uncounted first run). */
   unseen: boolean;
 }
 
@@ -62,6 +62,7 @@ export function runAsActor<T>(state: ActorState, body: () => Promise<T>): Promis
 
 /** Waits at `point` (with the actor's lock state added); throws if the schedule is abandoned. */
 export function stopAt(state: ActorState, point: Point): void | Promise<void> {
+  if (state.unseen) return undefined;
   if (state.abandoned) throw new ScheduleAbandoned();
   const full: Point = { ...point, ...(state.holds ? { holds: true as const } : {}) };
   if (state.inLock && !full.writes.includes('lock')) full.writes = [...full.writes, 'lock'];
@@ -106,11 +107,12 @@ export function installExploreCalls(): void {
 
 /** Runs `fn` with the actor's calls unseen: no points, whatever the schedule's state. */
 export async function offRecord<T>(state: ActorState, fn: () => Promise<T>): Promise<T> {
+  const was = state.unseen;
   state.unseen = true;
   try {
     return await fn();
   } finally {
-    state.unseen = false;
+    state.unseen = was;
   }
 }
 

@@ -40,7 +40,11 @@ export type Announcement =
 export type ExploreHostMessage = { type: 'ready' } | { type: 'start-failed'; error: ErrorInfo } | Announcement;
 
 /** To an actor host: run the actor for schedule `run`. */
-export type ExploreDriverMessage = { type: 'begin'; run: number };
+/**
+ * To an actor host: run the actor for schedule `run`. `free`: with no stops at all (the uncounted
+ * first run, which loads what the subject imports on first use and fills what libraries cache).
+ */
+export type ExploreDriverMessage = { type: 'begin'; run: number; free?: boolean };
 
 /** The two cells of the grant word: a counter the actor waits on, and what it says. */
 export const GRANT_SEQ = 0;

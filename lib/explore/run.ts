@@ -71,14 +71,33 @@ function emptyDir(dir: string): void {
   }
 }
 
+async function resetState(ctx: RunContext): Promise<void> {
+  emptyDir(ctx.dir);
+  ctx.actors.reset();
+  await ctx.actors.subject.setup({ workers: ctx.workers, kind: ctx.kind, dir: ctx.dir, file: join(ctx.dir, 'state.json') });
+}
+
+/**
+ * The uncounted first run: each actor in turn, start to end, with no stops. What the subject loads
+ * on first use (a dynamic import reads its files through fs, several at once) and what libraries
+ * cache (proper-lockfile's mtime precision) is then in place before the search compares runs.
+ */
+export async function warmUp(ctx: RunContext): Promise<void> {
+  const run = ++runs;
+  await resetState(ctx);
+  for (const link of ctx.actors.links) {
+    link.begin(run, true);
+    const a = await link.next();
+    if (a.type !== 'end') throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${link.worker} stopped at ${a.point.op} in a run without stops`);
+    if (a.end.error) throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
+  }
+}
+
 /** Runs one schedule: the state reset, every actor begun, each step the chooser's, the outcome checked. */
 export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Execution> {
-  const { actors, dir, workers, kind } = ctx;
+  const { actors, workers } = ctx;
   const run = ++runs;
-  emptyDir(dir);
-  actors.reset();
-  const shared = { workers, kind, dir, file: join(dir, 'state.json') };
-  await actors.subject.setup(shared);
+  await resetState(ctx);
 
   const points = new Map<number, Point>();
   const ends = new Map<number, ActorEnd>();
