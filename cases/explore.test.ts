@@ -63,6 +63,12 @@ describe.each(['thread', 'process'] as const)('found in every run, %s actors', (
     expect(again.outcomes).toEqual([{ outcome: r.failure!.outcome, grade: 'forbidden', count: 100 }]);
   });
 
+  test('a lock that claims to exclude and excludes nothing: two holders at once, forbidden, shrunk to one preemption', async () => {
+    const r = await explore({ lock: { module: './cases/fixtures/liar-lock.ts', export: 'LiarLockAdapter' }, kind, workers: 2 });
+    expect(forbidden(r)).toContain('[overwritten, intact] 2 held at once');
+    expect(r.failure!.preemptions).toBe(1);
+  });
+
   test.each(['none', 'spinlock'])('%s: two writers meet inside what should be the critical section', async (lock) => {
     const r = await explore({ lock, kind, workers: 2 });
     expect(outcomes(r).some((o) => o.includes('held at once'))).toBe(true);
