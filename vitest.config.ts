@@ -6,9 +6,9 @@ export default defineConfig({
     // Threads and processes run the compiled workers: build them once before any test runs.
     globalSetup: ['cases/support/build.ts'],
     setupFiles: ['cases/support/setup.ts'],
-    // Files run two at a time even on two cores: most of a file's time is spent waiting (on
+    // Files run three at a time even on two cores: most of a file's time is spent waiting (on
     // children, stale locks, SIGKILLed saves), not computing.
-    maxWorkers: 2,
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -47,7 +47,7 @@ export interface ExploreOptions {
   budget?: number;
   /** The most seconds to run; counts then depend on the machine's speed. */
   time?: number;
-  /** pct and random: the seed of their choices (default "contend"). */
+  /** pct and random: what seeds their random choices (default "contend"). */
   seed?: string;
   /** Stop at the first forbidden outcome instead of counting to the end of the budget. */
   stopAtFailure?: boolean;
