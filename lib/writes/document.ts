@@ -49,8 +49,12 @@ export function writerDocument(meta: WriterMeta, payloadItems: number | undefine
 export type FileState = 'old' | 'new' | 'empty' | 'torn' | 'missing';
 
 export function fileState(path: string, oldData: string, newData: string): FileState {
-  if (!existsSync(path)) return 'missing';
-  const text = readFileSync(path, 'utf8');
+  return textState(existsSync(path) ? readFileSync(path, 'utf8') : undefined, oldData, newData);
+}
+
+/** fileState of a file's text (undefined: there is no file), wherever the text came from. */
+export function textState(text: string | undefined, oldData: string, newData: string): FileState {
+  if (text === undefined) return 'missing';
   if (text.length === 0) return 'empty';
   const holds = sameDocument(text);
   if (holds(oldData)) return 'old';

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest';
+import { crashStates, type FsImage, type LogicalOp } from '../lib/powerloss/model.js';
+import { judgeStates } from '../lib/powerloss/judge.js';
+import { makeDocument } from '../lib/writes/document.js';
+
+// The crash-state model on its own, fed the logical operations each way of saving makes (as
+// doc/strategies.md describes them): what a power cut can leave is the model's finding.
+
+const TARGET = '/d/state.json';
+const TEMP = '/d/state.json.tmp';
+const OLD = makeDocument(80, 'old');
+const NEW = makeDocument(120, 'new');
+const initial = (): FsImage => ({ entries: new Map([[TARGET, 1]]), contents: new Map([[1, Buffer.from(OLD)]]), dirs: new Set(['/d']) });
+
+const SAVES: Record<string, LogicalOp[]> = {
+  truncate: [
+    { op: 'truncate', inode: 1, size: 0 },
+    { op: 'write', inode: 1, offset: 0, data: Buffer.from(NEW) },
+  ],
+  atomic: [
+    { op: 'create', path: TEMP, inode: 2 },
+    { op: 'write', inode: 2, offset: 0, data: Buffer.from(NEW) },
+    { op: 'rename', from: TEMP, to: TARGET },
+  ],
+  'atomic-sync': [
+    { op: 'create', path: TEMP, inode: 2 },
+    { op: 'write', inode: 2, offset: 0, data: Buffer.from(NEW) },
+    { op: 'fsync', inode: 2 },
+    { op: 'rename', from: TEMP, to: TARGET },
+  ],
+  'atomic-dirsync': [
+    { op: 'create', path: TEMP, inode: 2 },
+    { op: 'write', inode: 2, offset: 0, data: Buffer.from(NEW) },
+    { op: 'fsync', inode: 2 },
+    { op: 'rename', from: TEMP, to: TARGET },
+    { op: 'fsync-dir', path: '/d' },
+  ],
+};
+
+const badKinds = (name: string): string[] => {
+  const ops = SAVES[name]!;
+  const { states } = crashStates(initial(), ops);
+  return [...new Set(judgeStates(states, ops.length, TARGET, OLD, NEW).flatMap((j) => (j.bad ? [j.bad] : [])))].sort();
+};
+
+describe('what a power cut can leave of one save', () => {
+  test('the documents span several 4 KiB blocks, so that a write can persist in part', () => {
+    expect(NEW.length).toBeGreaterThan(3 * 4096);
+  });
+
+  test('truncate: an empty or a torn target, and the acknowledged save lost', () => {
+    expect(badKinds('truncate')).toEqual(['acknowledged save lost', 'empty', 'torn']);
+  });
+
+  test('atomic (rename, no fsync): the rename persists before the data, leaving an empty or partial target', () => {
+    expect(badKinds('atomic')).toEqual(['acknowledged save lost', 'empty', 'torn']);
+  });
+
+  test('atomic-sync (data fsynced, directory not): never torn, but the rename can be undone after the save returned', () => {
+    expect(badKinds('atomic-sync')).toEqual(['acknowledged save lost']);
+  });
+
+  test('atomic-dirsync: no bad state', () => {
+    expect(badKinds('atomic-dirsync')).toEqual([]);
+  });
+
+  test('states are deduplicated and come in the same order every time', () => {
+    const a = crashStates(initial(), SAVES.atomic!);
+    const b = crashStates(initial(), SAVES.atomic!);
+    expect(a.states.map((s) => [s.after, s.lost, s.partial])).toEqual(b.states.map((s) => [s.after, s.lost, s.partial]));
+    const returned = SAVES.atomic!.length;
+    const keys = a.states.map((s) => `${s.after === returned}|${[...s.files].map(([p, c]) => `${p}:${c.toString('base64')}`).join('|')}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(a.tried).toBeGreaterThan(a.states.length);
+  });
+
+  test('an fsync makes the earlier writes of its file durable, and only those', () => {
+    const ops: LogicalOp[] = [
+      { op: 'write', inode: 1, offset: 0, data: Buffer.from('AAAA') },
+      { op: 'fsync', inode: 1 },
+      { op: 'write', inode: 1, offset: 4, data: Buffer.from('BBBB') },
+    ];
+    const image: FsImage = { entries: new Map([['/d/f', 1]]), contents: new Map([[1, Buffer.alloc(0)]]), dirs: new Set(['/d']) };
+    const afterAll = crashStates(image, ops).states.filter((s) => s.after === 3).map((s) => s.files.get('/d/f')!.toString('latin1'));
+    expect(afterAll.sort()).toEqual(['AAAA', 'AAAA\0\0\0\0', 'AAAABBBB']);
+  });
+});
