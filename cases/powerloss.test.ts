@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { recordSave } from '../lib/powerloss/record.js';
+import { loadWriteStrategy } from '../lib/writes/index.js';
 import { crashStates, type FsImage, type LogicalOp } from '../lib/powerloss/model.js';
 import { judgeStates } from '../lib/powerloss/judge.js';
 import { makeDocument } from '../lib/writes/document.js';
@@ -17,18 +22,18 @@ const SAVES: Record<string, LogicalOp[]> = {
     { op: 'truncate', inode: 1, size: 0 },
     { op: 'write', inode: 1, offset: 0, data: Buffer.from(NEW) },
   ],
-  atomic: [
+  'rename, no fsync': [
     { op: 'create', path: TEMP, inode: 2 },
     { op: 'write', inode: 2, offset: 0, data: Buffer.from(NEW) },
     { op: 'rename', from: TEMP, to: TARGET },
   ],
-  'atomic-sync': [
+  'data fsync, rename': [
     { op: 'create', path: TEMP, inode: 2 },
     { op: 'write', inode: 2, offset: 0, data: Buffer.from(NEW) },
     { op: 'fsync', inode: 2 },
     { op: 'rename', from: TEMP, to: TARGET },
   ],
-  'atomic-dirsync': [
+  'data fsync, rename, directory fsync': [
     { op: 'create', path: TEMP, inode: 2 },
     { op: 'write', inode: 2, offset: 0, data: Buffer.from(NEW) },
     { op: 'fsync', inode: 2 },
@@ -52,23 +57,23 @@ describe('what a power cut can leave of one save', () => {
     expect(badKinds('truncate')).toEqual(['acknowledged save lost', 'empty', 'torn']);
   });
 
-  test('atomic (rename, no fsync): the rename persists before the data, leaving an empty or partial target', () => {
-    expect(badKinds('atomic')).toEqual(['acknowledged save lost', 'empty', 'torn']);
+  test('rename without fsync: the rename persists before the data, leaving an empty or partial target', () => {
+    expect(badKinds('rename, no fsync')).toEqual(['acknowledged save lost', 'empty', 'torn']);
   });
 
-  test('atomic-sync (data fsynced, directory not): never torn, but the rename can be undone after the save returned', () => {
-    expect(badKinds('atomic-sync')).toEqual(['acknowledged save lost']);
+  test('data fsynced, directory not: never torn, but the rename can be undone after the save returned', () => {
+    expect(badKinds('data fsync, rename')).toEqual(['acknowledged save lost']);
   });
 
-  test('atomic-dirsync: no bad state', () => {
-    expect(badKinds('atomic-dirsync')).toEqual([]);
+  test('data and directory fsynced: no bad state', () => {
+    expect(badKinds('data fsync, rename, directory fsync')).toEqual([]);
   });
 
   test('states are deduplicated and come in the same order every time', () => {
-    const a = crashStates(initial(), SAVES.atomic!);
-    const b = crashStates(initial(), SAVES.atomic!);
+    const a = crashStates(initial(), SAVES['rename, no fsync']!);
+    const b = crashStates(initial(), SAVES['rename, no fsync']!);
     expect(a.states.map((s) => [s.after, s.lost, s.partial])).toEqual(b.states.map((s) => [s.after, s.lost, s.partial]));
-    const returned = SAVES.atomic!.length;
+    const returned = SAVES['rename, no fsync']!.length;
     const keys = a.states.map((s) => `${s.after === returned}|${[...s.files].map(([p, c]) => `${p}:${c.toString('base64')}`).join('|')}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(a.tried).toBeGreaterThan(a.states.length);
@@ -83,5 +88,47 @@ describe('what a power cut can leave of one save', () => {
     const image: FsImage = { entries: new Map([['/d/f', 1]]), contents: new Map([[1, Buffer.alloc(0)]]), dirs: new Set(['/d']) };
     const afterAll = crashStates(image, ops).states.filter((s) => s.after === 3).map((s) => s.files.get('/d/f')!.toString('latin1'));
     expect(afterAll.sort()).toEqual(['AAAA', 'AAAA\0\0\0\0', 'AAAABBBB']);
+  });
+});
+
+describe("recorded from a write strategy's own fs calls", () => {
+  const record = async (name: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-'));
+    try {
+      const target = join(dir, 'state.json');
+      writeFileSync(target, OLD);
+      const strategy = await loadWriteStrategy({ builtin: name });
+      const recording = await recordSave(dir, () => strategy.save(target, NEW));
+      const { states } = crashStates(recording.initial, recording.ops);
+      const judged = judgeStates(states, recording.ops.length, target, OLD, NEW);
+      return { recording, bad: [...new Set(judged.flatMap((j) => (j.bad ? [j.bad] : [])))].sort() };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('truncate: torn, empty, and the acknowledged save lost', async () => {
+    const { recording, bad } = await record('truncate');
+    expect(recording.ops.map((o) => o.op)).toEqual(['truncate', 'write', 'write', 'write'].slice(0, recording.ops.length));
+    expect(bad).toEqual(['acknowledged save lost', 'empty', 'torn']);
+  });
+
+  test('atomic (temp file, fsync, rename; no directory fsync): never torn, but the rename can be undone after the save returned', async () => {
+    const { recording, bad } = await record('atomic');
+    expect(recording.ops.map((o) => o.op)).toEqual(expect.arrayContaining(['create', 'write', 'fsync', 'rename']));
+    expect(bad).toEqual(['acknowledged save lost']);
+  });
+
+  test('atomic-sync (then sync(1), which flushes every file system): no bad state', async () => {
+    const { recording, bad } = await record('atomic-sync');
+    expect(recording.ops.at(-1)).toEqual({ op: 'sync' });
+    expect(bad).toEqual([]);
+  });
+
+  test('atomic-dirsync: no bad state; the directory fsync is recorded as such', async () => {
+    const { recording, bad } = await record('atomic-dirsync');
+    expect(recording.ops.at(-1)).toEqual({ op: 'fsync-dir', path: expect.stringMatching(/contend-powerloss-/) });
+    expect(bad).toEqual([]);
+    expect(recording.unseen).toEqual([]);
   });
 });

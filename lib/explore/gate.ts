@@ -81,9 +81,10 @@ function beforeCall(call: FsCall): void | Promise<void> {
   const state = current();
   // Calls fs makes inside a call already held are part of it; an async actor's synchronous calls
   // cannot interleave with the other actors of its thread, so they are no points of their own.
-  if (!state || state.unseen || call.nested || (call.form === 'sync' && !state.holder.blocks)) return undefined;
+  const sync = call.form === 'sync' || call.form === 'external';
+  if (!state || state.unseen || call.nested || (sync && !state.holder.blocks)) return undefined;
   const waited = stopAt(state, pointOfCall(call, state.shorten));
-  if (call.form === 'sync') return waited;
+  if (sync) return waited;
   if (!waited) {
     state.inflight++;
     return undefined;
@@ -93,7 +94,7 @@ function beforeCall(call: FsCall): void | Promise<void> {
 
 function afterCall(call: FsCall): void {
   const state = current();
-  if (state && call.form !== 'sync' && !call.nested && state.inflight > 0) state.inflight--;
+  if (state && call.form !== 'sync' && call.form !== 'external' && !call.nested && state.inflight > 0) state.inflight--;
 }
 
 let installed = false;

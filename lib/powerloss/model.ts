@@ -17,7 +17,9 @@ export type LogicalOp =
   /** fsync or fdatasync of a file: its earlier writes and truncates are durable after it. */
   | { op: 'fsync'; inode: number }
   /** fsync of a directory: its earlier creates, renames, links and unlinks are durable after it. */
-  | { op: 'fsync-dir'; path: string };
+  | { op: 'fsync-dir'; path: string }
+  /** sync(2) of everything: every earlier operation is durable after it. */
+  | { op: 'sync' };
 
 /** What is on disk: names to inodes, inodes to contents, and the directories. */
 export interface FsImage {
@@ -77,6 +79,7 @@ const entryDir = (op: LogicalOp): string[] => {
 function durable(prefix: readonly LogicalOp[], i: number): boolean {
   const op = prefix[i]!;
   const later = prefix.slice(i + 1);
+  if (later.some((l) => l.op === 'sync')) return true;
   if (op.op === 'write' || op.op === 'truncate') return later.some((l) => l.op === 'fsync' && l.inode === op.inode);
   const dirs = entryDir(op);
   if (dirs.length) return dirs.every((d) => later.some((l) => l.op === 'fsync-dir' && l.path === d));
@@ -85,7 +88,7 @@ function durable(prefix: readonly LogicalOp[], i: number): boolean {
 
 /** The fates a not-yet-durable operation may meet. */
 function fates(op: LogicalOp, block: number): WriteFate[] {
-  if (op.op === 'fsync' || op.op === 'fsync-dir') return ['whole'];
+  if (op.op === 'fsync' || op.op === 'fsync-dir' || op.op === 'sync') return ['whole'];
   if (op.op !== 'write') return ['lost', 'whole'];
   // Pieces end on block boundaries of the file: a prefix of them persists (1 … n−1).
   const end = op.offset + op.data.length;

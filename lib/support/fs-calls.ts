@@ -8,7 +8,8 @@ export interface FsCall {
   op: string;
   /** Its arguments as given (a FileHandle method's start with the handle's path). */
   args: unknown[];
-  form: 'sync' | 'callback' | 'promise' | 'handle';
+  /** `external`: not fs's own call, passed through the hooks like a synchronous one (externalCall). */
+  form: 'sync' | 'callback' | 'promise' | 'handle' | 'external';
   /** The paths it names; a file descriptor or FileHandle stands for the path it was opened with. */
   paths: string[];
   /**
@@ -16,6 +17,12 @@ export interface FsCall {
    * part of that call, not a call of the program's.
    */
   nested: boolean;
+}
+
+/** How a call ended: its result (an fd, a FileHandle, bytes written), or its error. */
+export interface CallOutcome {
+  result?: unknown;
+  error?: unknown;
 }
 
 export interface FsCallHook {
@@ -26,8 +33,8 @@ export interface FsCallHook {
    * for one fails the call.
    */
   before(call: FsCall): void | Promise<void>;
-  /** Once the call has finished: returned, called back, or settled. */
-  after?(call: FsCall): void;
+  /** Once the call has finished: returned, called back, or settled, with what it gave or why it failed. */
+  after?(call: FsCall, outcome: CallOutcome): void;
 }
 
 export function holdSyncMessage(op: string): string {
@@ -87,8 +94,8 @@ function before(call: FsCall): void | Promise<void> {
   return pending;
 }
 
-function after(call: FsCall): void {
-  for (const hook of hooks) hook.after?.(call);
+function after(call: FsCall, outcome: CallOutcome): void {
+  for (const hook of hooks) hook.after?.(call, outcome);
 }
 
 /**
@@ -122,13 +129,18 @@ function wrapSync(op: string, original: AnyFn): AnyFn {
     const call = callOf(op, args, 'sync');
     if (before(call)) throw new Error(holdSyncMessage(op));
     syncDepth++;
+    const outcome: CallOutcome = {};
     try {
       const result = original.apply(this, args);
       remember(op, args, result);
+      outcome.result = result;
       return result;
+    } catch (error) {
+      outcome.error = error;
+      throw error;
     } finally {
       syncDepth--;
-      after(call);
+      after(call, outcome);
     }
   });
 }
@@ -141,7 +153,7 @@ function wrapCallback(op: string, original: AnyFn): AnyFn {
     if (typeof done === 'function') {
       args[last] = (error: unknown, ...results: unknown[]) => {
         if (!error) remember(op, args, results[0]);
-        after(call);
+        after(call, error ? { error } : { result: results[0] });
         (done as AnyFn)(error, ...results);
       };
     }
@@ -166,15 +178,20 @@ function wrapPromise(op: string, original: AnyFn): AnyFn {
   return like(original, async function (this: unknown, ...args: unknown[]) {
     const call = callOf(op, args, 'promise');
     await before(call);
+    const outcome: CallOutcome = {};
     try {
       const result = await original.apply(this, args);
       if (op === 'open' && result && typeof result === 'object') {
         wrapHandles(result);
         handlePaths.set(result, pathOf(args[0]));
       }
+      outcome.result = result;
       return result;
+    } catch (error) {
+      outcome.error = error;
+      throw error;
     } finally {
-      after(call);
+      after(call, outcome);
     }
   });
 }
@@ -196,12 +213,34 @@ function wrapHandles(handle: object): void {
       if (path === undefined) return original.apply(this, args);
       const call = callOf(op, [path, ...args], 'handle');
       await before(call);
+      const outcome: CallOutcome = {};
       try {
-        return await original.apply(this, args);
+        return (outcome.result = await original.apply(this, args));
+      } catch (error) {
+        outcome.error = error;
+        throw error;
       } finally {
-        after(call);
+        after(call, outcome);
       }
     });
+  }
+}
+
+/**
+ * A synchronous call that is not fs's but acts on files (sync(1) run by a write strategy), passed
+ * through the hooks like one: `op` names it, and it names no path.
+ */
+export function externalCall<T>(op: string, run: () => T): T {
+  const call: FsCall = { op, args: [], form: 'external', paths: [], nested: syncDepth > 0 };
+  if (before(call)) throw new Error(holdSyncMessage(op));
+  const outcome: CallOutcome = {};
+  try {
+    return (outcome.result = run());
+  } catch (error) {
+    outcome.error = error;
+    throw error;
+  } finally {
+    after(call, outcome);
   }
 }
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { addFsCallHook, holdSyncMessage, installFsCalls, pathOf, type FsCall } from '../support/fs-calls.js';
+import { addFsCallHook, externalCall, holdSyncMessage, installFsCalls, pathOf, type FsCall } from '../support/fs-calls.js';
 
 /** One file-system step a writer took: `open`, `write`, `fsync`, `rename`, … */
 export interface FsStep {
@@ -108,5 +108,5 @@ export function seesSave(steps: readonly FsStep[]): boolean {
 /** A step that is not an `fs` call (a global `sync`), announced to the trace like one. */
 export async function tracedStep<T>(op: string, detail: string, run: () => T): Promise<T> {
   await (scoped.getStore() ?? hook)?.({ op, detail });
-  return run();
+  return externalCall(op, run);
 }

@@ -1,0 +1,246 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { addFsCallHook, type CallOutcome, type FsCall } from '../support/fs-calls.js';
+import type { FsImage, LogicalOp } from './model.js';
+
+/** A save, recorded: what the directory held before it, and the logical operations it made there. */
+export interface Recording {
+  initial: FsImage;
+  ops: LogicalOp[];
+  /** Calls the recorder does not turn into operations (writev, a descriptor it did not see opened). */
+  unseen: string[];
+}
+
+interface OpenFile {
+  path: string;
+  inode: number;
+  /** Where the next write without a position lands. */
+  position: number;
+  append: boolean;
+  directory: boolean;
+}
+
+const O_CREAT = 0o100;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+/** What open's flags do: create a missing file, empty an existing one, write at the end. */
+function flagsOf(flags: unknown): { create: boolean; truncate: boolean; append: boolean } {
+  if (typeof flags === 'number') return { create: (flags & O_CREAT) !== 0, truncate: (flags & O_TRUNC) !== 0, append: (flags & O_APPEND) !== 0 };
+  const f = typeof flags === 'string' ? flags : 'r';
+  return { create: /[wa]/.test(f), truncate: f.startsWith('w'), append: f.startsWith('a') };
+}
+
+const bytesOf = (data: unknown, encoding: unknown = 'utf8'): Buffer =>
+  typeof data === 'string' ? Buffer.from(data, encoding as BufferEncoding) : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(String(data));
+
+/** The calls of one save, turned into logical operations as they finish. */
+class Recorder {
+  readonly ops: LogicalOp[] = [];
+  readonly unseen: string[] = [];
+  private readonly names: Map<string, number>;
+  private readonly sizes: Map<number, number>;
+  private readonly dirs: Set<string>;
+  private readonly open = new Map<number, OpenFile>();
+  private readonly handles = new Map<string, number>();
+  private next: number;
+
+  constructor(initial: FsImage) {
+    this.names = new Map(initial.entries);
+    this.sizes = new Map([...initial.contents].map(([inode, c]) => [inode, c.length]));
+    this.dirs = new Set(initial.dirs);
+    this.next = Math.max(0, ...initial.entries.values()) + 1;
+  }
+
+  private openPath(path: string, flags: unknown, fd: number | undefined): number {
+    const { create, truncate, append } = flagsOf(flags);
+    let inode = this.names.get(path);
+    if (inode === undefined && create) {
+      inode = this.next++;
+      this.names.set(path, inode);
+      this.sizes.set(inode, 0);
+      this.ops.push({ op: 'create', path, inode });
+    } else if (inode !== undefined && truncate) {
+      this.sizes.set(inode, 0);
+      this.ops.push({ op: 'truncate', inode, size: 0 });
+    }
+    const directory = this.dirs.has(path);
+    const known = inode ?? -1;
+    if (fd !== undefined) this.open.set(fd, { path, inode: known, position: 0, append, directory });
+    return known;
+  }
+
+  private write(inode: number, offset: number, data: Buffer): void {
+    this.sizes.set(inode, Math.max(this.sizes.get(inode) ?? 0, offset + data.length));
+    this.ops.push({ op: 'write', inode, offset, data: Buffer.from(data) });
+  }
+
+  private file(fdOrPath: unknown): OpenFile | undefined {
+    if (typeof fdOrPath === 'number') return this.open.get(fdOrPath);
+    const fd = this.handles.get(resolve(String(fdOrPath)));
+    return fd === undefined ? undefined : this.open.get(fd);
+  }
+
+  // Whole-file writes by path (writeFile, appendFile, copyFile's target).
+  private writeWhole(path: string, flag: string, data: Buffer): void {
+    const inode = this.openPath(path, flag, undefined);
+    this.write(inode, flag.startsWith('a') ? (this.sizes.get(inode) ?? 0) : 0, data);
+  }
+
+  finished(call: FsCall, outcome: CallOutcome): void {
+    if (outcome.error !== undefined || call.nested) return;
+    const [first, second] = call.args;
+    const path = typeof first === 'number' || first === undefined ? undefined : resolve(String(first instanceof URL ? first.pathname : first));
+    switch (call.op) {
+      case 'open': {
+        const result = outcome.result;
+        const fd = typeof result === 'number' ? result : (result as { fd?: number } | undefined)?.fd;
+        this.openPath(path!, second, fd);
+        if (typeof result === 'object' && fd !== undefined) this.handles.set(path!, fd);
+        return;
+      }
+      case 'write': {
+        const file = this.file(first);
+        if (!file) return void this.unseen.push(`write to ${String(first)}`);
+        const args = call.form === 'handle' ? call.args.slice(1) : call.args.slice(1);
+        const [data, a, b, c] = args;
+        let bytes: Buffer;
+        let position: unknown;
+        if (typeof data === 'string') {
+          bytes = bytesOf(data, b ?? 'utf8');
+          position = a;
+        } else {
+          const all = bytesOf(data);
+          const offset = typeof a === 'number' ? a : 0;
+          const length = typeof b === 'number' ? b : all.length - offset;
+          bytes = all.subarray(offset, offset + length);
+          position = c;
+        }
+        const written = typeof outcome.result === 'number' ? outcome.result : (outcome.result as { bytesWritten?: number } | undefined)?.bytesWritten ?? bytes.length;
+        bytes = bytes.subarray(0, written);
+        const at = file.append ? (this.sizes.get(file.inode) ?? 0) : typeof position === 'number' ? position : file.position;
+        if (typeof position !== 'number') file.position = at + bytes.length;
+        this.write(file.inode, at, bytes);
+        return;
+      }
+      case 'writeFile':
+      case 'appendFile': {
+        const options = call.args[2];
+        const flag = (typeof options === 'object' && options && (options as { flag?: string }).flag) || (call.op === 'appendFile' ? 'a' : 'w');
+        const encoding = typeof options === 'string' ? options : (options as { encoding?: string } | undefined)?.encoding;
+        const file = call.form === 'handle' || typeof first === 'number' ? this.file(first) : undefined;
+        if (file) this.write(file.inode, call.op === 'appendFile' ? (this.sizes.get(file.inode) ?? 0) : 0, bytesOf(second, encoding ?? 'utf8'));
+        else if (path !== undefined) this.writeWhole(path, String(flag), bytesOf(second, encoding ?? 'utf8'));
+        return;
+      }
+      case 'copyFile': {
+        const to = resolve(String(second));
+        this.writeWhole(to, 'w', readFileSync(to));
+        return;
+      }
+      case 'fsync':
+      case 'fdatasync': {
+        const file = this.file(first);
+        if (!file) return void this.unseen.push(`${call.op} of ${String(first)}`);
+        this.ops.push(file.directory ? { op: 'fsync-dir', path: file.path } : { op: 'fsync', inode: file.inode });
+        return;
+      }
+      case 'close':
+        if (typeof first === 'number') this.open.delete(first);
+        else if (path !== undefined) this.handles.delete(path);
+        return;
+      case 'ftruncate':
+      case 'truncate': {
+        const file = call.op === 'ftruncate' || call.form === 'handle' ? this.file(first) : undefined;
+        const inode = file?.inode ?? (path !== undefined ? this.names.get(path) : undefined);
+        const size = typeof second === 'number' ? second : 0;
+        if (inode === undefined) return void this.unseen.push(`${call.op} of ${String(first)}`);
+        this.sizes.set(inode, size);
+        this.ops.push({ op: 'truncate', inode, size });
+        return;
+      }
+      case 'rename':
+      case 'link': {
+        const to = resolve(String(second));
+        const inode = this.names.get(path!);
+        if (inode !== undefined) {
+          if (call.op === 'rename') this.names.delete(path!);
+          this.names.set(to, inode);
+        }
+        this.ops.push({ op: call.op, from: path!, to });
+        return;
+      }
+      case 'unlink':
+      case 'rm':
+        this.names.delete(path!);
+        this.ops.push({ op: 'unlink', path: path! });
+        return;
+      case 'mkdir':
+        this.dirs.add(path!);
+        this.ops.push({ op: 'mkdir', path: path! });
+        return;
+      case 'writev':
+        this.unseen.push(`writev to ${String(first)}`);
+        return;
+      case 'sync':
+        this.ops.push({ op: 'sync' });
+        return;
+      default:
+    }
+  }
+}
+
+/** What a directory holds: its files by path (inodes numbered in name order) and its subdirectories. */
+export function imageOf(dir: string): FsImage {
+  const entries = new Map<string, number>();
+  const contents = new Map<number, Buffer>();
+  const dirs = new Set<string>([resolve(dir)]);
+  const walk = (at: string): void => {
+    for (const name of readdirSync(at).sort()) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) {
+        dirs.add(path);
+        walk(path);
+      } else {
+        const inode = entries.size + 1;
+        entries.set(path, inode);
+        contents.set(inode, readFileSync(path));
+      }
+    }
+  };
+  walk(resolve(dir));
+  return { entries, contents, dirs };
+}
+
+const recording = new AsyncLocalStorage<{ recorder: Recorder; busy: boolean }>();
+let hooked = false;
+
+/**
+ * Runs `save` and records the logical operations of its fs calls in this thread (and the promises
+ * and callbacks that follow from it), with what `dir` held before. Calls on paths outside `dir`
+ * are recorded too; the crash states judge only what is reachable by name.
+ */
+export async function recordSave(dir: string, save: () => unknown): Promise<Recording> {
+  if (!hooked) {
+    hooked = true;
+    addFsCallHook({
+      before: () => undefined,
+      after(call, outcome) {
+        const store = recording.getStore();
+        if (!store || store.busy) return;
+        // The recorder's own reads (copyFile's target) are no calls of the save.
+        store.busy = true;
+        try {
+          store.recorder.finished(call, outcome);
+        } finally {
+          store.busy = false;
+        }
+      },
+    });
+  }
+  const initial = imageOf(dir);
+  const recorder = new Recorder(initial);
+  await recording.run({ recorder, busy: false }, async () => save());
+  return { initial, ops: recorder.ops, unseen: recorder.unseen };
+}
