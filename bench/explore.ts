@@ -52,3 +52,20 @@ export async function exploreCosts(section: (title: string) => void): Promise<vo
   }
   process.stdout.write(formatColumns(pct) + '\n');
 }
+
+/** `npm run bench -- powerloss`: every installed writer's save, recorded, its crash states computed and judged. */
+export async function powerlossCosts(section: (title: string) => void): Promise<void> {
+  section('power loss: every crash state of one save of each installed write strategy');
+  const { runPowerloss } = await import('../lib/powerloss/run.js');
+  const started = performance.now();
+  const report = await runPowerloss();
+  const ms = performance.now() - started;
+  const tried = report.rows.reduce((n, r) => n + r.tried, 0);
+  const states = report.rows.reduce((n, r) => n + r.states, 0);
+  process.stdout.write(
+    formatColumns([
+      ['writers', 'combinations tried', 'distinct states', 'total s', 'combinations/s'],
+      [String(report.rows.length), String(tried), String(states), (ms / 1000).toFixed(2), (tried / (ms / 1000)).toFixed(0)],
+    ]) + '\n',
+  );
+}

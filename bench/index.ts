@@ -16,7 +16,7 @@ import { resolveWriteStrategy, writeStrategyNames } from '../lib/writes/index.js
 import { runWorkload } from '../lib/workload/run.js';
 import { QUICK_GRID, runSweep, sweepConfigs } from '../lib/workload/sweep.js';
 import { startup } from './startup.js';
-import { exploreCosts } from './explore.js';
+import { exploreCosts, powerlossCosts } from './explore.js';
 
 /**
  * `npm run bench`: the costs users ask about, all measured in this one run on this machine. Figures
@@ -312,6 +312,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   fuzz: fuzzPace,
   workload: workloadCeiling,
   explore: () => exploreCosts(section),
+  powerloss: () => powerlossCosts(section),
 };
 const ONLY_WHEN_NAMED = new Set(['startup']);
 const chosen = process.argv.slice(2);

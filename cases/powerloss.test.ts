@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,5 +131,34 @@ describe("recorded from a write strategy's own fs calls", () => {
     expect(recording.ops.at(-1)).toEqual({ op: 'fsync-dir', path: expect.stringMatching(/contend-powerloss-/) });
     expect(bad).toEqual([]);
     expect(recording.unseen).toEqual([]);
+  });
+});
+
+describe('contend powerloss', () => {
+  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'powerloss', ...args], { encoding: 'utf8', timeout: 120_000 });
+
+  test('every built-in strategy: the table, the shortest road to each bad state, exit 0 since no strategy that claims durability fails', () => {
+    const r = contend('--json');
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { rows: { strategy: string; durable: boolean; bad: Record<string, number>; shortest: Record<string, string> }[] };
+    const row = (name: string) => report.rows.find((x) => x.strategy === name)!;
+    expect(Object.keys(row('truncate').bad).sort()).toEqual(['acknowledged save lost', 'empty', 'torn']);
+    expect(row('truncate').shortest.empty).toBe('truncate #1 to 0; power cut');
+    for (const name of ['write-file-atomic', 'atomically', 'conf', 'atomic']) expect(Object.keys(row(name).bad), name).toEqual(['acknowledged save lost']);
+    for (const name of ['atomic-sync', 'atomic-dirsync']) expect(row(name)).toMatchObject({ durable: true, bad: {} });
+  });
+
+  test('a strategy that claims durability and loses a save: FAIL, exit 1', () => {
+    const r = contend('--write-module', './cases/fixtures/durable-liar.ts#DurableLiar', '--strategies', 'durable-liar,atomic-dirsync');
+    expect(r.stdout).toMatch(/^durable-liar +yes +3 +\d+ +[1-9]/m);
+    expect(r.stdout).toMatch(/^FAIL: a strategy that claims durability loses or tears a save$/m);
+    expect(r.status).toBe(1);
+  });
+
+  test('an unknown strategy: one line naming the allowed ones, exit 2', () => {
+    const r = contend('--strategies', 'nope');
+    expect(r.stderr).toMatch(/^contend: invalid strategy: "nope"; allowed: truncate, atomic/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.status).toBe(2);
   });
 });

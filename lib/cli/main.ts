@@ -18,6 +18,7 @@ const COMMANDS: readonly { command: string; describe: string; load: () => Promis
   { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left', load: () => import('./commands/crashpoints.js') },
   { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy', load: () => import('./commands/stress.js') },
   { command: 'fuzz', describe: 'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost', load: () => import('./commands/fuzz.js') },
+  { command: 'powerloss', describe: 'every state a power cut can leave of each write strategy\'s save, judged (ALICE\'s model)', load: () => import('./commands/powerloss.js') },
   { command: 'durability', describe: 'what each write strategy fsyncs, read off the file-system calls of one traced save', load: () => import('./commands/durability.js') },
   {
     command: 'audit',

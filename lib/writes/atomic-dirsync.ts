@@ -6,6 +6,7 @@ import type { WriteStrategy } from './types.js';
 export const AtomicDirsyncStrategy: WriteStrategy = {
   name: 'atomic-dirsync',
   description: 'atomic + fsync of the directory after the rename',
+  durable: true,
   async save(path, data) {
     await writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
     const dir = await steps.open(dirname(path), 'r');

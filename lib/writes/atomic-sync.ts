@@ -6,6 +6,7 @@ import type { WriteStrategy } from './types.js';
 export const AtomicSyncStrategy: WriteStrategy = {
   name: 'atomic-sync',
   description: 'atomic + a global sync(1) after the rename',
+  durable: true,
   async save(path, data) {
     await writeThenRename(path, data, uniqueTemp(path), { fsync: true, flags: 'wx' });
     // Imported here: child_process is all this strategy needs it for, and every host loads the strategies.
