@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { recordSave } from '../lib/powerloss/record.js';
+import { recordIn, recordSave } from '../lib/powerloss/record.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
 import { crashStates, type FsImage, type LogicalOp } from '../lib/powerloss/model.js';
 import { judgeStates } from '../lib/powerloss/judge.js';
@@ -134,6 +134,27 @@ describe("recorded from a write strategy's own fs calls", () => {
   });
 });
 
+test.each(['truncate', 'atomic-dirsync', 'write-file-atomic'])('%s: an async task, a worker_thread and a child process record the same operations', async (name) => {
+  const shapes: string[][] = [];
+  for (const kind of ['async', 'thread', 'process'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-'));
+    try {
+      const target = join(dir, 'state.json');
+      writeFileSync(target, OLD);
+      const recording = await recordIn(kind, { strategy: { builtin: name }, dir, target, data: NEW });
+      // Temporary names carry the pid or a random part: the shape of each operation is what must agree.
+      shapes.push(recording.ops.map((op) => (op.op === 'write' ? `write ${op.data.length} at ${op.offset}` : op.op === 'truncate' ? `truncate to ${op.size}` : op.op)));
+      const { states } = crashStates(recording.initial, recording.ops);
+      expect(states.length).toBeGreaterThan(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  expect(shapes[0]!.length).toBeGreaterThan(1);
+  expect(shapes[1]).toEqual(shapes[0]);
+  expect(shapes[2]).toEqual(shapes[0]);
+});
+
 describe('contend powerloss', () => {
   const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'powerloss', ...args], { encoding: 'utf8', timeout: 120_000 });
 
@@ -153,6 +174,22 @@ describe('contend powerloss', () => {
     expect(r.stdout).toMatch(/^durable-liar +yes +3 +\d+ +[1-9]/m);
     expect(r.stdout).toMatch(/^FAIL: a strategy that claims durability loses or tears a save$/m);
     expect(r.status).toBe(1);
+  });
+
+  test('recorded in child processes, the same verdicts', () => {
+    const r = contend('--kind', 'process', '--strategies', 'truncate,atomic-dirsync', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: { strategy: string; bad: Record<string, number> }[] }).rows;
+    expect(rows.map((row) => [row.strategy, Object.keys(row.bad).sort()])).toEqual([
+      ['truncate', ['acknowledged save lost', 'empty', 'torn']],
+      ['atomic-dirsync', []],
+    ]);
+  });
+
+  test('an unknown kind: exit 2', () => {
+    const r = contend('--kind', 'fibre');
+    expect(r.stderr.trim()).toBe('contend: invalid kind: "fibre"; allowed: async, thread, process');
+    expect(r.status).toBe(2);
   });
 
   test('an unknown strategy: one line naming the allowed ones, exit 2', () => {

@@ -3,6 +3,7 @@ import type { WriterOrder } from '../fuzz/protocol.js';
 import type { DriverMessage, HostAssignment, HostMessage, ThreadTask } from '../case/protocol.js';
 import type { ClientAssignment, ClientMessage, ClientTask, FleetMessage } from '../workload/protocol.js';
 import type { CrashOrder, CrashWriterMessage } from '../stress/protocol.js';
+import type { RecordOrder, RecordReply, RecordTask } from '../powerloss/protocol.js';
 import type { ExploreDriverMessage, ExploreHostMessage, ExploreProcessStart, ExploreThreadTask } from '../explore/protocol.js';
 
 /**
@@ -21,6 +22,8 @@ export interface HostMessages {
   'crash-writer': { toHost: CrashOrder; fromHost: CrashWriterMessage };
   /** An actor of `contend explore`; a process host announces on a pipe of its own, not here. */
   'explore-host': { task: ExploreThreadTask; toHost: ExploreProcessStart | ExploreDriverMessage; fromHost: ExploreHostMessage };
+  /** Records one save for `contend powerloss`, in a thread or a process, and answers once. */
+  'powerloss-recorder': { task: RecordTask; toHost: RecordOrder; fromHost: RecordReply };
   /** Says nothing back: what it did is in its journal. */
   'fuzz-writer': { toHost: WriterOrder; fromHost: never };
 }

@@ -1,8 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { addFsCallHook, type CallOutcome, type FsCall } from '../support/fs-calls.js';
+import { addFsCallHook, installFsCalls, type CallOutcome, type FsCall } from '../support/fs-calls.js';
 import type { FsImage, LogicalOp } from './model.js';
+import { toErrorInfo } from '../case/protocol.js';
+import { loadWriteStrategy } from '../writes/index.js';
+import type { WorkerKind } from '../locks/types.js';
+import { ContendError } from '../errors.js';
+import type { RecordOrder, RecordReply } from './protocol.js';
 
 /** A save, recorded: what the directory held before it, and the logical operations it made there. */
 export interface Recording {
@@ -243,4 +248,53 @@ export async function recordSave(dir: string, save: () => unknown): Promise<Reco
   const recorder = new Recorder(initial);
   await recording.run({ recorder, busy: false }, async () => save());
   return { initial, ops: recorder.ops, unseen: recorder.unseen };
+}
+
+/** Carries out a record order where it runs (the calling thread, a worker_thread, a child). */
+export async function recordOrder(order: RecordOrder): Promise<RecordReply> {
+  try {
+    // Before the strategy loads: a library that captures fs when it loads must capture the routed fs.
+    installFsCalls();
+    const strategy = await loadWriteStrategy(order.strategy);
+    return { ok: true, ...(await recordSave(order.dir, () => strategy.save(order.target, order.data))) };
+  } catch (error) {
+    return { ok: false, error: toErrorInfo(error) };
+  }
+}
+
+// Structured clone turns Buffers into Uint8Arrays; the model wants Buffers.
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+function revive(reply: RecordReply): Recording {
+  if (!reply.ok) throw new ContendError('E_RECORD', `the save failed while recorded: ${reply.error.message}`);
+  return {
+    initial: { entries: reply.initial.entries, contents: new Map([...reply.initial.contents].map(([k, v]) => [k, asBuffer(v)])), dirs: reply.initial.dirs },
+    ops: reply.ops.map((op) => (op.op === 'write' ? { ...op, data: asBuffer(op.data) } : op)),
+    unseen: reply.unseen,
+  };
+}
+
+/**
+ * Records the order's save in an async task of this thread, a worker_thread or a child process:
+ * each records the calls of its own thread, so a save that behaves alike gives the same operations.
+ */
+export async function recordIn(kind: WorkerKind, order: RecordOrder): Promise<Recording> {
+  if (kind === 'async') return revive(await recordOrder(order));
+  if (kind === 'thread') {
+    const { runPinned } = await import('../hosts/pools.js');
+    let reply: RecordReply | undefined;
+    const run = runPinned('powerloss-recorder', { order }, (m) => (reply = m));
+    const why = await run.ended;
+    if (!reply) throw new ContendError('E_RECORD', `the recording thread ended without a reply${why ? `: ${why}` : ''}`);
+    return revive(reply);
+  }
+  const { launch } = await import('../hosts/launch.js');
+  const host = launch('powerloss-recorder', { env: { ...process.env, CONTEND_POWERLOSS_CHILD: '1' } });
+  let reply: RecordReply | undefined;
+  host.onMessage((m) => (reply = m));
+  host.send(order);
+  const how = await host.exited;
+  await host.closed;
+  if (!reply) throw new ContendError('E_RECORD', `the recording process ended without a reply: ${how}`);
+  return revive(reply);
 }

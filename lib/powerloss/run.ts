@@ -7,11 +7,15 @@ import { makeDocument } from '../writes/document.js';
 import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../writes/index.js';
 import { judgeStates, type JudgedState } from './judge.js';
 import { crashStates, type LogicalOp } from './model.js';
-import { recordSave } from './record.js';
+import { recordIn } from './record.js';
+import { oneOf } from '../support/check.js';
+import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 
 export interface PowerlossOptions {
   /** Write strategies by name (default: every built-in one whose package is installed). */
   strategies?: string[];
+  /** Where each save runs while recorded: this thread (async, the default), a worker_thread, a child process. */
+  kind?: WorkerKind;
 }
 
 type BadKind = NonNullable<JudgedState['bad']>;
@@ -83,16 +87,17 @@ export async function runPowerloss(options: PowerlossOptions = {}): Promise<Powe
   const started = performance.now();
   const names = options.strategies ?? writeRegistry.installed();
   if (!Array.isArray(names) || names.length === 0) throw new InvalidOptionError('strategies', `a non-empty list of ${writeStrategyNames().join(', ')}`, names);
+  const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'async');
   // Every name checked before the first save runs.
-  const strategies = names.map((name) => resolveWriteStrategy(name).adapter);
+  const strategies = names.map((name) => resolveWriteStrategy(name));
   const rows: PowerlossRow[] = [];
-  for (const strategy of strategies) {
+  for (const { adapter: strategy, ref } of strategies) {
     const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-'));
     const forget = removeAtExit(dir);
     try {
       const target = join(dir, 'state.json');
       writeFileSync(target, OLD);
-      const recording = await recordSave(dir, () => strategy.save(target, NEW));
+      const recording = await recordIn(kind, { strategy: ref, dir, target, data: NEW });
       const { states, tried } = crashStates(recording.initial, recording.ops);
       const judged = judgeStates(states, recording.ops.length, target, OLD, NEW);
       const bad: Partial<Record<BadKind, number>> = {};
