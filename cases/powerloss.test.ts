@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { recordIn, recordSave } from '../lib/powerloss/record.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
+import { JsonFileStore } from '../lib/index.js';
+import { readFileSync } from 'node:fs';
 import { crashStates, type FsImage, type LogicalOp } from '../lib/powerloss/model.js';
 import { judgeStates } from '../lib/powerloss/judge.js';
 import { makeDocument } from '../lib/writes/document.js';
@@ -153,6 +155,30 @@ test.each(['truncate', 'atomic-dirsync', 'write-file-atomic'])('%s: an async tas
   expect(shapes[0]!.length).toBeGreaterThan(1);
   expect(shapes[1]).toEqual(shapes[0]);
   expect(shapes[2]).toEqual(shapes[0]);
+});
+
+test.each<[string | undefined, string[]]>([
+  [undefined, []],
+  ['atomic', ['acknowledged save lost']],
+])('JsonFileStore.put with %s: what a power cut can leave of a returned put', async (write, expected) => {
+  const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-'));
+  try {
+    const path = join(dir, 'store.json');
+    const store = await JsonFileStore.open(path, write ? { write } : {});
+    try {
+      await store.put('a', { sequence: 1, note: 'x'.repeat(9000) });
+      const before = readFileSync(path, 'utf8');
+      const recording = await recordSave(dir, () => store.put('a', { sequence: 2, note: 'y'.repeat(9000) }));
+      const after = readFileSync(path, 'utf8');
+      const { states } = crashStates(recording.initial, recording.ops);
+      const bad = judgeStates(states, recording.ops.length, path, before, after).flatMap((j) => (j.bad ? [j.bad] : []));
+      expect([...new Set(bad)].sort()).toEqual(expected);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('contend powerloss', () => {

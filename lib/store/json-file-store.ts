@@ -55,7 +55,10 @@ export class StoreVersionError extends CorruptStoreError {
 export interface StoreOptions {
   /** A lock adapter name (default flock): it must exclude processes for the store to be safe. */
   lock?: string;
-  /** A write strategy name (default atomic). */
+  /**
+   * A write strategy name (default atomic-dirsync: a put that has returned survives a power cut,
+   * which `contend powerloss` shows; atomic survives a kill but a cut may undo its rename).
+   */
   write?: string;
   lockOptions?: Record<string, unknown>;
 }
@@ -92,7 +95,7 @@ export class JsonFileStore {
 
   static async open(path: string, options: StoreOptions = {}): Promise<JsonFileStore> {
     const { ref } = lockRegistry.resolve(options.lock ?? 'flock');
-    const strategy = await writeRegistry.load(writeRegistry.resolve(options.write ?? 'atomic').ref);
+    const strategy = await writeRegistry.load(writeRegistry.resolve(options.write ?? 'atomic-dirsync').ref);
     const target = await followLinks(path);
     const lockPath = `${target}.lock`;
     const closing = new AbortController();
