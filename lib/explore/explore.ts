@@ -9,7 +9,7 @@ import { integerIn, numberIn, oneOf } from '../support/check.js';
 import { asTyped, shellQuote } from '../support/literal.js';
 import { withWorkspace } from '../support/workspace.js';
 import { checkOutputDirectory } from '../support/outputs.js';
-import { startActors, type Actors } from './actors.js';
+import { startActors } from './actors.js';
 import type { SubjectSpec } from './protocol.js';
 import { runSchedule, warmUp, type Execution, type RunContext, type Step } from './run.js';
 import { DepthFirst, Pct, RandomWalk, Replay, type Search } from './search.js';
@@ -194,10 +194,10 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   return { ...base, subject: { type: 'strategy', write: writeRef!.ref }, literal: { strategy: strategyLiteral } };
 }
 
-function searchOf(r: Resolved, bound = r.preemptions): Search {
+function searchOf(r: Resolved): Search {
   if (r.search === 'pct') return new Pct(r.seed, r.workers, r.depth);
   if (r.search === 'random') return new RandomWalk(r.seed);
-  return new DepthFirst(bound, r.reduce);
+  return new DepthFirst(r.preemptions, r.reduce);
 }
 
 /**
@@ -319,4 +319,3 @@ function failureOf(r: Resolved, execution: Execution): ExploreFailure {
   };
 }
 
-export type { Actors };

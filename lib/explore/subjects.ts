@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LockAdapter, LockContext, WorkerKind } from '../locks/types.js';
 import { ContendError } from '../errors.js';
 import { createLock, loadAdapter } from '../locks/registry.js';
-import { loadWriteStrategy } from '../writes/index.js';
+import { loadWriteStrategy, type WriteStrategy } from '../writes/index.js';
 import { AdapterRegistry, adapterProblems } from '../modules/registry.js';
 import { classifyRead, formatVector } from '../case/outcome.js';
 import { installExploreCalls, offRecord, stopAt, type ActorState } from './gate.js';
@@ -109,10 +109,10 @@ async function initialDocument(ctx: Omit<ExploreContext, 'worker'>): Promise<voi
 // A save that fails as contention makes saves fail is the strategy's outcome, not a fault.
 // The read is one point either way; a thread or process reads synchronously, which spares it a
 // round trip through libuv's pool (an async actor must await, or it could not be interleaved).
-async function saveAndRead(save: () => unknown, ctx: ExploreContext, blocks: boolean): Promise<string> {
+async function saveAndRead(strategy: WriteStrategy, ctx: ExploreContext, blocks: boolean): Promise<string> {
   const content = documentOf(ctx.worker);
   try {
-    await save();
+    await strategy.save(ctx.file, content);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (CONTENTION.has(code)) return `save failed ${code}`;
@@ -126,8 +126,6 @@ async function saveAndRead(save: () => unknown, ctx: ExploreContext, blocks: boo
   }
   return classifyRead(text, content).outcome;
 }
-
-const fine = (outcome: string): boolean => outcome === 'intact' || outcome === 'overwritten';
 
 /** Loads what `spec` names, in the explorer or in an actor host. */
 export async function loadSubject(spec: SubjectSpec, kind: WorkerKind): Promise<LoadedSubject> {
@@ -165,9 +163,10 @@ export async function loadSubject(spec: SubjectSpec, kind: WorkerKind): Promise<
     return {
       name: strategy.name,
       setup: initialDocument,
-      actor: (ctx, state) => saveAndRead(() => strategy.save(ctx.file, documentOf(ctx.worker)), ctx, state.holder.blocks),
+      actor: (ctx, state) => saveAndRead(strategy, ctx, state.holder.blocks),
       check: async (ctx) => formatVector(ctx.results.map(String)),
-      grade: (outcome) => (outcome.slice(1, -1).split(', ').every((o) => fine(o.replace(/ ×\d+$/, ''))) ? 'acceptable' : 'forbidden'),
+      // Each read found a whole document (its own or another's), or something no reader should see.
+      grade: (outcome) => (/torn|missing|save failed/.test(outcome) ? 'forbidden' : 'acceptable'),
     };
   }
   const adapter = await loadAdapter(spec.lock);
@@ -175,7 +174,7 @@ export async function loadSubject(spec: SubjectSpec, kind: WorkerKind): Promise<
     name: adapter.name,
     setup: initialDocument,
     actor: (ctx, state, memory) =>
-      withLock(adapter, spec.lockOptions, ctx, state, memory, () => saveAndRead(() => strategy.save(ctx.file, documentOf(ctx.worker)), ctx, state.holder.blocks)),
+      withLock(adapter, spec.lockOptions, ctx, state, memory, () => saveAndRead(strategy, ctx, state.holder.blocks)),
     check: async (ctx) => `${formatVector(ctx.results.map(String))}${ctx.overlap > 1 ? ` ${ctx.overlap} held at once` : ''}`,
     grade(outcome) {
       const clean = !outcome.includes('held at once') && /^\[intact( ×\d+)?\]$/.test(outcome);

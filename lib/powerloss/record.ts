@@ -108,8 +108,8 @@ class Recorder {
       case 'write': {
         const file = this.file(first);
         if (!file) return void this.unseen.push(`write to ${String(first)}`);
-        const args = call.form === 'handle' ? call.args.slice(1) : call.args.slice(1);
-        const [data, a, b, c] = args;
+        // After the descriptor (or a FileHandle's path): the data, then its offset, length, position.
+        const [data, a, b, c] = call.args.slice(1);
         let bytes: Buffer;
         let position: unknown;
         if (typeof data === 'string') {

@@ -98,6 +98,32 @@ function after(call: FsCall, outcome: CallOutcome): void {
   for (const hook of hooks) hook.after?.(call, outcome);
 }
 
+/** Runs a synchronous call, then tells the hooks how it ended. */
+function observed<T>(call: FsCall, run: () => T): T {
+  const outcome: CallOutcome = {};
+  try {
+    return (outcome.result = run());
+  } catch (error) {
+    outcome.error = error;
+    throw error;
+  } finally {
+    after(call, outcome);
+  }
+}
+
+/** Awaits an asynchronous call, then tells the hooks how it settled. */
+async function observedAsync<T>(call: FsCall, run: () => Promise<T>): Promise<T> {
+  const outcome: CallOutcome = {};
+  try {
+    return (outcome.result = await run());
+  } catch (error) {
+    outcome.error = error;
+    throw error;
+  } finally {
+    after(call, outcome);
+  }
+}
+
 /**
  * Adds a hook that every traced fs call of this thread passes (see installFsCalls), until the
  * returned function is called.
@@ -128,20 +154,16 @@ function wrapSync(op: string, original: AnyFn): AnyFn {
   return like(original, function (this: unknown, ...args: unknown[]) {
     const call = callOf(op, args, 'sync');
     if (before(call)) throw new Error(holdSyncMessage(op));
-    syncDepth++;
-    const outcome: CallOutcome = {};
-    try {
-      const result = original.apply(this, args);
-      remember(op, args, result);
-      outcome.result = result;
-      return result;
-    } catch (error) {
-      outcome.error = error;
-      throw error;
-    } finally {
-      syncDepth--;
-      after(call, outcome);
-    }
+    return observed(call, () => {
+      syncDepth++;
+      try {
+        const result = original.apply(this, args);
+        remember(op, args, result);
+        return result;
+      } finally {
+        syncDepth--;
+      }
+    });
   });
 }
 
@@ -178,21 +200,14 @@ function wrapPromise(op: string, original: AnyFn): AnyFn {
   return like(original, async function (this: unknown, ...args: unknown[]) {
     const call = callOf(op, args, 'promise');
     await before(call);
-    const outcome: CallOutcome = {};
-    try {
+    return observedAsync(call, async () => {
       const result = await original.apply(this, args);
       if (op === 'open' && result && typeof result === 'object') {
         wrapHandles(result);
         handlePaths.set(result, pathOf(args[0]));
       }
-      outcome.result = result;
       return result;
-    } catch (error) {
-      outcome.error = error;
-      throw error;
-    } finally {
-      after(call, outcome);
-    }
+    });
   });
 }
 
@@ -213,15 +228,7 @@ function wrapHandles(handle: object): void {
       if (path === undefined) return original.apply(this, args);
       const call = callOf(op, [path, ...args], 'handle');
       await before(call);
-      const outcome: CallOutcome = {};
-      try {
-        return (outcome.result = await original.apply(this, args));
-      } catch (error) {
-        outcome.error = error;
-        throw error;
-      } finally {
-        after(call, outcome);
-      }
+      return observedAsync(call, async () => original.apply(this, args));
     });
   }
 }
@@ -233,15 +240,7 @@ function wrapHandles(handle: object): void {
 export function externalCall<T>(op: string, run: () => T): T {
   const call: FsCall = { op, args: [], form: 'external', paths: [], nested: syncDepth > 0 };
   if (before(call)) throw new Error(holdSyncMessage(op));
-  const outcome: CallOutcome = {};
-  try {
-    return (outcome.result = run());
-  } catch (error) {
-    outcome.error = error;
-    throw error;
-  } finally {
-    after(call, outcome);
-  }
+  return observed(call, run);
 }
 
 let installed = false;
