@@ -53,19 +53,22 @@ export async function exploreCosts(section: (title: string) => void): Promise<vo
   process.stdout.write(formatColumns(pct) + '\n');
 }
 
-/** `npm run bench -- powerloss`: every installed writer's save, recorded, its crash states computed and judged. */
+/** `npm run bench -- powerloss`: every installed writer's save, recorded, its crash states computed and each checked on disk. */
 export async function powerlossCosts(section: (title: string) => void): Promise<void> {
-  section('power loss: every crash state of one save of each installed write strategy');
+  section('power loss: every crash state of one save of each installed write strategy, each written out and checked');
   const { runPowerloss } = await import('../lib/powerloss/run.js');
   const started = performance.now();
   const report = await runPowerloss();
   const ms = performance.now() - started;
+  const perSecond = (n: number, at: number): string => (n / (at / 1000)).toFixed(0);
   const tried = report.rows.reduce((n, r) => n + r.tried, 0);
   const states = report.rows.reduce((n, r) => n + r.states, 0);
+  const recordMs = report.rows.reduce((n, r) => n + r.recordMs, 0);
   process.stdout.write(
     formatColumns([
-      ['writers', 'combinations tried', 'distinct states', 'total s', 'combinations/s'],
-      [String(report.rows.length), String(tried), String(states), (ms / 1000).toFixed(2), (tried / (ms / 1000)).toFixed(0)],
+      ['writer', 'operations', 'combinations tried', 'distinct states', 'record ms', 'states ms', 'states/s', 'total ms'],
+      ...report.rows.map((r) => [r.writer, String(r.operations), String(r.tried), String(r.states), r.recordMs.toFixed(0), (r.ms - r.recordMs).toFixed(0), perSecond(r.states, r.ms - r.recordMs), r.ms.toFixed(0)]),
+      [`all ${report.rows.length}`, '', String(tried), String(states), recordMs.toFixed(0), (ms - recordMs).toFixed(0), perSecond(states, ms - recordMs), ms.toFixed(0)],
     ]) + '\n',
   );
 }

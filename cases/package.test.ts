@@ -85,6 +85,26 @@ describe('the packed package in a project of its own', () => {
     expect(lock.status, lock.stderr).toBe(0);
   }, 120_000);
 
+  test("contend powerloss there: doc/powerloss.md's plain save fails, its durable one passes, and its test file passes", () => {
+    writeFileSync(join(project, 'save-settings.ts'), docBlock('doc/powerloss.md', 'save-settings.ts'));
+    writeFileSync(join(project, 'settings.test.ts'), docBlock('doc/powerloss.md', 'settings.test.ts'));
+    try {
+      const contend = join(project, 'node_modules/.bin/contend');
+      const plain = run(contend, ['powerloss', '--ops', './save-settings.ts#saveSettings', '--kind', 'process']);
+      expect(plain.stdout).toMatch(/^FAIL: a writer that claims durability loses or tears a save, or cannot be judged$/m);
+      expect(plain.status).toBe(1);
+      const durable = run(contend, ['powerloss', '--ops', './save-settings.ts#saveSettingsDurably', '--kind', 'thread']);
+      expect(durable.stdout).toMatch(/^PASS: no writer that claims durability loses or tears a save$/m);
+      expect(durable.status, durable.stderr).toBe(0);
+      const test = run(join(project, 'node_modules/.bin/vitest'), ['run', 'settings.test.ts']);
+      // eslint-disable-next-line no-control-regex
+      expect((test.stdout + test.stderr).replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+1 passed \(1\)/);
+      expect(test.status, test.stdout + test.stderr).toBe(0);
+    } finally {
+      rmSync(join(project, 'settings.test.ts'));
+    }
+  }, 120_000);
+
   test('what testing your own lock installs: no audited library, no plotting stack, nothing built', () => {
     const installed = readdirSync(join(project, 'node_modules'));
     for (const peer of ['fs-ext', 'os-lock', 'lockfile', 'write-file-atomic', 'atomically', 'steno', 'lowdb', 'conf', 'vega', 'vega-lite']) {
@@ -119,6 +139,6 @@ describe('the main entry and its subpaths', () => {
     }
     expect(main).toEqual(expect.arrayContaining(['runCase', 'runMatrix', 'registerLock', 'registerWriteStrategy', 'JsonFileStore', 'closePools', 'ContendError']));
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(manifest.exports)).toEqual(['.', './writes', './audit', './workload', './fuzz', './explore', './vitest', './package.json']);
+    expect(Object.keys(manifest.exports)).toEqual(['.', './writes', './audit', './workload', './fuzz', './explore', './powerloss', './vitest', './package.json']);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,7 +8,9 @@ import { loadWriteStrategy } from '../lib/writes/index.js';
 import { JsonFileStore } from '../lib/index.js';
 import { readFileSync } from 'node:fs';
 import { crashStates, type FsImage, type LogicalOp } from '../lib/powerloss/model.js';
-import { judgeStates } from '../lib/powerloss/judge.js';
+import { checkStates, defaultCheck, judgeStates } from '../lib/powerloss/judge.js';
+import { runPowerloss } from '../lib/powerloss/run.js';
+import { docBlock } from './support/docs.js';
 import { makeDocument } from '../lib/writes/document.js';
 
 // The crash-state model on its own, fed the logical operations each way of saving makes (as
@@ -143,7 +145,7 @@ test.each(['truncate', 'atomic-dirsync', 'write-file-atomic'])('%s: an async tas
     try {
       const target = join(dir, 'state.json');
       writeFileSync(target, OLD);
-      const recording = await recordIn(kind, { strategy: { builtin: name }, dir, target, data: NEW });
+      const recording = await recordIn(kind, { subject: { strategy: { builtin: name }, target, data: NEW }, dir });
       // Temporary names carry the pid or a random part: the shape of each operation is what must agree.
       shapes.push(recording.ops.map((op) => (op.op === 'write' ? `write ${op.data.length} at ${op.offset}` : op.op === 'truncate' ? `truncate to ${op.size}` : op.op)));
       const { states } = crashStates(recording.initial, recording.ops);
@@ -181,14 +183,118 @@ test.each<[string | undefined, string[]]>([
   }
 });
 
-describe('contend powerloss', () => {
-  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'powerloss', ...args], { encoding: 'utf8', timeout: 120_000 });
+const OPS = './cases/fixtures/powerloss-ops.ts';
+const contend = (...args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist/lib/cli/main.js'), 'powerloss', ...args], { encoding: 'utf8', timeout: 120_000 });
+type Rows = { rows: { writer: string; durable: boolean; operations: number; bad: Record<string, number>; shortest: Record<string, string>; unseen: string[]; unaccounted: string[] }[]; failed: boolean };
 
+describe('saves of your own (--ops)', () => {
+  test.each(['async', 'thread', 'process'])('JsonFileStore.put, recorded in %s: its default strategy leaves no bad state, atomic loses a returned put; a check of its own names its kinds', (kind) => {
+    const r = contend('--ops', `${OPS}#storePutDefault`, '--ops', `${OPS}#storePutAtomic`, '--ops', `${OPS}#appendLine`, '--kind', kind, '--json');
+    const report = JSON.parse(r.stdout) as Rows;
+    expect(report.rows.map((row) => [row.writer, row.durable, Object.keys(row.bad).sort()])).toEqual([
+      ['store-put', true, []],
+      ['store-put-atomic', true, ['acknowledged save lost']],
+      ['append-line', false, ['garbage appended', 'line lost']],
+    ]);
+    expect(report.rows[1]!.shortest['acknowledged save lost']).toMatch(/fsync #\d+; rename <dir>\/store\.json\.[^ ]+ → <dir>\/store\.json \(lost\); power cut after the save returned$/);
+    // store-put-atomic claims durability and loses a returned put.
+    expect(report.failed).toBe(true);
+    expect(r.status).toBe(1);
+  });
+
+  test("doc/powerloss.md's settings: the plain save fails (torn, empty, a returned save lost), the durable one passes", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-doc-'));
+    try {
+      writeFileSync(join(dir, 'save-settings.ts'), docBlock('doc/powerloss.md', 'save-settings.ts'));
+      writeFileSync(join(dir, 'save-with-checksum.ts'), docBlock('doc/powerloss.md', 'save-with-checksum.ts'));
+      const run = (...args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist/lib/cli/main.js'), 'powerloss', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      const plain = run('--ops', './save-settings.ts#saveSettings');
+      expect(plain.stdout).toMatch(/^save-settings +yes +3 +\d+ +[1-9]\d* +[1-9]\d* +0 +[1-9]\d*$/m);
+      expect(plain.stdout).toMatch(/^ {2}save-settings · empty: create <dir>\/settings\.json\.tmp; write \d+ B at 0 of #2 \(lost\); rename <dir>\/settings\.json\.tmp → <dir>\/settings\.json; power cut after the save returned$/m);
+      expect(plain.status).toBe(1);
+      const durable = run('--ops', './save-settings.ts#saveSettingsDurably');
+      expect(durable.stdout).toMatch(/^PASS: no writer that claims durability loses or tears a save$/m);
+      expect(durable.status, durable.stderr).toBe(0);
+      const pair = run('--ops', './save-with-checksum.ts#saveWithChecksum', '--json');
+      const row = (JSON.parse(pair.stdout) as Rows).rows[0]!;
+      expect(Object.keys(row.bad)).toEqual(['checksum does not match']);
+      expect(row.shortest['checksum does not match']).toMatch(/fsync #\d+; rename <dir>\/data\.json\.tmp → <dir>\/data\.json; power cut$/);
+      expect(pair.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a save made by another program: not judged, and a writer that claims durability fails with the reason', () => {
+    const r = contend('--ops', `${OPS}#savedByAnotherProgram`);
+    expect(r.stdout).toMatch(/^saved-by-another-program +yes +0 +1 +- +- +- +-$/m);
+    expect(r.stdout).toContain('saved-by-another-program: cannot be judged: the recorded operations do not give state.json as the save left it');
+    expect(r.status).toBe(1);
+  });
+
+  test('writev is recorded: one write of its buffers, in place, which a cut can tear', () => {
+    const row = (JSON.parse(contend('--ops', `${OPS}#writevInPlace`, '--json').stdout) as Rows).rows[0]!;
+    expect(row).toMatchObject({ operations: 2, unseen: [], unaccounted: [] });
+    expect(Object.keys(row.bad).sort()).toEqual(['acknowledged save lost', 'empty', 'torn']);
+    expect(row.shortest.torn).toMatch(/^truncate #1 to 0; write 6016 B at 0 of #1 \(first 4096 B only\)/);
+  });
+
+  test.each([
+    [['--ops', `${OPS}#judgedByNothing`], `contend: not an adapter: ${OPS}#judgedByNothing: give a target (for the default check) or a check of your own`],
+    [['--ops', `${OPS}#nothingHere`], `contend: not an adapter: ${OPS}#nothingHere: no object exported under that name`],
+    [['--ops', './cases/fixtures/no-such-file.ts#x'], /^contend: cannot import ops \.\/cases\/fixtures\/no-such-file\.ts: there is no file /],
+    [['--check', `${OPS}#storePutDefault`], `contend: not a check: ${OPS}#storePutDefault: no function exported under that name`],
+    [['--check', 'no-hash'], /^contend: invalid check: "no-hash"; allowed: MODULE#EXPORT/],
+    [['--dir', './cases/fixtures/no-such-dir'], 'contend: invalid dir: "./cases/fixtures/no-such-dir"; allowed: an existing directory where files can be written'],
+  ])('bad input %j: one line, exit 2, before any save', (args, message) => {
+    const r = contend(...args);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
+  });
+
+  test.each(['async', 'process'])('a save that throws (%s): exit 1 with its message, and nothing left in the directory given', (kind) => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-base-'));
+    try {
+      const r = contend('--ops', `${OPS}#failingSave`, '--kind', kind, '--dir', dir);
+      expect(r.stderr).toMatch(/the save failed while recorded: disk full, pretend/);
+      expect(r.status).toBe(1);
+      expect(readdirSync(dir)).toEqual([]);
+      // And after a run that passes, too.
+      expect(contend('--strategies', 'atomic-dirsync', '--kind', kind, '--dir', dir).status).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the library checks its options before any save', async () => {
+    await expect(runPowerloss({ ops: [] })).rejects.toThrow(/invalid ops: \[\]; allowed: a non-empty list/);
+    await expect(runPowerloss({ check: 'parses' as never })).rejects.toThrow(/invalid check: "parses"; allowed: a function/);
+    await expect(runPowerloss({ strategies: ['truncate'], kind: 'fibre' as never })).rejects.toThrow(/invalid kind: "fibre"; allowed: async, thread, process/);
+  });
+
+  test('a check runs on each state written out in a directory: the default check there agrees with the model in memory, state by state', async () => {
+    const ops = SAVES['rename, no fsync']!;
+    const { states } = crashStates(initial(), ops);
+    const scratch = mkdtempSync(join(tmpdir(), 'contend-powerloss-state-'));
+    try {
+      const onDisk = await checkStates(states, ops.length, { from: '/d', scratch, check: defaultCheck, context: { target: TARGET, before: OLD, after: NEW } });
+      expect(onDisk.map((j) => j.bad)).toEqual(judgeStates(states, ops.length, TARGET, OLD, NEW).map((j) => j.bad));
+      expect(onDisk.filter((j) => j.bad).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('contend powerloss', () => {
   test('every built-in strategy: the table, the shortest road to each bad state, exit 0 since no strategy that claims durability fails', () => {
     const r = contend('--json');
     expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { rows: { strategy: string; durable: boolean; bad: Record<string, number>; shortest: Record<string, string> }[] };
-    const row = (name: string) => report.rows.find((x) => x.strategy === name)!;
+    const report = JSON.parse(r.stdout) as { rows: { writer: string; durable: boolean; bad: Record<string, number>; shortest: Record<string, string> }[] };
+    const row = (name: string) => report.rows.find((x) => x.writer === name)!;
     expect(Object.keys(row('truncate').bad).sort()).toEqual(['acknowledged save lost', 'empty', 'torn']);
     expect(row('truncate').shortest.empty).toBe('truncate #1 to 0; power cut');
     for (const name of ['write-file-atomic', 'atomically', 'conf', 'atomic']) expect(Object.keys(row(name).bad), name).toEqual(['acknowledged save lost']);
@@ -198,17 +304,28 @@ describe('contend powerloss', () => {
   test('a strategy that claims durability and loses a save: FAIL, exit 1', () => {
     const r = contend('--write-module', './cases/fixtures/durable-liar.ts#DurableLiar', '--strategies', 'durable-liar,atomic-dirsync');
     expect(r.stdout).toMatch(/^durable-liar +yes +3 +\d+ +[1-9]/m);
-    expect(r.stdout).toMatch(/^FAIL: a strategy that claims durability loses or tears a save$/m);
+    expect(r.stdout).toMatch(/^FAIL: a writer that claims durability loses or tears a save, or cannot be judged$/m);
     expect(r.status).toBe(1);
   });
 
   test('recorded in child processes, the same verdicts', () => {
     const r = contend('--kind', 'process', '--strategies', 'truncate,atomic-dirsync', '--json');
     expect(r.status, r.stderr).toBe(0);
-    const rows = (JSON.parse(r.stdout) as { rows: { strategy: string; bad: Record<string, number> }[] }).rows;
-    expect(rows.map((row) => [row.strategy, Object.keys(row.bad).sort()])).toEqual([
+    const rows = (JSON.parse(r.stdout) as { rows: { writer: string; bad: Record<string, number> }[] }).rows;
+    expect(rows.map((row) => [row.writer, Object.keys(row.bad).sort()])).toEqual([
       ['truncate', ['acknowledged save lost', 'empty', 'torn']],
       ['atomic-dirsync', []],
+    ]);
+  });
+
+  test('a check of your own for every strategy (--check): its own kind of bad state; operations with a check keep theirs', () => {
+    const r = contend('--strategies', 'truncate,atomic-dirsync', '--check', './cases/fixtures/powerloss-ops.ts#parses', '--ops', `${OPS}#appendLine`, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: { writer: string; bad: Record<string, number> }[] }).rows;
+    expect(rows.map((row) => [row.writer, Object.keys(row.bad).sort()])).toEqual([
+      ['truncate', ['does not parse']],
+      ['atomic-dirsync', []],
+      ['append-line', ['garbage appended', 'line lost']],
     ]);
   });
 

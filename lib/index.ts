@@ -1,9 +1,9 @@
 /**
  * contend's main entry: cases (schedules, actors, the matrix), lock adapters, write strategies and
  * the JSON store. The systems around them are on subpaths: `contend/writes` (stress, crash points,
- * durability), `contend/audit`, `contend/workload`, `contend/fuzz`; the vitest matchers are on
- * `contend/vitest`. Importing it changes nothing: no fs
- * function is wrapped and no thread or process is started until something runs.
+ * durability), `contend/audit`, `contend/workload`, `contend/fuzz`, `contend/explore`,
+ * `contend/powerloss`; the vitest matchers are on `contend/vitest`. Importing it changes nothing:
+ * no fs function is wrapped and no thread or process is started until something runs.
  */
 
 // Schedules: who writes and reads when.

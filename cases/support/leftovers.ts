@@ -15,7 +15,7 @@ export function hostProcesses(): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (ppid === process.pid && /process-host|workload-client|audit-host/.test(cmd)) pids.push(Number(entry));
+      if (ppid === process.pid && /process-host|workload-client|audit-host|explore-host|powerloss-recorder/.test(cmd)) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }

@@ -16,7 +16,8 @@ export type PropertyId =
   | 'no-torn-target'
   | 'no-orphan-temp'
   | 'fsyncs-data'
-  | 'fsyncs-directory';
+  | 'fsyncs-directory'
+  | 'survives-power-loss';
 
 export interface Property {
   id: PropertyId;
@@ -44,6 +45,12 @@ export const PROPERTIES: readonly Property[] = [
   { id: 'no-orphan-temp', role: 'writer', title: 'no orphan temp', meaning: 'SIGKILL before any step leaves no temp file behind' },
   { id: 'fsyncs-data', role: 'writer', title: 'fsyncs data', meaning: 'the new bytes are fsynced before the rename makes them the target' },
   { id: 'fsyncs-directory', role: 'writer', title: 'fsyncs directory', meaning: 'the directory is fsynced after the rename' },
+  {
+    id: 'survives-power-loss',
+    role: 'writer',
+    title: 'survives power loss',
+    meaning: 'every state a power cut can leave of a save (ALICE\'s model, doc/powerloss.md) holds the old or the new document, and the new one once the save had returned',
+  },
 ];
 
 export const propertyIds = (): string[] => PROPERTIES.map((p) => p.id);

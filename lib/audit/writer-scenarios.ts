@@ -233,4 +233,31 @@ const durability: AuditScenario = {
   },
 };
 
-export const WRITER_SCENARIOS: readonly AuditScenario[] = [lostUpdates, concurrentSaves, crash, durability];
+/**
+ * One save, recorded in a child process and put through every power cut ALICE's model allows
+ * (doc/powerloss.md): the states that are torn, empty, missing or lose the returned save.
+ */
+const powerLoss: AuditScenario = {
+  id: 'power-loss',
+  role: 'writer',
+  properties: ['survives-power-loss'],
+  async run(lib) {
+    // Loaded here: only this column needs the model.
+    const [{ runPowerloss }, { DEFAULT_BAD }] = await Promise.all([import('../powerloss/run.js'), import('../powerloss/judge.js')]);
+    const row = (await runPowerloss({ strategies: [lib.name], kind: 'process' })).rows[0]!;
+    const of = `one save (${row.operations} operations) can leave ${row.states} states after a power cut`;
+    if (row.unaccounted.length) return { 'survives-power-loss': notShown(`the traced fs calls do not give ${row.unaccounted.join(', ')} as the save left it, so its crash states prove nothing`) };
+    const rank = (kind: string): number => (DEFAULT_BAD as readonly string[]).indexOf(kind);
+    const kinds = Object.keys(row.bad).sort((a, b) => rank(a) - rank(b));
+    if (!kinds.length) return { 'survives-power-loss': { verdict: 'yes', detail: `${of}, none torn, empty, missing or losing the returned save` } };
+    const total = kinds.reduce((n, k) => n + row.bad[k]!, 0);
+    return {
+      'survives-power-loss': {
+        verdict: 'no',
+        detail: `${of}; ${total} bad: ${kinds.map((k) => `${k} ${row.bad[k]}`).join(', ')}; shortest road to ${kinds[0]}: ${row.shortest[kinds[0]!]}`,
+      },
+    };
+  },
+};
+
+export const WRITER_SCENARIOS: readonly AuditScenario[] = [lostUpdates, concurrentSaves, crash, durability, powerLoss];

@@ -1,5 +1,3 @@
-import { accessSync, constants, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { lockOptionsOf, lockRegistry } from '../locks/registry.js';
 import { writeRegistry } from '../writes/index.js';
@@ -8,7 +6,7 @@ import { InvalidOptionError } from '../errors.js';
 import { integerIn, numberIn, oneOf } from '../support/check.js';
 import { asTyped, shellQuote } from '../support/literal.js';
 import { withWorkspace } from '../support/workspace.js';
-import { checkOutputDirectory } from '../support/outputs.js';
+import { scratchBase } from '../support/scratch.js';
 import { startActors } from './actors.js';
 import type { SubjectSpec } from './protocol.js';
 import { runSchedule, warmUp, type Execution, type RunContext, type Step } from './run.js';
@@ -123,21 +121,6 @@ interface Resolved {
   dir: string;
 }
 
-/** /dev/shm where the system has it and lets us write there; the temporary directory elsewhere. */
-function fastTemp(): string {
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return tmpdir();
-  }
-}
-
-function checkDirectory(option: string, dir: unknown): void {
-  const allowed = 'an existing directory where files can be written';
-  if (typeof dir !== 'string' || !existsSync(dir)) throw new InvalidOptionError(option, allowed, dir);
-  checkOutputDirectory(option, dir);
-}
 
 const known = new Set(['lock', 'lockOptions', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'reduce', 'depth', 'maxSteps', 'budget', 'time', 'seed', 'stopAtFailure', 'replay', 'dir', 'onProgress']);
 
@@ -158,8 +141,7 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   const time = options.time === undefined ? undefined : numberIn('time', options.time, 0, 86_400, { open: true, unit: 'seconds' });
   const seed = options.seed ?? 'contend';
   if (typeof seed !== 'string') throw new InvalidOptionError('seed', 'a string', seed);
-  const dir = options.dir ?? fastTemp();
-  checkDirectory('dir', dir);
+  const dir = scratchBase('dir', options.dir);
   if (options.replay !== undefined) {
     if (!Array.isArray(options.replay) || !options.replay.every((w) => Number.isInteger(w) && w >= 1 && w <= workers)) {
       throw new InvalidOptionError('replay', `the schedule of a replay literal: actor numbers from 1 to ${workers}`, options.replay);

@@ -130,13 +130,20 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     }
     const where = label ?? `${ref.module}#${ref.export}`;
     this.beforeImport();
-    let namespace: Record<string, unknown>;
-    try {
-      namespace = await importOnce(ref.module);
-    } catch (error) {
-      throw cannotImport(this.option, where, error);
-    }
-    return this.check(namespace[ref.export], where);
+    return this.check(await importExport(this.option, ref, where), where);
+  }
+}
+
+/**
+ * What a module exports under a name (undefined when nothing is), the module imported once per
+ * process and compiled first when it is TypeScript; a module that cannot be imported is one
+ * AdapterLoadError naming the option.
+ */
+export async function importExport(option: string, ref: ModuleRef, where = `${ref.module}#${ref.export}`): Promise<unknown> {
+  try {
+    return (await importOnce(ref.module))[ref.export];
+  } catch (error) {
+    throw cannotImport(option, where, error);
   }
 }
 

@@ -37,6 +37,8 @@ export interface CrashState {
   after: number;
   /** What each file reachable by name holds, by path. */
   files: ReadonlyMap<string, Buffer>;
+  /** The directories there. */
+  dirs: ReadonlySet<string>;
   /** The operations of the prefix that did not persist (indices), and how the partial writes did. */
   lost: number[];
   partial: { index: number; fate: Exclude<WriteFate, 'lost' | 'whole'> }[];
@@ -97,7 +99,29 @@ function fates(op: LogicalOp, block: number): WriteFate[] {
   return ['lost', 'whole', ...cuts.map((bytes) => ({ blocks: bytes })), ...(op.data.length ? ['zeros' as const] : [])];
 }
 
-function apply(image: { entries: Map<string, number>; contents: Map<number, Buffer>; dirs: Set<string> }, op: LogicalOp, fate: WriteFate): void {
+interface Image {
+  entries: Map<string, number>;
+  contents: Map<number, Buffer>;
+  dirs: Set<string>;
+}
+
+const copyImage = (initial: FsImage): Image => ({ entries: new Map(initial.entries), contents: new Map(initial.contents), dirs: new Set(initial.dirs) });
+
+/** What each file reachable by name holds. */
+function filesOf(image: Image): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const [path, inode] of image.entries) files.set(path, image.contents.get(inode) ?? Buffer.alloc(0));
+  return files;
+}
+
+/** The files once every operation has persisted whole: what the disk holds after the save, if the recording saw all of it. */
+export function persistedWhole(initial: FsImage, ops: readonly LogicalOp[]): Map<string, Buffer> {
+  const image = copyImage(initial);
+  for (const op of ops) apply(image, op, 'whole');
+  return filesOf(image);
+}
+
+function apply(image: Image, op: LogicalOp, fate: WriteFate): void {
   switch (op.op) {
     case 'create':
       image.entries.set(op.path, op.inode);
@@ -143,8 +167,9 @@ function apply(image: { entries: Map<string, number>; contents: Map<number, Buff
   }
 }
 
-function key(files: ReadonlyMap<string, Buffer>): string {
-  return [...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, c]) => `${p}\0${c.toString('base64')}`).join('\n');
+function key(files: ReadonlyMap<string, Buffer>, dirs: ReadonlySet<string>): string {
+  const entries = [...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, c]) => `${p}\0${c.toString('base64')}`);
+  return [...entries, `dirs\0${[...dirs].sort().join('\0')}`].join('\n');
 }
 
 /**
@@ -180,18 +205,18 @@ export function crashStates(initial: FsImage, ops: readonly LogicalOp[], options
     combos.sort((a, b) => losses(a) - losses(b));
     for (const combo of combos) {
       tried++;
-      const image = { entries: new Map(initial.entries), contents: new Map(initial.contents), dirs: new Set(initial.dirs) };
+      const image = copyImage(initial);
       combo.forEach((fate, i) => fate !== 'lost' && apply(image, prefix[i]!, fate));
-      const files = new Map<string, Buffer>();
-      for (const [path, inode] of image.entries) files.set(path, image.contents.get(inode) ?? Buffer.alloc(0));
+      const files = filesOf(image);
       // A state after the save returned is told apart from the same files met earlier: there,
       // the new document must be found.
-      const k = `${after === ops.length ? 'returned' : 'running'}\n${key(files)}`;
+      const k = `${after === ops.length ? 'returned' : 'running'}\n${key(files, image.dirs)}`;
       if (seen.has(k)) continue;
       seen.add(k);
       states.push({
         after,
         files,
+        dirs: image.dirs,
         lost: combo.flatMap((f, i) => (f === 'lost' ? [i] : [])),
         partial: combo.flatMap((f, i) => (f === 'zeros' || typeof f === 'object' ? [{ index: i, fate: f }] : [])),
       });

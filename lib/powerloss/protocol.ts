@@ -3,12 +3,13 @@ import type { AdapterRef } from '../locks/types.js';
 import type { ErrorInfo } from '../case/protocol.js';
 import type { FsImage, LogicalOp } from './model.js';
 
-/** Record one save of `data` to `target` (in `dir`) with the strategy. */
+/** What saves: a write strategy saving `data` to `target`, or your operations' setup and save. */
+export type RecordSubject = { strategy: AdapterRef; target: string; data: string } | { ops: AdapterRef };
+
+/** Record one save in `dir`. */
 export interface RecordOrder {
-  strategy: AdapterRef;
+  subject: RecordSubject;
   dir: string;
-  target: string;
-  data: string;
 }
 
 /** What a recorder sends back: structured clone makes its Buffers plain Uint8Arrays on the way. */

@@ -13,7 +13,7 @@ import type { RecordOrder, RecordReply } from './protocol.js';
 export interface Recording {
   initial: FsImage;
   ops: LogicalOp[];
-  /** Calls the recorder does not turn into operations (writev, a descriptor it did not see opened). */
+  /** Calls the recorder does not turn into operations (a write to a descriptor it did not see opened). */
   unseen: string[];
 }
 
@@ -81,6 +81,15 @@ class Recorder {
     this.ops.push({ op: 'write', inode, offset, data: Buffer.from(data) });
   }
 
+  /** A write through a descriptor: as many bytes as the call says it wrote, at its position or the file's. */
+  private writeAt(file: OpenFile, bytes: Buffer, position: unknown, outcome: CallOutcome): void {
+    const written = typeof outcome.result === 'number' ? outcome.result : (outcome.result as { bytesWritten?: number } | undefined)?.bytesWritten ?? bytes.length;
+    const data = bytes.subarray(0, written);
+    const at = file.append ? (this.sizes.get(file.inode) ?? 0) : typeof position === 'number' ? position : file.position;
+    if (typeof position !== 'number') file.position = at + data.length;
+    this.write(file.inode, at, data);
+  }
+
   private file(fdOrPath: unknown): OpenFile | undefined {
     if (typeof fdOrPath === 'number') return this.open.get(fdOrPath);
     const fd = this.handles.get(resolve(String(fdOrPath)));
@@ -122,11 +131,14 @@ class Recorder {
           bytes = all.subarray(offset, offset + length);
           position = c;
         }
-        const written = typeof outcome.result === 'number' ? outcome.result : (outcome.result as { bytesWritten?: number } | undefined)?.bytesWritten ?? bytes.length;
-        bytes = bytes.subarray(0, written);
-        const at = file.append ? (this.sizes.get(file.inode) ?? 0) : typeof position === 'number' ? position : file.position;
-        if (typeof position !== 'number') file.position = at + bytes.length;
-        this.write(file.inode, at, bytes);
+        this.writeAt(file, bytes, position, outcome);
+        return;
+      }
+      case 'writev': {
+        const file = this.file(first);
+        if (!file) return void this.unseen.push(`writev to ${String(first)}`);
+        const buffers = Array.isArray(second) ? (second as unknown[]) : [];
+        this.writeAt(file, Buffer.concat(buffers.map((b) => bytesOf(b))), call.args[2], outcome);
         return;
       }
       case 'writeFile':
@@ -182,11 +194,10 @@ class Recorder {
         this.ops.push({ op: 'unlink', path: path! });
         return;
       case 'mkdir':
+        // mkdir -p of a directory that is there makes nothing.
+        if (this.dirs.has(path!)) return;
         this.dirs.add(path!);
         this.ops.push({ op: 'mkdir', path: path! });
-        return;
-      case 'writev':
-        this.unseen.push(`writev to ${String(first)}`);
         return;
       case 'sync':
         this.ops.push({ op: 'sync' });
@@ -255,8 +266,15 @@ export async function recordOrder(order: RecordOrder): Promise<RecordReply> {
   try {
     // Before the strategy loads: a library that captures fs when it loads must capture the routed fs.
     installFsCalls();
-    const strategy = await loadWriteStrategy(order.strategy);
-    return { ok: true, ...(await recordSave(order.dir, () => strategy.save(order.target, order.data))) };
+    const { subject, dir } = order;
+    if ('strategy' in subject) {
+      const strategy = await loadWriteStrategy(subject.strategy);
+      return { ok: true, ...(await recordSave(dir, () => strategy.save(subject.target, subject.data))) };
+    }
+    const { powerlossOpsRegistry } = await import('./ops.js');
+    const ops = await powerlossOpsRegistry.load(subject.ops);
+    await ops.setup?.({ dir });
+    return { ok: true, ...(await recordSave(dir, () => ops.save({ dir }))) };
   } catch (error) {
     return { ok: false, error: toErrorInfo(error) };
   }

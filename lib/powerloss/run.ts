@@ -1,43 +1,73 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { removeAtExit } from '../support/cleanup.js';
+import { scratchBase } from '../support/scratch.js';
 import { makeDocument } from '../writes/document.js';
 import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../writes/index.js';
-import { judgeStates, type JudgedState } from './judge.js';
-import { crashStates, type LogicalOp } from './model.js';
-import { recordIn } from './record.js';
+import type { ModuleRef } from '../modules/registry.js';
+import { checkStates, defaultCheck, type JudgedState } from './judge.js';
+import { crashStates, persistedWhole, type LogicalOp } from './model.js';
+import { imageOf, recordIn } from './record.js';
+import { powerlossOpsRegistry, type CrashCheck } from './ops.js';
+import type { RecordSubject } from './protocol.js';
 import { oneOf } from '../support/check.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 
+/** A writer by name, or a module of yours by `{ module, export }`. */
+export type Named = string | ModuleRef;
+
 export interface PowerlossOptions {
-  /** Write strategies by name (default: every built-in one whose package is installed). */
+  /**
+   * Write strategies by name (built in, or registered with registerWriteStrategy). Default: every
+   * built-in one whose package is installed, unless `ops` are given.
+   */
   strategies?: string[];
+  /** Saves of your own (PowerlossOps), by module and export, or by name once registered. */
+  ops?: Named[];
+  /** Replaces the default check for every writer that has no check of its own. */
+  check?: CrashCheck;
   /** Where each save runs while recorded: this thread (async, the default), a worker_thread, a child process. */
   kind?: WorkerKind;
+  /**
+   * Where the save's directory and the states written out for checking live. By default a
+   * directory in /dev/shm (a tmpfs) where there is one: the model, not the file system under the
+   * save, decides what a cut leaves; give a directory on the disk your code targets if your save
+   * behaves differently there (O_DIRECT, say).
+   */
+  dir?: string;
 }
 
-type BadKind = NonNullable<JudgedState['bad']>;
-
 export interface PowerlossRow {
-  strategy: string;
-  /** The strategy says a returned save survives a power cut. */
+  /** The strategy's or the operations' name. */
+  writer: string;
+  subject: 'strategy' | 'ops';
+  /** The writer says a returned save survives a power cut. */
   durable: boolean;
   operations: number;
   /** Distinct crash states, and the combinations tried to find them. */
   states: number;
   tried: number;
-  bad: Partial<Record<BadKind, number>>;
+  /** Bad states by what the check called them (`torn`, `empty`, `missing`, `acknowledged save lost` by default); none judged when `unaccounted` is not empty. */
+  bad: Record<string, number>;
   /** For each kind of bad state, the shortest way to it: the operations of the prefix, those lost marked. */
-  shortest: Partial<Record<BadKind, string>>;
+  shortest: Record<string, string>;
   /** Calls the recorder could not turn into operations. */
   unseen: string[];
+  /**
+   * Files in the save's directory that the recorded operations, all persisted, do not give as the
+   * save left them (a save made by another program, a native call): its states prove nothing.
+   */
+  unaccounted: string[];
+  /** Recording the save, ms. */
+  recordMs: number;
+  /** Recording, computing and checking its states, ms. */
+  ms: number;
 }
 
 export interface PowerlossReport {
   rows: PowerlossRow[];
-  /** A strategy that claims durability has a bad state. */
+  /** A writer that claims durability has a bad state, or could not be judged. */
   failed: boolean;
   ms: number;
 }
@@ -79,40 +109,119 @@ function road(j: JudgedState, ops: readonly LogicalOp[], dir: string): string {
   return `${steps.length ? steps.join('; ') : 'nothing'}; power cut${j.acknowledged ? ' after the save returned' : ''}`;
 }
 
+/** One writer to put through every power cut, resolved before any save runs. */
+interface Writer {
+  name: string;
+  subject: RecordSubject;
+  kind: PowerlossRow['subject'];
+  durable: boolean;
+  /** The file the default check judges, relative to the save's directory. */
+  target?: string;
+  check?: CrashCheck;
+}
+
+/** Every writer named, checked before the first save runs: a bad name is one error naming the allowed ones. */
+async function writersOf(options: PowerlossOptions): Promise<Writer[]> {
+  const { strategies, ops } = options;
+  for (const [name, given] of [
+    ['strategies', strategies],
+    ['ops', ops],
+  ] as const) {
+    if (given !== undefined && (!Array.isArray(given) || given.length === 0)) {
+      throw new InvalidOptionError(name, name === 'ops' ? 'a non-empty list of { module, export } or registered names' : `a non-empty list of ${writeStrategyNames().join(', ')}`, given);
+    }
+  }
+  const names = strategies ?? (ops === undefined ? writeRegistry.installed() : []);
+  const writers: Writer[] = names.map((name) => {
+    const { adapter, ref } = resolveWriteStrategy(name);
+    return { name: adapter.name, subject: { strategy: ref, target: 'state.json', data: NEW }, kind: 'strategy', durable: adapter.durable === true, target: 'state.json' };
+  });
+  for (const given of ops ?? []) {
+    const { adapter, ref } = powerlossOpsRegistry.resolve(await powerlossOpsRegistry.named(given));
+    writers.push({ name: adapter.name, subject: { ops: ref }, kind: 'ops', durable: adapter.durable === true, ...(adapter.target ? { target: adapter.target } : {}), ...(adapter.check ? { check: adapter.check } : {}) });
+  }
+  return writers;
+}
+
+const textOf = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+
+/** The files under `dir` whose bytes the recording, all persisted, does not give. */
+function unaccounted(dir: string, expected: ReadonlyMap<string, Buffer>): string[] {
+  const actual = imageOf(dir);
+  const found = new Map([...actual.entries].map(([path, inode]) => [path, actual.contents.get(inode)!]));
+  const under = (path: string): boolean => !relative(dir, path).startsWith('..');
+  const paths = new Set([...found.keys(), ...[...expected.keys()].filter(under)]);
+  const differs = (path: string): boolean => {
+    const [f, e] = [found.get(path), expected.get(path)];
+    return !f || !e || !f.equals(e);
+  };
+  return [...paths].filter(differs).map((p) => relative(dir, p)).sort();
+}
+
+/** Records one writer's save, computes every state a power cut can leave of it, and checks each. */
+async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck | undefined, base: string): Promise<PowerlossRow> {
+  const started = performance.now();
+  const dir = mkdtempSync(join(base, 'contend-powerloss-'));
+  const scratch = mkdtempSync(join(base, 'contend-powerloss-state-'));
+  const forget = [removeAtExit(dir), removeAtExit(scratch)];
+  try {
+    const subject = 'strategy' in writer.subject ? { ...writer.subject, target: join(dir, writer.subject.target) } : writer.subject;
+    if ('strategy' in subject) writeFileSync(subject.target, OLD);
+    const recording = await recordIn(kind, { subject, dir });
+    const recordMs = performance.now() - started;
+    const target = writer.target === undefined ? undefined : join(dir, writer.target);
+    const before = target === undefined ? undefined : recording.initial.entries.has(target) ? recording.initial.contents.get(recording.initial.entries.get(target)!)!.toString('utf8') : undefined;
+    const after = target === undefined ? undefined : textOf(target);
+    const missed = unaccounted(dir, persistedWhole(recording.initial, recording.ops));
+    const { states, tried } = crashStates(recording.initial, recording.ops);
+    // States of a recording that missed part of the save would judge a save that never ran.
+    const judged = missed.length ? [] : await checkStates(states, recording.ops.length, {
+      from: dir,
+      scratch,
+      check: writer.check ?? check ?? defaultCheck,
+      context: { ...(target === undefined ? {} : { target }), ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) },
+    });
+    const bad: Record<string, number> = {};
+    const shortest: Record<string, string> = {};
+    for (const j of judged) {
+      if (!j.bad) continue;
+      bad[j.bad] = (bad[j.bad] ?? 0) + 1;
+      // States come shortest prefix first, fewest losses first: the first met is the shortest road.
+      shortest[j.bad] ??= road(j, recording.ops, dir);
+    }
+    return {
+      writer: writer.name,
+      subject: writer.kind,
+      durable: writer.durable,
+      operations: recording.ops.length,
+      states: states.length,
+      tried,
+      bad,
+      shortest,
+      unseen: recording.unseen,
+      unaccounted: missed,
+      recordMs,
+      ms: performance.now() - started,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+    for (const f of forget) f();
+  }
+}
+
 /**
- * Records one save of each strategy (an old document replaced by a new one, each several 4 KiB
- * blocks long), computes every state a power cut can leave (doc/powerloss.md) and judges each.
+ * Records one save of each writer (for a strategy: an old document replaced by a new one, each
+ * several 4 KiB blocks long), computes every state a power cut can leave (doc/powerloss.md) and
+ * checks each, materialized in a directory of its own.
  */
 export async function runPowerloss(options: PowerlossOptions = {}): Promise<PowerlossReport> {
   const started = performance.now();
-  const names = options.strategies ?? writeRegistry.installed();
-  if (!Array.isArray(names) || names.length === 0) throw new InvalidOptionError('strategies', `a non-empty list of ${writeStrategyNames().join(', ')}`, names);
   const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'async');
-  // Every name checked before the first save runs.
-  const strategies = names.map((name) => resolveWriteStrategy(name));
+  if (options.check !== undefined && typeof options.check !== 'function') throw new InvalidOptionError('check', 'a function (state) => true, or what is wrong', options.check);
+  const base = scratchBase('dir', options.dir);
+  const writers = await writersOf(options);
   const rows: PowerlossRow[] = [];
-  for (const { adapter: strategy, ref } of strategies) {
-    const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-'));
-    const forget = removeAtExit(dir);
-    try {
-      const target = join(dir, 'state.json');
-      writeFileSync(target, OLD);
-      const recording = await recordIn(kind, { strategy: ref, dir, target, data: NEW });
-      const { states, tried } = crashStates(recording.initial, recording.ops);
-      const judged = judgeStates(states, recording.ops.length, target, OLD, NEW);
-      const bad: Partial<Record<BadKind, number>> = {};
-      const shortest: Partial<Record<BadKind, string>> = {};
-      for (const j of judged) {
-        if (!j.bad) continue;
-        bad[j.bad] = (bad[j.bad] ?? 0) + 1;
-        // States come shortest prefix first, fewest losses first: the first met is the shortest road.
-        shortest[j.bad] ??= road(j, recording.ops, dir);
-      }
-      rows.push({ strategy: strategy.name, durable: strategy.durable === true, operations: recording.ops.length, states: states.length, tried, bad, shortest, unseen: recording.unseen });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      forget();
-    }
-  }
-  return { rows, failed: rows.some((r) => r.durable && Object.keys(r.bad).length > 0), ms: performance.now() - started };
+  for (const writer of writers) rows.push(await powerlossOf(writer, kind, options.check, base));
+  return { rows, failed: rows.some((r) => r.durable && (Object.keys(r.bad).length > 0 || r.unaccounted.length > 0)), ms: performance.now() - started };
 }

@@ -23,7 +23,7 @@ const audit: CommandFactory = ({ fail }) => ({
       .option('properties', { type: 'string', describe: `comma list of ${propertyIds().join(', ')} (default: all)` })
       .option('lock-options', { type: 'string', describe: 'JSON options to run the locks named in --libraries with, instead of their default rows' })
       .option('markdown', { describe: 'print Markdown for a README (or write it to the given file)' })
-      .example('$0 audit', 'every library, every property (about 40 s)')
+      .example('$0 audit', 'every library, every property (about a minute)')
       .example('$0 audit --libraries lockfile,steno --markdown audit.md', 'two rows, as Markdown')
       .example('$0 audit --lock-module ./my-lock.ts#MyLock --libraries my-lock', 'your own lock, beside nothing else'),
   handler: async (argv) => {
