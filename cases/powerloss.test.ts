@@ -269,6 +269,14 @@ describe('saves of your own (--ops)', () => {
     }
   });
 
+  test('two runs give the same rows: the same states, counted the same, the same roads', async () => {
+    const strip = (r: Awaited<ReturnType<typeof runPowerloss>>) => r.rows.map(({ ms: _m, recordMs: _r, ...row }) => row);
+    const options = { strategies: ['truncate', 'steno', 'atomic-dirsync'], ops: [{ module: new URL('./fixtures/powerloss-ops.ts', import.meta.url).href, export: 'appendLine' }] };
+    const first = strip(await runPowerloss(options));
+    expect(first.map((r) => r.states).every((n) => n > 1)).toBe(true);
+    expect(strip(await runPowerloss(options))).toEqual(first);
+  });
+
   test('the library checks its options before any save', async () => {
     await expect(runPowerloss({ ops: [] })).rejects.toThrow(/invalid ops: \[\]; allowed: a non-empty list/);
     await expect(runPowerloss({ check: 'parses' as never })).rejects.toThrow(/invalid check: "parses"; allowed: a function/);
