@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
+import { lockRegistry } from '../locks/registry.js';
+import { withServerUrl } from '../locks/server-lock.js';
 import { packageRoot } from '../support/paths.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
 import { LOCK_SCENARIOS } from './lock-scenarios.js';
@@ -61,7 +63,9 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditReport>
   const properties = selectProperties(options.properties);
   const libraries = (options.libraries ?? DEFAULT_LIBRARIES).map(auditedLibrary);
   const wanted = new Set<PropertyId>(properties.map((p) => p.id));
-  const work = libraries.flatMap((lib) =>
+  // Locks on a server get the run's throwaway server; the report keeps the options as given.
+  const running = await Promise.all(libraries.map(async (lib) => (lib.role === 'lock' ? { ...lib, lockOptions: await withServerUrl(lockRegistry.resolve(lib.name).adapter, lib.lockOptions) } : lib)));
+  const work = running.flatMap((lib) =>
     [...LOCK_SCENARIOS, ...WRITER_SCENARIOS].filter((s) => s.role === lib.role && s.properties.some((p) => wanted.has(p))).map((scenario) => ({ lib, scenario })),
   );
   const total = work.reduce((n, { scenario }) => n + scenario.properties.filter((p) => wanted.has(p)).length, 0);

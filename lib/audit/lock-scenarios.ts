@@ -16,11 +16,21 @@ async function contender(lib: AuditedLibrary, lockPath: string, signal: AbortSig
   return createLock(await loadAdapter(lib.ref), standaloneContext({ worker, kind: 'async', lockPath, signal }), lib.lockOptions);
 }
 
-/** A lock that gives a dead holder's lock to others once it is old enough: how long that may take, ms. */
+/**
+ * A lock that gives a dead holder's lock to others once it is old enough (a stale time) or its
+ * lease has run out (a TTL): how long that may take, ms.
+ */
 function staleBound(lib: AuditedLibrary): number | undefined {
-  const stale = Number(lib.lockOptions.staleMs ?? 0);
+  const stale = Number(lib.lockOptions.staleMs ?? lib.lockOptions.ttlMs ?? 0);
   return stale > 0 ? stale + Number(lib.lockOptions.updateMs ?? 0) + 5_000 : undefined;
 }
+
+/** How such a lock came to another: `taken over as stale (staleMs 2000)`, `its lease ran out (ttlMs 2000)`. */
+const expiry = (lib: AuditedLibrary): string =>
+  lib.lockOptions.staleMs !== undefined ? `taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})` : `its lease ran out (ttlMs ${String(lib.lockOptions.ttlMs)})`;
+
+/** What a bound is past: its stale time, or its lease. */
+const pastWhat = (lib: AuditedLibrary): string => (lib.lockOptions.staleMs !== undefined ? 'its stale time' : 'its lease');
 
 /** Waits for the lock up to `bound` ms; the time it took, or undefined if it never came. */
 async function acquireWithin(lock: Lock, bound: number, signal: AbortSignal): Promise<number | undefined> {
@@ -122,8 +132,8 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
           const bound = staleBound(lib);
           if (bound !== undefined) {
             const ms = await acquireWithin(mine, bound, signal);
-            if (ms !== undefined) return { [id]: { verdict: 'yes', detail: `after ${ms} ms: taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})`, ms } };
-            return { [id]: { verdict: 'no', detail: `still held ${bound} ms after ${how}, past its stale time` } };
+            if (ms !== undefined) return { [id]: { verdict: 'yes', detail: `after ${ms} ms: ${expiry(lib)}`, ms } };
+            return { [id]: { verdict: 'no', detail: `still held ${bound} ms after ${how}, past ${pastWhat(lib)}` } };
           }
           const fds = inThread ? openFds(await holder!.hostPid(), lockPath) : 0;
           return {
@@ -164,7 +174,7 @@ const stall: AuditScenario = {
         if (ms === undefined) {
           await holder!.call({ op: 'release' });
           return {
-            'stall-safe': { verdict: 'yes', detail: bound !== undefined ? `held through a stall of ${bound} ms, past its stale time` : 'held through the stall: the lock has no stale time to expire' },
+            'stall-safe': { verdict: 'yes', detail: bound !== undefined ? `held through a stall of ${bound} ms, past ${pastWhat(lib)}` : 'held through the stall: the lock has no stale time to expire' },
           };
         }
         const released = await holder!.call({ op: 'release' });
@@ -198,6 +208,7 @@ const staleRace: AuditScenario = {
   async run(lib) {
     const bound = staleBound(lib);
     if (bound === undefined) return { 'stale-race': { verdict: 'n/a', detail: 'nothing is ever reclaimed as stale' } };
+    if (lib.lockOptions.staleMs === undefined) return { 'stale-race': { verdict: 'n/a', detail: 'its server ends a lease that ran out: no contender reclaims it' } };
     return withHosts(['holder', 'first', 'second'], async ([holder, a, b], { dir }) => {
       const order = { lock: lib.ref, lockOptions: lib.lockOptions, lockPath: join(dir, 'shared.lock') };
       await holder!.call({ op: 'hold', ...order });

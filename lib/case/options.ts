@@ -3,6 +3,7 @@ import { applyOrdering } from '../../schedules/order.js';
 import { ORDERINGS, type Ordering, type Pattern, type Schedule } from '../../schedules/types.js';
 import { validateSchedule } from '../../schedules/validate.js';
 import { lockOptionsOf, resolveLock } from '../locks/registry.js';
+import { requireServerPrograms } from '../locks/server-lock.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 import { MAX_TIMER_MS, numberIn, oneOf } from '../support/check.js';
 import { InvalidOptionError } from '../errors.js';
@@ -89,7 +90,7 @@ export function resolveCase(options: CaseOptions): ResolvedCase {
   const startTimeoutMs = numberIn('startTimeoutMs', orDefault(options.startTimeoutMs, 20_000), 0, MAX_TIMER_MS, { open: true, unit: 'ms' });
   const { adapter: strategy, ref: writeRef, source: writeSource } = resolveWriteStrategy(options.write ?? 'truncate');
   const lockOptions = options.lockOptions ?? {};
-  lockOptionsOf(adapter, lockOptions);
+  requireServerPrograms(adapter, lockOptionsOf(adapter, lockOptions));
   if (options.calibrate !== undefined && typeof options.calibrate !== 'boolean') throw new InvalidOptionError('calibrate', 'true or false', options.calibrate);
   let schedule: Schedule;
   if (options.schedule !== undefined) {

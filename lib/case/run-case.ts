@@ -13,6 +13,7 @@ import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import type { Outcome } from './outcome.js';
 import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
 import { lockRegistry } from '../locks/registry.js';
+import { withServerUrl } from '../locks/server-lock.js';
 import { writeRegistry } from '../writes/index.js';
 import type { ActorSpec } from './protocol.js';
 import { expectsRace, predictOutcomes } from './rule.js';
@@ -58,13 +59,14 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
         calibration = await calibratePeriod(schedule.period, dir);
         schedule = rescale(schedule, calibration.period);
       }
+      const lockOptions = await withServerUrl(resolved.adapter, resolved.lockOptions);
       const specs: ActorSpec[] = Array.from({ length: resolved.workers }, (_, i) => ({
         worker: i + 1,
         kind: resolved.kind,
         file: join(dir, 'shared.json'),
         lockPath: join(dir, 'shared.lock'),
         lock: resolved.ref,
-        lockOptions: resolved.lockOptions,
+        lockOptions,
         write: resolved.writeRef,
         granularity: resolved.granularity,
         waiting: resolved.mode === 'step' ? 'driver' : 'self',

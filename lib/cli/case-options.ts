@@ -5,7 +5,7 @@ import { MODES, type CaseOptions, type Mode } from '../case/options.js';
 import { GRANULARITIES, type Granularity } from '../case/protocol.js';
 import { writeStrategyNames } from '../writes/index.js';
 import type { Args } from './command.js';
-import { numberArg } from './io.js';
+import { numberArg, parseJsonOption } from './io.js';
 
 // Values are checked by the library, not by yargs, so the CLI and the library give the same error;
 // and their defaults are the library's, so an option given can be told from one left out.
@@ -18,7 +18,8 @@ export const caseOptions = (y: Argv): Argv =>
     .option('seed', { ...numberArg, describe: 'seed of the random pattern' })
     .option('granularity', { type: 'string', describe: `lock held: ${GRANULARITIES.join(', ')} (default lifetime)` })
     .option('write', { type: 'string', describe: `write strategy: ${writeStrategyNames().join(', ')} (default truncate)` })
-    .option('calibrate', { type: 'boolean', describe: 'period mode: raise the period when a read+write takes over a tenth of it (default; --no-calibrate keeps it)' });
+    .option('calibrate', { type: 'boolean', describe: 'period mode: raise the period when a read+write takes over a tenth of it (default; --no-calibrate keeps it)' })
+    .option('lock-options', { type: 'string', describe: 'the lock\'s options as JSON, e.g. \'{"staleMs":2000}\' or \'{"url":"redis://127.0.0.1:6379"}\' (see `contend locks`)' });
 
 export function caseFrom(argv: Args): Omit<CaseOptions, 'kind' | 'lock'> {
   return {
@@ -30,5 +31,6 @@ export function caseFrom(argv: Args): Omit<CaseOptions, 'kind' | 'lock'> {
     ...(argv.granularity !== undefined ? { granularity: argv.granularity as Granularity } : {}),
     ...(argv.write !== undefined ? { write: argv.write as string } : {}),
     ...(argv.calibrate === false ? { calibrate: false } : {}),
+    ...(argv['lock-options'] !== undefined ? { lockOptions: parseJsonOption('lock-options', argv['lock-options']) } : {}),
   };
 }

@@ -48,3 +48,15 @@ export function checkOutputs(argv: Record<string, unknown>): void {
     if (typeof path === 'string' && path !== '') checkOutputDirectory(option, path);
   }
 }
+
+/** An option holding a JSON object (`--lock-options '{"ttlMs":2000}'`); absent is an empty one. */
+export function parseJsonOption(name: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below, as for any other value that is not an object
+  }
+  throw new InvalidOptionError(name, 'a JSON object, e.g. \'{"staleMs":2000}\'', value);
+}

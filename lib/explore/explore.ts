@@ -1,5 +1,6 @@
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { lockOptionsOf, lockRegistry } from '../locks/registry.js';
+import { withServerUrl } from '../locks/server-lock.js';
 import { writeRegistry } from '../writes/index.js';
 import type { ModuleRef } from '../modules/registry.js';
 import { InvalidOptionError } from '../errors.js';
@@ -157,11 +158,13 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   const lockLiteral = lock
     ? { lock: lock.source ? asTyped(lock.source) : lock.adapter.name, ...(Object.keys(options.lockOptions ?? {}).length ? { lockOptions } : {}) }
     : {};
+  // A lock on a server gets the run's server last, once everything else was found sound.
+  const workerLockOptions = lock ? await withServerUrl(lock.adapter, options.lockOptions ?? {}) : {};
   if (options.ops !== undefined) {
     const ops = opsRegistry.resolve(await opsRegistry.named(options.ops));
     return {
       ...base,
-      subject: { type: 'ops', ops: ops.ref, ...(lock ? { lock: lock.ref, lockOptions: options.lockOptions ?? {} } : {}) },
+      subject: { type: 'ops', ops: ops.ref, ...(lock ? { lock: lock.ref, lockOptions: workerLockOptions } : {}) },
       literal: { ops: ops.source ? asTyped(ops.source) : ops.adapter.name, ...lockLiteral },
     };
   }
@@ -169,7 +172,7 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
     const writeOf = writeRef ?? writeRegistry.resolve('truncate');
     return {
       ...base,
-      subject: { type: 'lock', lock: lock.ref, lockOptions: options.lockOptions ?? {}, write: writeOf.ref },
+      subject: { type: 'lock', lock: lock.ref, lockOptions: workerLockOptions, write: writeOf.ref },
       literal: { ...lockLiteral, ...(strategyLiteral !== undefined && strategyLiteral !== 'truncate' ? { strategy: strategyLiteral } : {}) },
     };
   }

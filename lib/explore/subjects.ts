@@ -182,6 +182,7 @@ export async function loadSubject(spec: SubjectSpec, kind: WorkerKind): Promise<
       return adapter.excludes[kind] ? 'forbidden' : 'interesting';
     },
     ...(adapter.package && NATIVE_LOCKS.has(adapter.package) ? { unseen: `${adapter.package} locks in a native call: only the fs calls around it are points` } : {}),
+    ...(adapter.server ? { unseen: `${adapter.name} locks on its ${adapter.server} server: its entry and exit are points, the server's calls in between are not` } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:chi
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { onExitUndo } from '../support/cleanup.js';
+import { ContendError } from '../errors.js';
 import { hostEntry } from './entry.js';
 import type { FromHost, HostName, ToHost } from './messages.js';
 
@@ -85,10 +86,16 @@ function deathSignalWrapper(): string | null {
   return pdeathsig ?? null;
 }
 
-/** The command line that runs `argv` so that it dies with this process. */
-function tiedToParent(argv: string[]): string[] {
+/**
+ * The command line that runs `argv` so that it dies with this process; `as` runs it as that user
+ * and group instead (a server that refuses root), through the same setpriv, which sets the death
+ * signal after it changes the ids (a change of ids clears it).
+ */
+export function tiedToParent(argv: string[], as?: { uid: number; gid: number }): string[] {
   const wrapper = deathSignalWrapper();
-  return wrapper ? [wrapper, '--pdeathsig', 'KILL', '--', ...argv] : argv;
+  const ids = as ? ['--reuid', String(as.uid), '--regid', String(as.gid), '--clear-groups'] : [];
+  if (as && !wrapper) throw new ContendError('E_SERVER_START', `running ${argv[0]} as another user needs setpriv (util-linux)`);
+  return wrapper ? [wrapper, '--pdeathsig', 'KILL', ...ids, '--', ...argv] : argv;
 }
 
 /**

@@ -6,20 +6,43 @@ import { LockfileAdapter } from './lockfile.js';
 import { MutexAdapter } from './mutex.js';
 import { NoLockAdapter } from './none.js';
 import { SpinlockAdapter } from './spinlock.js';
+import { PgAdvisoryAdapter } from './pg-advisory.js';
+import { PgAdvisoryXactAdapter } from './pg-advisory-xact.js';
+import { RedisLeaseAdapter } from './redis-lease.js';
+import { RedlockAdapter } from './redlock.js';
+import { EtcdLeaseAdapter } from './etcd-lease.js';
 import type { LockAdapter } from './types.js';
 
 /** The built-in lock adapters, by name, in the order tables list them. */
 export const builtinLocks: ReadonlyMap<string, LockAdapter> = new Map(
-  [NoLockAdapter, SpinlockAdapter, MutexAdapter, FlockAdapter, LockfileAdapter, FsExtAdapter, OsLockAdapter, NpmLockfileAdapter].map((a) => [a.name, a as LockAdapter]),
+  [
+    NoLockAdapter,
+    SpinlockAdapter,
+    MutexAdapter,
+    FlockAdapter,
+    LockfileAdapter,
+    FsExtAdapter,
+    OsLockAdapter,
+    NpmLockfileAdapter,
+    PgAdvisoryAdapter,
+    PgAdvisoryXactAdapter,
+    RedisLeaseAdapter,
+    RedlockAdapter,
+    EtcdLeaseAdapter,
+  ].map((a) => [a.name, a as LockAdapter]),
 );
 
 /**
  * Adapters of npm's lock libraries, there for `contend audit` and for cases that name them; the
- * matrix runs them only when asked (fs-ext cannot run in worker_threads at all).
+ * matrix runs them only when asked (fs-ext cannot run in worker_threads at all; the locks on a
+ * server start one).
  */
-export const ecosystemLocks: ReadonlySet<string> = new Set([FsExtAdapter.name, OsLockAdapter.name, NpmLockfileAdapter.name]);
+export const ecosystemLocks: ReadonlySet<string> = new Set(
+  [FsExtAdapter, OsLockAdapter, NpmLockfileAdapter, PgAdvisoryAdapter, PgAdvisoryXactAdapter, RedisLeaseAdapter, RedlockAdapter, EtcdLeaseAdapter].map((a) => a.name),
+);
 
 export { FlockAdapter, FsExtAdapter, LockfileAdapter, MutexAdapter, NoLockAdapter, NpmLockfileAdapter, OsLockAdapter, SpinlockAdapter };
+export { PgAdvisoryAdapter, PgAdvisoryXactAdapter, RedisLeaseAdapter, RedlockAdapter, EtcdLeaseAdapter };
 export { fdLock, type FdLockCalls } from './fd-lock.js';
 export * from './types.js';
 export { AtomicsMutex } from './atomics-mutex.js';

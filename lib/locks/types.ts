@@ -46,6 +46,11 @@ export interface LockAdapter<O extends object = Record<string, unknown>> {
   description: string;
   /** The npm package it wraps, if any: `contend audit` shows the version installed. */
   package?: string;
+  /**
+   * The server it locks on (postgres, redis, etcd). Its options then have a `url`: when it is
+   * empty, contend starts a throwaway server of that kind for the run and fills the url in.
+   */
+  server?: ServerKind;
   excludes: Excludes;
   /**
    * Option values used where the case gives none. With defaults, every option must have one: an
@@ -61,3 +66,4 @@ export interface LockAdapter<O extends object = Record<string, unknown>> {
 }
 
 export type { AdapterRef } from '../modules/registry.js';
+import type { ServerKind } from '../servers/types.js';

@@ -15,11 +15,12 @@ export { closeProcessPool, prewarmProcesses } from './process.js';
 export { ChannelFault, type ActorChannel } from './channel.js';
 
 /**
- * Ends the idle worker threads and process hosts that contend keeps warm between cases. Idle ones
- * never keep a process alive; call it when you are done (contend/vitest does it after each file).
+ * Ends the idle worker threads and process hosts that contend keeps warm between cases, and the
+ * servers it started for locks on a server. Idle ones never keep a process alive; call it when
+ * you are done (contend/vitest does it after each file).
  */
 export async function closePools(): Promise<void> {
-  await Promise.all([closeThreadPool(), closeProcessPool()]);
+  await Promise.all([closeThreadPool(), closeProcessPool(), import('../../servers/index.js').then((s) => s.stopSharedServers())]);
 }
 
 export function validateKind(kind: unknown): WorkerKind {

@@ -2,19 +2,7 @@ import { formatAudit, formatAuditMarkdown, librarySpecs, propertyIds, runAudit, 
 import { InvalidOptionError } from '../../errors.js';
 import { writeOutput } from '../../support/outputs.js';
 import type { CommandFactory } from '../command.js';
-import { emit, list } from '../io.js';
-
-/** An option holding a JSON object; absent is an empty one. */
-function parseJsonOption(name: string, value: unknown): Record<string, unknown> {
-  if (value === undefined) return {};
-  try {
-    const parsed: unknown = JSON.parse(String(value));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below, as for any other value that is not an object
-  }
-  throw new InvalidOptionError(name, 'a JSON object, e.g. \'{"staleMs":2000}\'', value);
-}
+import { emit, list, parseJsonOption } from '../io.js';
 
 const audit: CommandFactory = ({ fail }) => ({
   builder: (y) =>

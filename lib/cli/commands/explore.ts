@@ -3,7 +3,7 @@ import { WORKER_KINDS } from '../../locks/types.js';
 import { moduleReference } from '../../modules/registry.js';
 import { explore, SEARCHES, type ExploreOptions, type ExploreResult } from '../../explore/explore.js';
 import type { Args, CommandFactory } from '../command.js';
-import { emit, numberArg } from '../io.js';
+import { emit, numberArg, parseJsonOption } from '../io.js';
 import { checkOutputFile, writeOutput } from '../../support/outputs.js';
 import { timelineHtml, timelineSvg } from '../../explore/timeline.js';
 
@@ -27,6 +27,7 @@ async function optionsOf(argv: Args): Promise<ExploreOptions> {
   const pick = <K extends keyof ExploreOptions>(key: K, value: unknown): Partial<ExploreOptions> => (value === undefined ? {} : ({ [key]: value } as Partial<ExploreOptions>));
   return {
     ...pick('lock', lock),
+    ...pick('lockOptions', argv['lock-options'] === undefined ? undefined : parseJsonOption('lock-options', argv['lock-options'])),
     ...pick('strategy', argv.strategy),
     ...(typeof argv.ops === 'string' ? { ops: await moduleReference('ops', argv.ops) } : {}),
     ...pick('kind', argv.kind),
@@ -71,6 +72,7 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
   builder: (y) =>
     y
       .option('lock', { type: 'string', describe: 'explore a lock adapter under the standard actor (see `contend locks`)' })
+      .option('lock-options', { type: 'string', describe: 'the lock\'s options as JSON (see `contend locks`)' })
       .option('strategy', { type: 'string', describe: 'explore a write strategy (with --lock: the actor saves with it)' })
       .option('ops', { type: 'string', describe: 'explore operations of your own: MODULE#EXPORT (see doc/explore.md)' })
       .option('kind', { type: 'string', describe: `where actors run: ${WORKER_KINDS.join(', ')} (default thread)` })
@@ -87,7 +89,7 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
       .option('stop-at-failure', { type: 'boolean', describe: 'stop at the first forbidden outcome' })
       .option('replay', { type: 'string', describe: 'rerun the schedule a failure printed' })
       .option('timeline', { type: 'string', describe: "write the failing schedule's timeline to FILE (.svg, or .html with the text too)" })
-      .conflicts('replay', ['lock', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'budget', 'seed'])
+      .conflicts('replay', ['lock', 'lock-options', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'budget', 'seed'])
       .example('$0 explore --lock-module ./my-lock.ts#MyLock --kind process', 'every interleaving of 2 processes taking your lock')
       .example('$0 explore --strategy truncate --kind thread', 'what readers can see of a truncating save')
       .example('$0 explore --ops ./counter.ts#increment --search pct --budget 500', 'your own operations, sampled by PCT'),

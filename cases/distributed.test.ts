@@ -1,0 +1,176 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
+import { createLock, lockRegistry } from '../lib/locks/registry.js';
+import { standaloneContext } from '../lib/locks/registry.js';
+import { runAudit } from '../lib/audit/audit.js';
+
+// Locks on real servers (PostgreSQL, Redis, etcd), each a throwaway instance contend starts on a
+// free localhost port and removes afterwards. .ci/run installs the servers from Debian's packages.
+
+const CLI = 'dist/lib/cli/main.js';
+const contend = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000, env });
+
+const LOCK_ON: Record<ServerKind, string> = { postgres: 'pg-advisory', redis: 'redis-lease', etcd: 'etcd-lease' };
+
+const alive = (pid: number): boolean => {
+  try {
+    // A zombie has ended: only its exit status is left for its parent.
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/** The pids of this process's descendants whose command line matches. */
+function descendants(root: number, match: RegExp): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // ended while we looked
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number): void => {
+    for (const child of children.get(pid) ?? []) {
+      try {
+        if (match.test(readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' '))) found.push(child);
+      } catch {
+        // ended while we looked
+      }
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+describe('throwaway servers', () => {
+  test.each(SERVER_KINDS)('%s: on 127.0.0.1 and a free port, it answers its lock; once stopped, no process and no directory are left', async (kind) => {
+    const server = await startServer(kind);
+    const { pid } = server.process;
+    try {
+      expect(server.address).toMatchObject({ kind, host: '127.0.0.1' });
+      expect(alive(pid)).toBe(true);
+      expect(existsSync(server.dir)).toBe(true);
+      const adapter = lockRegistry.resolve(LOCK_ON[kind]).adapter;
+      const signal = new AbortController().signal;
+      const make = (worker: number) => createLock(adapter, standaloneContext({ worker, kind: 'async', lockPath: `/contend-test/${kind}`, signal }), { url: server.address.url });
+      const [a, b] = [await make(1), await make(2)];
+      try {
+        expect(await a.tryAcquire()).toBe(true);
+        expect(await b.tryAcquire()).toBe(false);
+        await a.release();
+        expect(await b.tryAcquire()).toBe(true);
+      } finally {
+        await a.close?.();
+        await b.close?.();
+      }
+    } finally {
+      await server.stop();
+    }
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(server.dir)).toBe(false);
+  });
+
+  test.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)('contend ended by %s in the middle of a run: its server ends with it', async (signal) => {
+    // A period-mode case takes seconds: long enough to end it while its server runs.
+    const before = new Set(readdirSync(tmpdir()));
+    const child = spawn(process.execPath, [CLI, 'run', '--lock', 'redis-lease', '--workers-kind', 'process', '--mode', 'period', '--period', '1'], { stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    let servers: number[] = [];
+    while (servers.length === 0 && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      servers = descendants(child.pid!, /redis-server/);
+    }
+    expect(servers).toHaveLength(1);
+    const argv = readFileSync(`/proc/${servers[0]}/cmdline`, 'utf8').split('\0');
+    const dir = argv[argv.indexOf('--dir') + 1]!;
+    child.kill(signal);
+    await exited;
+    // The kernel's death signal ends it even when contend had no say (SIGKILL).
+    for (let i = 0; i < 100 && alive(servers[0]!); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(servers[0]!)).toBe(false);
+    // Its directory goes with an exit contend sees; a SIGKILL leaves it to the temporary directory's owner.
+    if (signal !== 'SIGKILL') expect(existsSync(dir)).toBe(false);
+    else for (const left of [dir, ...readdirSync(tmpdir()).filter((n) => !before.has(n)).map((n) => join(tmpdir(), n))]) rmSync(left, { recursive: true, force: true });
+  }, 60_000);
+});
+
+describe('locks on a server, through the CLI', () => {
+  test('the matrix of every lock on a server, in every worker kind: all PASS, exit 0, and no server left', () => {
+    const before = readdirSync(tmpdir()).filter((n) => /^contend-(postgres|redis|etcd)-/.test(n)).length;
+    const r = contend(['matrix', '--locks', 'pg-advisory,pg-advisory-xact,redis-lease,redlock,etcd-lease', '--orders', 'force-write', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { rows?: unknown[] } | { options: { kind: string; lock: string }; verdict: string }[];
+    const list = (Array.isArray(rows) ? rows : (rows.rows as { options: { kind: string; lock: string }; verdict: string }[]));
+    expect(list.map((row) => `${row.options.kind} ${row.options.lock} ${row.verdict}`).sort()).toEqual(
+      ['async', 'thread', 'process'].flatMap((kind) => ['pg-advisory', 'pg-advisory-xact', 'redis-lease', 'redlock', 'etcd-lease'].map((lock) => `${kind} ${lock} pass`)).sort(),
+    );
+    expect(readdirSync(tmpdir()).filter((n) => /^contend-(postgres|redis|etcd)-/.test(n)).length).toBe(before);
+  }, 180_000);
+
+  test('a server that is not installed: one line saying how to install it, exit 2, before any work', () => {
+    const r = contend(['run', '--lock', 'redis-lease'], { ...process.env, PATH: '/nonexistent' });
+    expect(r.stderr).toBe("contend: the redis-lease lock needs Redis's server (redis-server): apt-get install redis-server, or put its programs on PATH\n");
+    expect(r.status).toBe(2);
+    const etcd = contend(['explore', '--lock', 'etcd-lease'], { ...process.env, PATH: '/nonexistent' });
+    expect(etcd.stderr).toBe("contend: the etcd-lease lock needs etcd's server (etcd): apt-get install etcd-server, or put its programs on PATH\n");
+    expect(etcd.status).toBe(2);
+  });
+
+  test('a url of your own is used as given, and a bad one is refused naming what is allowed', async () => {
+    const bad = contend(['run', '--lock', 'redis-lease', '--lock-options', '{"url":"http://127.0.0.1:1"}']);
+    expect(bad.stderr.trim()).toBe('contend: invalid redis-lease lock option url: "http://127.0.0.1:1"; allowed: empty (contend starts a redis server) or a URL starting with redis://');
+    expect(bad.status).toBe(2);
+    // A server the user runs: the case passes on it; once it is gone, the case cannot reach it
+    // (contend did not start one of its own in its place).
+    const server = await startServer('redis');
+    const url = JSON.stringify({ url: server.address.url });
+    try {
+      expect(contend(['run', '--lock', 'redis-lease', '--lock-options', url, '--workers-kind', 'thread']).status).toBe(0);
+    } finally {
+      await server.stop();
+    }
+    const gone = contend(['run', '--lock', 'redis-lease', '--lock-options', url, '--workers-kind', 'thread']);
+    expect(gone.stderr).toMatch(/^contend: worker 1 threw during 'start': ContendError: cannot reach redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    expect(gone.status).toBe(1);
+  }, 60_000);
+
+  test('explore: a lease lock on its server keeps two process actors apart in every schedule within the bound', () => {
+    const r = contend(['explore', '--lock', 'redis-lease', '--kind', 'process']);
+    expect(r.stdout).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
+    expect(r.stdout).toContain("redis-lease locks on its redis server: its entry and exit are points, the server's calls in between are not");
+    expect(r.status, r.stderr).toBe(0);
+  });
+});
+
+describe('what a lease promises, audited', () => {
+  test('a lease frees a dead holder\'s lock when it runs out, and gives a stalled holder\'s lock away; a session lock does neither', async () => {
+    const report = await runAudit({
+      libraries: [
+        { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
+        { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
+        { name: 'pg-advisory', role: 'lock' },
+      ],
+      properties: ['holder-killed', 'stall-safe'],
+    });
+    const cell = (library: string, property: string) => report.cells.find((c) => c.library === library && c.property === property)!;
+    for (const lease of ['redis-lease (ttlMs=2000)', 'etcd-lease (ttlMs=2000)']) {
+      expect(cell(lease, 'holder-killed')).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/^after \d+ ms: its lease ran out \(ttlMs 2000\)$/) });
+      expect(cell(lease, 'stall-safe')).toMatchObject({ verdict: 'no', detail: expect.stringMatching(/^taken over \d+ ms into the stall while its holder still held it; the old holder was not told/) });
+    }
+    // The token-checked release: the old holder's release did not delete the new holder's key.
+    expect(cell('redis-lease (ttlMs=2000)', 'stall-safe').detail).toMatch(/the new holder's lock survived$/);
+    expect(cell('pg-advisory', 'holder-killed')).toMatchObject({ verdict: 'yes', detail: 'at once: free on the first attempt after the holder SIGKILLed' });
+    expect(cell('pg-advisory', 'stall-safe')).toMatchObject({ verdict: 'yes' });
+  }, 120_000);
+});

@@ -1,0 +1,38 @@
+import { importPeer } from '../support/peer.js';
+import { checkServerLockOptions, serverLock, serverLockKey, type ServerLockOptions } from './server-lock.js';
+import type { LockAdapter, LockContext } from './types.js';
+
+/**
+ * A PostgreSQL connection of one lock instance, and the advisory lock key of the case: `hashtext`
+ * of the case's key, which every instance computes alike.
+ */
+export async function pgSession(ctx: LockContext, url: string, neededBy: string) {
+  const { default: pg } = await importPeer('pg', neededBy, () => import('pg'));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const key = serverLockKey(ctx);
+  const ask = async (sql: string): Promise<boolean> => (await client.query<{ ok: boolean }>(sql, [key])).rows[0]?.ok === true;
+  return { client, ask };
+}
+
+/**
+ * PostgreSQL's session-level advisory lock (`pg_try_advisory_lock`): held until unlocked or until
+ * the session ends, so a holder that dies frees it as soon as the server sees its connection go.
+ */
+export const PgAdvisoryAdapter: LockAdapter<ServerLockOptions> = {
+  name: 'pg-advisory',
+  description: "PostgreSQL's session advisory lock (pg_try_advisory_lock): held until unlocked or the session ends",
+  package: 'pg',
+  server: 'postgres',
+  excludes: { async: true, thread: true, process: true },
+  defaults: { url: '', maxPollMs: 8 },
+  checkOptions: (options) => checkServerLockOptions('pg-advisory', 'postgres', options),
+  async create(ctx, { url, maxPollMs }) {
+    const { client, ask } = await pgSession(ctx, url, 'the pg-advisory lock');
+    return serverLock(ctx, maxPollMs, {
+      take: () => ask('SELECT pg_try_advisory_lock(hashtext($1)) AS ok'),
+      unlock: () => ask('SELECT pg_advisory_unlock(hashtext($1)) AS ok'),
+      end: () => client.end(),
+    });
+  },
+};

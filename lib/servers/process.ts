@@ -1,0 +1,139 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { ContendError } from '../errors.js';
+import { tiedToParent } from '../hosts/launch.js';
+import { onExitUndo, removeAtExit } from '../support/cleanup.js';
+
+/** A port on 127.0.0.1 that was free a moment ago: the kernel picks it, and the server binds it next. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The user a server that refuses root runs as, when contend runs as root: the `postgres` user the
+ * package made, else `nobody`. Elsewhere the server runs as whoever runs contend.
+ */
+export function serverUser(preferred: string): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const name of [preferred, 'nobody']) {
+    const id = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+    if (id.status === 0 && gid.status === 0) return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  }
+  throw new ContendError('E_SERVER_START', `contend runs as root and found neither a ${preferred} nor a nobody user to run the server as`);
+}
+
+/** Whether every directory from the root down to `dir` lets others through (the x bit for others). */
+function traversable(dir: string): boolean {
+  const parts = resolve(dir).split(sep).filter(Boolean);
+  return parts.every((_, i) => (statSync(sep + parts.slice(0, i + 1).join(sep)).mode & 0o001) !== 0);
+}
+
+/**
+ * A throwaway directory for a server's data, owned by the user it runs as. A server run as another
+ * user must reach it: when the temporary directory is private (a test runner's own), /tmp is used.
+ */
+export function serverDirectory(kind: string, user: { uid: number; gid: number } | undefined): { dir: string; remove(): void } {
+  const base = user && !traversable(tmpdir()) ? '/tmp' : tmpdir();
+  const dir = mkdtempSync(join(base, `contend-${kind}-`));
+  const forget = removeAtExit(dir);
+  if (user) chownSync(dir, user.uid, user.gid);
+  return {
+    dir,
+    remove() {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+      forget();
+    },
+  };
+}
+
+/** Runs a program to its end (initdb), tied to this process; its output is the error when it fails. */
+export function runToEnd(argv: string[], user?: { uid: number; gid: number }): void {
+  const [command, ...args] = tiedToParent(argv, user);
+  const r = spawnSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new ContendError('E_SERVER_START', `${argv[0]} failed (${r.error?.message ?? `exit ${r.status}`}): ${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-3).join(' ')}`);
+}
+
+export interface ServerProcess {
+  readonly pid: number;
+  /** How it ended, once it has. */
+  readonly exited: Promise<string>;
+  /** SIGSTOP: the server stops answering, its clients' calls hang (a paused server, a GC pause). */
+  pause(): void;
+  resume(): void;
+  /** SIGTERM, then SIGKILL if it has not ended within the grace; resolves once it has ended. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** How long a server may take to say it is ready, ms: a guard against one that never will, not a measure. */
+const READY_WITHIN_MS = 120_000;
+
+/**
+ * Starts a server tied to this process (it dies with it, whatever the signal) and resolves once
+ * its output says it is ready. A server that ends first, or never says so, is an error carrying
+ * the end of its output.
+ */
+export async function startServerProcess(argv: string[], ready: RegExp, user?: { uid: number; gid: number }): Promise<ServerProcess> {
+  const [command, ...args] = tiedToParent(argv, user);
+  const child: ChildProcess = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const forget = onExitUndo(() => void child.kill('SIGKILL'));
+  let output = '';
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    child.once('error', (error) => resolve(`could not start: ${error.message}`));
+  });
+  void exited.then(forget);
+  const name = argv[0]!.split('/').at(-1)!;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ContendError('E_SERVER_START', `${name} did not say it was ready within ${READY_WITHIN_MS / 1000} s: ${tail(output)}`)), READY_WITHIN_MS);
+    const look = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-20_000);
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new ContendError('E_SERVER_START', `${name} ${how} before it was ready: ${tail(output)}`));
+    });
+  }).catch(async (error: unknown) => {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  });
+  // Its output is no longer looked at; it must not fill the pipe and stall the server.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  const signal = (s: NodeJS.Signals): void => void (child.exitCode === null && child.signalCode === null && child.kill(s));
+  return {
+    pid: child.pid!,
+    exited,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    async stop(graceMs = 10_000) {
+      // A paused server cannot act on SIGTERM.
+      signal('SIGCONT');
+      signal('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const killed = new Promise<void>((resolve) => (timer = setTimeout(() => (signal('SIGKILL'), resolve()), graceMs)));
+      await Promise.race([exited, killed]);
+      clearTimeout(timer);
+      await exited;
+    },
+  };
+}
+
+const tail = (output: string): string => output.trim().split('\n').slice(-4).join(' | ') || '(no output)';

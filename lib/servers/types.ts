@@ -1,0 +1,12 @@
+/** The servers contend can start for a lock or a storage of the workload. */
+export const SERVER_KINDS = ['postgres', 'redis', 'etcd'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/** Where a started server listens: always 127.0.0.1, on a port that was free. */
+export interface ServerAddress {
+  kind: ServerKind;
+  host: string;
+  port: number;
+  /** What a client library takes: `postgres://contend@127.0.0.1:port/postgres`, `redis://…`, `http://…`. */
+  url: string;
+}
