@@ -12,6 +12,8 @@ type Report = { type: 'ready' } | { type: 'held' } | { type: 'waiting' } | { typ
 
 interface Setup {
   lock: string;
+  /** A lock on a server: its url, filled in by the benchmark. */
+  lockOptions?: Record<string, unknown>;
   lockPath: string;
   worker: number;
   shared?: SharedArrayBuffer;
@@ -31,6 +33,7 @@ async function serve(setup: Setup, post: (r: Report) => void, listen: (h: (o: Or
       local: (_key, make) => make(),
       signal: new AbortController().signal,
     },
+    setup.lockOptions,
   );
   listen(async (order) => {
     switch (order.type) {

@@ -17,6 +17,8 @@ import { runWorkload } from '../lib/workload/run.js';
 import { QUICK_GRID, runSweep, sweepConfigs } from '../lib/workload/sweep.js';
 import { startup } from './startup.js';
 import { exploreCosts, powerlossCosts } from './explore.js';
+import { withServerUrl } from '../lib/locks/server-lock.js';
+import { lockRegistry } from '../lib/locks/registry.js';
 
 /**
  * `npm run bench`: the costs users ask about, all measured in this one run on this machine. Figures
@@ -123,11 +125,18 @@ async function handover(): Promise<void> {
     ['flock', 'process'],
     ['lockfile', 'thread'],
     ['lockfile', 'process'],
+    // The locks on a server, each on the run's throwaway server (doc/distributed.md).
+    ['pg-advisory', 'process'],
+    ['pg-advisory-xact', 'process'],
+    ['redis-lease', 'process'],
+    ['redlock', 'process'],
+    ['etcd-lease', 'process'],
   ];
   for (const [lock, kind] of pairs) {
+    const lockOptions = await withServerUrl(lockRegistry.resolve(lock).adapter, {});
     await withWorkspace('contend-bench-', async ({ dir }) => {
       const shared = new SharedArrayBuffer(64);
-      const sides = [1, 2].map((worker) => side(kind, { lock, lockPath: join(dir, 'shared.lock'), worker, shared }));
+      const sides = [1, 2].map((worker) => side(kind, { lock, lockOptions, lockPath: join(dir, 'shared.lock'), worker, shared }));
       const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
       try {
         await Promise.all(sides.map((s) => s.next('ready')));
@@ -152,6 +161,12 @@ async function handover(): Promise<void> {
     });
   }
   process.stdout.write(formatColumns(rows) + '\n');
+  // How long a dead holder keeps the others out: the audit's holder-killed scenario, whose time
+  // is from the SIGKILL to another process's first successful attempt.
+  process.stdout.write('\nafter the holder is SIGKILLed, another process gets the lock in:\n\n');
+  const { runAudit, SERVER_LIBRARIES } = await import('../lib/audit/index.js');
+  const report = await runAudit({ libraries: [{ name: 'flock', role: 'lock' }, { name: 'lockfile', role: 'lock', lockOptions: { staleMs: 2000, updateMs: 1000 } }, ...SERVER_LIBRARIES], properties: ['holder-killed'] });
+  process.stdout.write(formatColumns([['lock', 'verdict', 'ms'], ...report.cells.map((c) => [c.library, c.verdict, String(c.ms ?? '-')])]) + '\n');
 }
 
 /**

@@ -23,6 +23,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'holder-killed': 'yes',
     'thread-terminated': 'yes',
     'stall-safe': 'yes',
+    'pause-safe': 'yes',
+    fencing: 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -34,6 +36,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'holder-killed': 'yes',
     'thread-terminated': 'n/a',
     'stall-safe': 'yes',
+    'pause-safe': 'yes',
+    fencing: 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'yes',
     'pool-free': 'no',
@@ -45,6 +49,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'holder-killed': 'yes',
     'thread-terminated': 'yes',
     'stall-safe': 'yes',
+    'pause-safe': 'yes',
+    fencing: 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'no',
     'pool-free': 'no',
@@ -56,6 +62,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'holder-killed': 'yes',
     'thread-terminated': 'yes',
     'stall-safe': 'no',
+    'pause-safe': 'no',
+    fencing: 'n/a',
     'stale-race': 'no',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -67,6 +75,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'holder-killed': 'no',
     'thread-terminated': 'no',
     'stall-safe': 'yes',
+    'pause-safe': 'yes',
+    fencing: 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -78,6 +88,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'holder-killed': 'yes',
     'thread-terminated': 'yes',
     'stall-safe': 'no',
+    'pause-safe': 'no',
+    fencing: 'n/a',
     'stale-race': 'yes',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -102,13 +114,19 @@ const TORN = straceAvailable()
 const RENAME_UNDONE = /; \d+ bad: acknowledged save lost \d+; shortest road to acknowledged save lost: .*fsync #2; rename .* → <dir>\/state\.json \(lost\); power cut after the save returned$/;
 const NO_FSYNC = /; \d+ bad: torn \d+, empty \d+, acknowledged save lost \d+; shortest road to torn: create <dir>\/\.state\.json\.tmp; write \d+ B at 0 of #2 \(first 4096 B only\); rename/;
 
+// A stale time gives a paused holder's lock away; resumed, it writes what it read: one increment lost.
+const PAUSE_LOST = /another contender got the lock \d+ ms into the pause — taken over as stale \(staleMs 2000\) — and counted; resumed, the paused holder wrote what it had read plus one: count 1 of 2 \(1 lost\)$/;
+
 // What the issue's scenarios show, beyond the verdict: the detail each cell must carry.
 const DETAILS: Record<string, Partial<Record<PropertyId, RegExp>>> = {
   'lockfile (staleMs=2000, updateMs=1000)': {
+    'pause-safe': PAUSE_LOST,
     'stall-safe': /while its holder still held it; the old holder was told \(.+\); its release failed/,
     'stale-race': /both reclaimers reached rmdir .*; let go in turn, both got the lock: two holders at once/,
   },
   'npm-lockfile (staleMs=2000)': {
+    'pause-safe': PAUSE_LOST,
+    fencing: /^the lock gives no fencing token$/,
     'stall-safe': /the old holder was not told; its release went through; the new holder's lock was deleted by it/,
     'stale-race': /the second's attempt ended without reclaiming \(holds: false\)/,
   },
@@ -118,7 +136,7 @@ const DETAILS: Record<string, Partial<Record<PropertyId, RegExp>>> = {
     'excludes-threads': /a read found the other worker's write/,
     'pool-free': /all 4 threads of libuv's pool parked/,
   },
-  flock: { 'pool-free': /the read finished while 4 waits were pending/ },
+  flock: { 'pool-free': /the read finished while 4 waits were pending/, 'pause-safe': /^the paused holder kept the lock: no one else got it while it was stopped; count 2 of 2$/ },
   'fs-ext': { 'pool-free': /all 4 threads of libuv's pool parked/, 'excludes-threads': /unusable: .*fs-ext crashes the process inside worker_threads/ },
   // With strace (CI installs it), the second save is stopped inside its write and a reader finds the target torn.
   steno: { 'temp-unique': new RegExp(`second failed with ENOENT; .*the first's rename published the second's document.*; ${TORN}`), 'survives-power-loss': NO_FSYNC },
@@ -279,7 +297,7 @@ describe('contend audit', () => {
   }, 120_000);
 
   test.each([
-    [['--libraries', 'flock,nope'], 'contend: invalid libraries: "nope"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, truncate,'],
+    [['--libraries', 'flock,nope'], 'contend: invalid libraries: "nope"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease, truncate,'],
     [['--properties', 'fast'], 'contend: invalid properties: "fast"; allowed: excludes-async, excludes-threads,'],
     [['--lock-options', '[]'], 'contend: invalid lock-options: "[]"; allowed: a JSON object'],
   ])('bad input %j: one line naming the allowed values, exit 2', (args, message) => {

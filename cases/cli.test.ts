@@ -163,7 +163,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
   test.each([
     [['run', '--workers', '0'], 'contend: invalid workers: 0; allowed: an integer from 1 to 64'],
     [['run', '--mode', 'period', '--period', '-1'], 'contend: invalid period: -1; allowed: a number of seconds above 0, at most 3600'],
-    [['run', '--lock', 'foo'], 'contend: invalid lock: "foo"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile'],
+    [['run', '--lock', 'foo'], 'contend: invalid lock: "foo"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease'],
     [['run', '--workers-kind', 'fiber'], 'contend: invalid worker kind: "fiber"; allowed: async, thread, process'],
     [['run', '--order', 'sideways'], 'contend: invalid order: "sideways"; allowed: force-write, force-read, as-generated'],
     [['run', '--mode', 'fast'], 'contend: invalid mode: "fast"; allowed: step, period'],

@@ -108,7 +108,8 @@ describe('throwaway servers', () => {
 describe('locks on a server, through the CLI', () => {
   test('the matrix of every lock on a server, in every worker kind: all PASS, exit 0, and no server left', () => {
     const before = readdirSync(tmpdir()).filter((n) => /^contend-(postgres|redis|etcd)-/.test(n)).length;
-    const r = contend(['matrix', '--locks', 'pg-advisory,pg-advisory-xact,redis-lease,redlock,etcd-lease', '--orders', 'force-write', '--json']);
+    // Two workers a case: enough to contend, and each of the 15 cases connects fewer clients.
+    const r = contend(['matrix', '--locks', 'pg-advisory,pg-advisory-xact,redis-lease,redlock,etcd-lease', '--orders', 'force-write', '--workers', '2', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { rows?: unknown[] } | { options: { kind: string; lock: string }; verdict: string }[];
     const list = (Array.isArray(rows) ? rows : (rows.rows as { options: { kind: string; lock: string }; verdict: string }[]));
@@ -154,22 +155,33 @@ describe('locks on a server, through the CLI', () => {
 });
 
 describe('what a lease promises, audited', () => {
-  test('a lease frees a dead holder\'s lock when it runs out, and gives a stalled holder\'s lock away; a session lock does neither', async () => {
+  test("a lease frees a dead holder's lock when it runs out, gives a stalled or paused holder's lock away (an update lost, unless fencing tokens refuse the stale write); a session lock does neither", async () => {
     const report = await runAudit({
       libraries: [
-        { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
-        { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
+        // etcd's shortest lease is one second: both leases run out within the test.
+        { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 1000 } },
+        { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 1000 } },
         { name: 'pg-advisory', role: 'lock' },
       ],
-      properties: ['holder-killed', 'stall-safe'],
+      properties: ['holder-killed', 'stall-safe', 'pause-safe', 'fencing'],
     });
     const cell = (library: string, property: string) => report.cells.find((c) => c.library === library && c.property === property)!;
-    for (const lease of ['redis-lease (ttlMs=2000)', 'etcd-lease (ttlMs=2000)']) {
-      expect(cell(lease, 'holder-killed')).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/^after \d+ ms: its lease ran out \(ttlMs 2000\)$/) });
+    for (const lease of ['redis-lease (ttlMs=1000)', 'etcd-lease (ttlMs=1000)']) {
+      expect(cell(lease, 'holder-killed')).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/^after \d+ ms: its lease ran out \(ttlMs 1000\)$/) });
       expect(cell(lease, 'stall-safe')).toMatchObject({ verdict: 'no', detail: expect.stringMatching(/^taken over \d+ ms into the stall while its holder still held it; the old holder was not told/) });
     }
+    for (const lease of ['redis-lease (ttlMs=1000)', 'etcd-lease (ttlMs=1000)']) {
+      // Paused past its lease, the holder's write loses the other's increment; fenced, it is refused.
+      expect(cell(lease, 'pause-safe')).toMatchObject({
+        verdict: 'no',
+        detail: expect.stringMatching(/another contender got the lock \d+ ms into the pause — its lease ran out \(ttlMs 1000\) — and counted; resumed, the paused holder wrote what it had read plus one: count 1 of 2 \(1 lost\)$/),
+      });
+      expect(cell(lease, 'fencing')).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/the paused holder's write \(token (\d+)\) was refused, the store had seen (\d+); count 1: the other's increment \(token \2\) kept, nothing lost$/) });
+    }
+    expect(cell('pg-advisory', 'pause-safe')).toMatchObject({ verdict: 'yes', detail: 'the paused holder kept the lock: no one else got it while it was stopped; count 2 of 2' });
+    expect(cell('pg-advisory', 'fencing')).toMatchObject({ verdict: 'n/a' });
     // The token-checked release: the old holder's release did not delete the new holder's key.
-    expect(cell('redis-lease (ttlMs=2000)', 'stall-safe').detail).toMatch(/the new holder's lock survived$/);
+    expect(cell('redis-lease (ttlMs=1000)', 'stall-safe').detail).toMatch(/the new holder's lock survived$/);
     expect(cell('pg-advisory', 'holder-killed')).toMatchObject({ verdict: 'yes', detail: 'at once: free on the first attempt after the holder SIGKILLed' });
     expect(cell('pg-advisory', 'stall-safe')).toMatchObject({ verdict: 'yes' });
   }, 120_000);

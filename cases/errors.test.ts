@@ -6,7 +6,7 @@ describe('bad options are refused before anything runs', () => {
   test.each<[Partial<CaseOptions>, string]>([
     [{ kind: 'async', lock: 'none', workers: 0 }, 'invalid workers: 0; allowed: an integer from 1 to 64'],
     [{ kind: 'async', lock: 'none', period: -2 }, 'invalid period: -2; allowed: a number of seconds above 0, at most 3600'],
-    [{ kind: 'async', lock: 'nolock' }, 'invalid lock: "nolock"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile'],
+    [{ kind: 'async', lock: 'nolock' }, 'invalid lock: "nolock"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease'],
     [{ kind: 'fiber' as never, lock: 'none' }, 'invalid worker kind: "fiber"; allowed: async, thread, process'],
     [{ kind: 'async', lock: 'none', granularity: 'forever' as never }, 'invalid granularity: "forever"; allowed: lifetime, operation'],
     [{ kind: 'async', lock: 'none', mode: 'fast' as never }, 'invalid mode: "fast"; allowed: step, period'],

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createLock, loadAdapter, standaloneContext } from '../lib/locks/registry.js';
 import { openCounter, type Counter } from '../lib/audit/counter.js';
+import { fencedWrite } from '../lib/audit/fencing.js';
 import { reclaimWithPause } from '../lib/audit/reclaim.js';
 import { nativeWaits } from '../lib/audit/native-waits.js';
 import type { CommandOf, HoldOrder, HostCommand, HostOp, HostResults } from '../lib/audit/protocol.js';
@@ -52,7 +53,8 @@ if (!isMainThread) {
       if (lock || thread) throw new Error('this host already holds a lock');
       if (!command.inThread) {
         lock = await takeLock(command);
-        return {};
+        const token = lock.fence?.();
+        return token === undefined ? {} : { token: String(token) };
       }
       const { inThread: _t, op: _o, ...order } = command;
       thread = new Worker(new URL(import.meta.url), { workerData: order });
@@ -143,7 +145,7 @@ if (!isMainThread) {
   // Read-modify-write through the writer, on one counter file per writer and path: a read, then a
   // write of what it read plus one (two commands, so the audit can interleave them), or both
   // under a lock.
-  async function count(command: CommandOf<'counter-read' | 'counter-write' | 'locked-increment'>): Promise<{ value: number }> {
+  async function count(command: CommandOf<'counter-read' | 'counter-write' | 'locked-increment'>): Promise<{ value: number; refused?: string }> {
     const key = `${command.writer}\0${command.path}`;
     if (!counters.has(key)) counters.set(key, openCounter(command.writer, command.strategy, command.path).then((counter) => ({ counter })));
     const entry = await counters.get(key)!;
@@ -153,8 +155,12 @@ if (!isMainThread) {
       if (entry.lastRead === undefined) throw new Error("'counter-write' without a 'counter-read' before it");
       const value = entry.lastRead + 1;
       entry.lastRead = undefined;
-      await counter.write(value);
-      return { value };
+      if (command.fence === undefined) {
+        await counter.write(value);
+        return { value };
+      }
+      const fenced = await fencedWrite(command.path, value, BigInt(command.fence));
+      return fenced.saved ? { value } : { value, refused: String(fenced.seen) };
     }
     const mine = await takeLock(command.lock);
     try {

@@ -57,7 +57,20 @@ export const DEFAULT_LIBRARIES: readonly LibrarySpec[] = [
 ];
 
 /**
- * The rows for names: a default row's name gives its default rows (npm-lockfile gives two), any other
+ * The rows of the locks on a server, run when named (`--libraries redis-lease`): each starts a
+ * server. Leases run with a 2 s TTL, so that a lost holder's lease runs out within the run.
+ */
+export const SERVER_LIBRARIES: readonly LibrarySpec[] = [
+  { name: 'pg-advisory', role: 'lock' },
+  { name: 'pg-advisory-xact', role: 'lock' },
+  { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
+  { name: 'redlock', role: 'lock', lockOptions: { ttlMs: 2000 } },
+  { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
+];
+
+/**
+ * The rows for names: a default row's name gives its default rows (npm-lockfile gives two), a lock
+ * on a server its row of SERVER_LIBRARIES, any other
  * lock or write strategy (built in, or registered with --lock-module / --write-module) one row.
  * Given `lockOptions`, every named lock gets one row run with them instead. Without names: the
  * defaults, then every registered one. Built-in rows whose packages are not installed are refused,
@@ -68,7 +81,7 @@ export function librarySpecs(names?: readonly string[], lockOptions: Record<stri
   const writers = writeStrategyNames();
   const registered = [...locks.filter((n) => !builtinLocks.has(n)), ...writers.filter((n) => !builtinWrites.has(n))];
   const specs = (names ?? [...new Set([...DEFAULT_LIBRARIES.map((l) => l.name), ...registered])]).flatMap((name): LibrarySpec[] => {
-    const defaults = DEFAULT_LIBRARIES.filter((l) => l.name === name);
+    const defaults = [...DEFAULT_LIBRARIES, ...SERVER_LIBRARIES].filter((l) => l.name === name);
     const custom = Object.keys(lockOptions).length > 0;
     if (defaults.length && !(custom && defaults[0]!.role === 'lock')) return defaults;
     if (locks.includes(name)) {

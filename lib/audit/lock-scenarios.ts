@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLock, loadAdapter, standaloneContext } from '../locks/registry.js';
 import { ContendError, WorkerFaultError } from '../errors.js';
@@ -9,6 +9,7 @@ import { runCase } from '../case/run-case.js';
 import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';
+import { fencedWrite } from './fencing.js';
 import { firstLine, type AuditScenario, type Finding } from './scenario.js';
 
 /** A contender of the audit's own process: one instance of the adapter, on the scenario's lock path. */
@@ -319,4 +320,103 @@ const pool: AuditScenario = {
   },
 };
 
-export const LOCK_SCENARIOS: readonly AuditScenario[] = [exclusion, recovery('holder-killed'), recovery('thread-terminated'), stall, staleRace, fdClose, pool];
+/** One round of the pause scenario: how it went, from the lost holder's point of view. */
+interface PauseRound {
+  /** When another contender got the lock while the holder was stopped, ms into the stop. */
+  takenAfter?: number;
+  /** The counter at the end: 2 when both increments count. */
+  count: number;
+  /** The fencing store refused the paused holder's write: the greater token it had seen. */
+  refused?: string;
+  /** The paused holder's token, and the other's. */
+  tokens?: [string, string];
+  /** The lock gave the paused holder a fencing token. */
+  fences: boolean;
+}
+
+/**
+ * A holder that is paused (SIGSTOP of its process: a GC pause, a VM migration, a swapped-out
+ * page) while it holds the lock and has read a counter. Does another contender get the lock
+ * meanwhile (its lease ran out, it was taken over as stale), and when the first resumes and
+ * writes what it read plus one, is an increment lost? Then the same with fencing tokens: each
+ * write carries its hold's token, and the store refuses one below a token it has seen.
+ */
+const pause: AuditScenario = {
+  id: 'pause',
+  role: 'lock',
+  properties: ['pause-safe', 'fencing'],
+  async run(lib) {
+    return withHosts(['paused'], async ([paused], { dir, signal }) => {
+      const path = join(dir, 'counter.json');
+      const lockPath = join(dir, 'shared.lock');
+      const counter = { writer: 'truncate', strategy: { builtin: 'truncate' }, path };
+      const pid = await paused!.hostPid();
+      const read = (): number => (JSON.parse(readFileSync(path, 'utf8')) as { count: number }).count;
+      const round = async (fenced: boolean): Promise<PauseRound> => {
+        writeFileSync(path, JSON.stringify({ count: 0 }));
+        const { token } = await paused!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
+        const mine = await contender(lib, lockPath, signal, 2);
+        try {
+          await paused!.call({ op: 'counter-read', ...counter });
+          process.kill(pid, 'SIGSTOP');
+          let takenAfter: number | undefined;
+          let tokens: [string, string] | undefined;
+          try {
+            const bound = staleBound(lib);
+            takenAfter = bound !== undefined ? await acquireWithin(mine, bound, signal) : (await mine.tryAcquire()) ? 0 : undefined;
+            if (takenAfter !== undefined) {
+              const other = mine.fence?.();
+              if (fenced && (token === undefined || other === undefined)) throw new ContendError('E_AUDIT', 'a lock that gave a fencing token once did not give one again');
+              if (fenced) {
+                tokens = [token!, String(other)];
+                await fencedWrite(path, read() + 1, other!);
+              } else writeFileSync(path, JSON.stringify({ count: read() + 1 }));
+              await mine.release();
+            }
+          } finally {
+            process.kill(pid, 'SIGCONT');
+          }
+          const wrote = await paused!.call({ op: 'counter-write', ...counter, ...(fenced ? { fence: token! } : {}) });
+          await paused!.call({ op: 'release' });
+          if (takenAfter === undefined) {
+            // The other's turn comes once the resumed holder has let go.
+            await mine.acquire();
+            writeFileSync(path, JSON.stringify({ count: read() + 1 }));
+            await mine.release();
+          }
+          return {
+            count: read(),
+            fences: token !== undefined,
+            ...(takenAfter !== undefined ? { takenAfter } : {}),
+            ...(wrote.refused !== undefined ? { refused: wrote.refused } : {}),
+            ...(tokens ? { tokens } : {}),
+          };
+        } finally {
+          await closeAll(mine);
+        }
+      };
+      const plain = await round(false);
+      if (plain.takenAfter === undefined) {
+        const kept = 'the paused holder kept the lock: no one else got it while it was stopped';
+        return {
+          'pause-safe': { verdict: 'yes', detail: `${kept}${staleBound(lib) !== undefined ? ` (waited ${staleBound(lib)} ms)` : ''}; count 2 of 2` },
+          fencing: { verdict: 'n/a', detail: `no stale write to refuse: ${kept}` },
+        };
+      }
+      const how = `paused (SIGSTOP) holding the lock, after reading the counter; another contender got the lock ${plain.takenAfter} ms into the pause${lib.lockOptions.staleMs !== undefined || lib.lockOptions.ttlMs !== undefined ? ` — ${expiry(lib)} —` : ''} and counted; resumed, the paused holder wrote what it had read plus one`;
+      const lost = 2 - plain.count;
+      const pauseSafe: Finding = { verdict: lost > 0 ? 'no' : 'yes', detail: `${how}: count ${plain.count} of 2${lost > 0 ? ` (${lost} lost)` : ''}`, ms: plain.takenAfter };
+      if (!plain.fences) return { 'pause-safe': pauseSafe, fencing: { verdict: 'n/a', detail: 'the lock gives no fencing token' } };
+      const fenced = await round(true);
+      const [stale, fresh] = fenced.tokens ?? ['?', '?'];
+      return {
+        'pause-safe': pauseSafe,
+        fencing: fenced.refused !== undefined && fenced.count === 1
+          ? { verdict: 'yes', detail: `with each write carrying its hold's fencing token, checked by the store: the paused holder's write (token ${stale}) was refused, the store had seen ${fenced.refused}; count 1: the other's increment (token ${fresh}) kept, nothing lost` }
+          : { verdict: 'no', detail: `with fencing tokens (the paused holder's ${stale}, the other's ${fresh}) the paused holder's write went through: count ${fenced.count} of 2` },
+      };
+    });
+  },
+};
+
+export const LOCK_SCENARIOS: readonly AuditScenario[] = [exclusion, recovery('holder-killed'), recovery('thread-terminated'), stall, pause, staleRace, fdClose, pool];

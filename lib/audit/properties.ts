@@ -8,6 +8,8 @@ export type PropertyId =
   | 'holder-killed'
   | 'thread-terminated'
   | 'stall-safe'
+  | 'pause-safe'
+  | 'fencing'
   | 'stale-race'
   | 'fd-close-safe'
   | 'pool-free'
@@ -36,6 +38,13 @@ export const PROPERTIES: readonly Property[] = [
   { id: 'holder-killed', role: 'lock', title: 'holder SIGKILLed', meaning: 'another contender gets the lock after its holder is SIGKILLed (and how soon)' },
   { id: 'thread-terminated', role: 'lock', title: 'holder thread terminated', meaning: "another process gets the lock after the holder's worker_thread is terminated (and how soon)" },
   { id: 'stall-safe', role: 'lock', title: 'safe under event-loop stall', meaning: 'a live holder whose event loop stalls keeps the lock' },
+  { id: 'pause-safe', role: 'lock', title: 'excludes under pauses', meaning: 'a holder paused (SIGSTOP) after reading a counter, then resumed, loses no increment: no one else got the lock meanwhile' },
+  {
+    id: 'fencing',
+    role: 'lock',
+    title: 'fencing refuses a paused holder',
+    meaning: "with each write carrying its hold's fencing token and the store refusing a token below one it has seen, the paused holder's stale write is refused and nothing is lost",
+  },
   { id: 'stale-race', role: 'lock', title: 'one stale reclaimer', meaning: 'two contenders reclaiming one stale lock cannot both win' },
   { id: 'fd-close-safe', role: 'lock', title: 'survives other fd close', meaning: 'the holder keeps the lock when it opens and closes the file elsewhere' },
   { id: 'pool-free', role: 'lock', title: 'waiting leaves fs free', meaning: "the library's own wait leaves libuv's pool to other fs calls" },

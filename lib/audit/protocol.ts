@@ -29,7 +29,8 @@ export type HostCommand =
   /** `waiters` waits on a held lock through the library's own waiting call, then one unrelated read. */
   | { op: 'pool'; library: string; lockPath: string; probe: string; waiters: number }
   | ({ op: 'counter-read' } & CounterOrder)
-  | ({ op: 'counter-write' } & CounterOrder)
+  /** With `fence`, the write goes to the store with that fencing token, which refuses a stale one (lib/audit/fencing.ts). */
+  | ({ op: 'counter-write'; fence?: string } & CounterOrder)
   | ({ op: 'locked-increment'; lock: HoldOrder } & CounterOrder)
   /** Saves with the strategy, held before the first `pauseBefore` step (a `paused` event) until resumed. */
   | { op: 'save'; strategy: AdapterRef; path: string; data: string; pauseBefore?: string }
@@ -62,7 +63,8 @@ export interface ReclaimEnd {
 
 /** What each command answers with, by its op: the host's handlers and the audit's calls are typed by this. */
 export interface HostResults {
-  hold: Empty;
+  /** The lock's fencing token for this hold, when it gives one. */
+  hold: { token?: string };
   /** `lost`: what the lock's `lost` said within `settleMs` after the stall. */
   stall: { lost?: string };
   reclaim: ReclaimEnd;
@@ -72,7 +74,8 @@ export interface HostResults {
   /** Which came first: the unrelated read, or every pool thread parked in a lock wait. */
   pool: { first: PoolFirst };
   'counter-read': { value: number };
-  'counter-write': { value: number };
+  /** `refused`: the store had seen a greater fencing token (its value). */
+  'counter-write': { value: number; refused?: string };
   'locked-increment': { value: number };
   save: SaveEnd;
   resume: Empty;

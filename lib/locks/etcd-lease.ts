@@ -36,6 +36,8 @@ export const EtcdLeaseAdapter: LockAdapter<LeaseLockOptions> = {
       },
       unlock: () => held!.release(),
       end: () => client.close(),
+      // The lock key's create revision: etcd's revisions only grow, and each hold creates the key anew.
+      fence: async () => BigInt((await client.get(key).exec()).kvs[0]?.create_revision ?? 0),
     });
   },
 };

@@ -15,7 +15,7 @@ export const PgAdvisoryXactAdapter: LockAdapter<ServerLockOptions> = {
   defaults: { url: '', maxPollMs: 8 },
   checkOptions: (options) => checkServerLockOptions('pg-advisory-xact', 'postgres', options),
   async create(ctx, { url, maxPollMs }) {
-    const { client, ask } = await pgSession(ctx, url, 'the pg-advisory-xact lock');
+    const { client, ask, fence } = await pgSession(ctx, url, 'the pg-advisory-xact lock');
     return serverLock(ctx, maxPollMs, {
       async take() {
         await client.query('BEGIN');
@@ -25,6 +25,7 @@ export const PgAdvisoryXactAdapter: LockAdapter<ServerLockOptions> = {
       },
       unlock: () => client.query('COMMIT'),
       end: () => client.end(),
+      fence,
     });
   },
 };

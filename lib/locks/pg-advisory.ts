@@ -12,7 +12,13 @@ export async function pgSession(ctx: LockContext, url: string, neededBy: string)
   await client.connect();
   const key = serverLockKey(ctx);
   const ask = async (sql: string): Promise<boolean> => (await client.query<{ ok: boolean }>(sql, [key])).rows[0]?.ok === true;
-  return { client, ask };
+  // One sequence per server for every case's fencing tokens: they only need to grow. Made by the
+  // first session; two at once may both try, and one finds it made (a unique violation).
+  await client.query('CREATE SEQUENCE IF NOT EXISTS contend_fence').catch((error: { code?: string }) => {
+    if (error.code !== '23505' && error.code !== '42P07') throw error;
+  });
+  const fence = async (): Promise<bigint> => BigInt((await client.query<{ token: string }>("SELECT nextval('contend_fence') AS token")).rows[0]!.token);
+  return { client, ask, fence };
 }
 
 /**
@@ -28,11 +34,12 @@ export const PgAdvisoryAdapter: LockAdapter<ServerLockOptions> = {
   defaults: { url: '', maxPollMs: 8 },
   checkOptions: (options) => checkServerLockOptions('pg-advisory', 'postgres', options),
   async create(ctx, { url, maxPollMs }) {
-    const { client, ask } = await pgSession(ctx, url, 'the pg-advisory lock');
+    const { client, ask, fence } = await pgSession(ctx, url, 'the pg-advisory lock');
     return serverLock(ctx, maxPollMs, {
       take: () => ask('SELECT pg_try_advisory_lock(hashtext($1)) AS ok'),
       unlock: () => ask('SELECT pg_advisory_unlock(hashtext($1)) AS ok'),
       end: () => client.end(),
+      fence,
     });
   },
 };

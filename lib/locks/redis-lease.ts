@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { importPeer } from '../support/peer.js';
 import { ContendError } from '../errors.js';
-import { checkServerLockOptions, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
+import { checkServerLockOptions, fenceKey, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
 import type { LockAdapter } from './types.js';
 
 const NEEDED_BY = 'the redis-lease lock';
@@ -50,6 +50,7 @@ export const RedisLeaseAdapter: LockAdapter<LeaseLockOptions> = {
       take: async () => (await client.set(key, token, 'PX', ttlMs, 'NX')) === 'OK',
       unlock: () => client.eval(RELEASE, 1, key, token),
       end: () => client.disconnect(),
+      fence: async () => BigInt(await client.incr(fenceKey(ctx))),
     });
   },
 };

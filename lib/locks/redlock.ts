@@ -1,6 +1,6 @@
 import { importPeer } from '../support/peer.js';
 import { redisClient } from './redis-lease.js';
-import { checkServerLockOptions, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
+import { checkServerLockOptions, fenceKey, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
 import type { LockAdapter } from './types.js';
 
 const NEEDED_BY = 'the redlock lock';
@@ -40,6 +40,7 @@ export const RedlockAdapter: LockAdapter<LeaseLockOptions> = {
           if (!(error instanceof ExecutionError)) throw error;
         }),
       end: () => client.disconnect(),
+      fence: async () => BigInt(await client.incr(fenceKey(ctx))),
     });
   },
 };

@@ -33,6 +33,9 @@ export function checkServerLockOptions(lock: string, server: ServerKind, options
  */
 export const serverLockKey = (ctx: LockContext): string => `contend:${ctx.lockPath}`;
 
+/** The key of the case's fencing counter, beside its lock's. */
+export const fenceKey = (ctx: LockContext): string => `${serverLockKey(ctx)}:fence`;
+
 /**
  * The options a lock on a server is made with in the workers: with its `url` filled in from the
  * run's throwaway server when none was given. Other locks' options come back as they are.
@@ -52,13 +55,23 @@ export function requireServerPrograms(adapter: LockAdapter, options: Record<stri
 }
 
 /**
- * A lock on a server, from its three calls: `take` (one attempt, true when taken), `unlock` (run
- * by release and close only while held), and `end` (the connection's, after close's release).
- * Waiting repeats `take`.
+ * A lock on a server, from its calls: `take` (one attempt, true when taken), `unlock` (run by
+ * release and close only while held), `end` (the connection's, after close's release), and
+ * `fence` (a fencing token, asked right after each take). Waiting repeats `take`.
  */
-export function serverLock(ctx: LockContext, maxPollMs: number, calls: { take(): Promise<boolean>; unlock(): Promise<unknown>; end(): unknown }): Lock {
+export function serverLock(
+  ctx: LockContext,
+  maxPollMs: number,
+  calls: { take(): Promise<boolean>; unlock(): Promise<unknown>; end(): unknown; fence?(): Promise<bigint> },
+): Lock {
   let held = false;
-  const attempt = async (): Promise<boolean> => (held = await calls.take());
+  let token: bigint | undefined;
+  const attempt = async (): Promise<boolean> => {
+    held = await calls.take();
+    // Asked while held: a later holder can only get a greater one.
+    token = held && calls.fence ? await calls.fence() : undefined;
+    return held;
+  };
   const release = async (): Promise<void> => {
     if (!held) return;
     held = false;
@@ -68,6 +81,7 @@ export function serverLock(ctx: LockContext, maxPollMs: number, calls: { take():
     tryAcquire: attempt,
     acquire: () => retryUntil(attempt, { signal: ctx.signal, maxPollMs }),
     release,
+    ...(calls.fence ? { fence: () => (held ? token : undefined) } : {}),
     async close() {
       try {
         await release();

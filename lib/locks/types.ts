@@ -34,6 +34,12 @@ export interface Lock {
   /** Frees what the instance holds open (file descriptors, timers). */
   close?(): void | Promise<void>;
   /**
+   * A fencing token of the current hold: greater than that of every earlier hold of the lock. A
+   * store that refuses a write whose token is below one it has seen keeps out a holder whose lock
+   * was given away while it was paused (Kleppmann's fencing). Locks that have none leave it out.
+   */
+  fence?(): bigint | undefined;
+  /**
    * Settles when the library tells a holder it has lost the lock (proper-lockfile's onCompromised:
    * its lock was taken over as stale). Locks that cannot be lost, or never say so, leave it out.
    */
