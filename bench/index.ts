@@ -17,6 +17,7 @@ import { runWorkload } from '../lib/workload/run.js';
 import { QUICK_GRID, runSweep, sweepConfigs } from '../lib/workload/sweep.js';
 import { startup } from './startup.js';
 import { exploreCosts, powerlossCosts } from './explore.js';
+import { storageCosts } from './storages.js';
 import { withServerUrl } from '../lib/locks/server-lock.js';
 import { lockRegistry } from '../lib/locks/registry.js';
 
@@ -328,6 +329,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   workload: workloadCeiling,
   explore: () => exploreCosts(section),
   powerloss: () => powerlossCosts(section),
+  storages: () => storageCosts(section),
 };
 const ONLY_WHEN_NAMED = new Set(['startup']);
 const chosen = process.argv.slice(2);

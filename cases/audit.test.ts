@@ -136,7 +136,7 @@ const DETAILS: Record<string, Partial<Record<PropertyId, RegExp>>> = {
     'excludes-threads': /a read found the other worker's write/,
     'pool-free': /all 4 threads of libuv's pool parked/,
   },
-  flock: { 'pool-free': /the read finished while 4 waits were pending/, 'pause-safe': /^the paused holder kept the lock: no one else got it while it was stopped; count 2 of 2$/ },
+  flock: { 'pool-free': /the read finished while 4 waits were pending/, 'pause-safe': /^the paused holder kept the lock, no one else got it while it was stopped; count 2 of 2$/ },
   'fs-ext': { 'pool-free': /all 4 threads of libuv's pool parked/, 'excludes-threads': /unusable: .*fs-ext crashes the process inside worker_threads/ },
   // With strace (CI installs it), the second save is stopped inside its write and a reader finds the target torn.
   steno: { 'temp-unique': new RegExp(`second failed with ENOENT; .*the first's rename published the second's document.*; ${TORN}`), 'survives-power-loss': NO_FSYNC },

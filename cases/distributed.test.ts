@@ -3,17 +3,26 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { sharedServer, startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
 import { createLock, lockRegistry } from '../lib/locks/registry.js';
 import { standaloneContext } from '../lib/locks/registry.js';
 import { runAudit } from '../lib/audit/audit.js';
+import { runWorkload } from '../lib/workload/run.js';
 
 // Locks on real servers (PostgreSQL, Redis, etcd), each a throwaway instance contend starts on a
 // free localhost port and removes afterwards. .ci/run installs the servers from Debian's packages.
 
 const CLI = 'dist/lib/cli/main.js';
 const contend = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 180_000, env });
+
+// Commands whose point is not the start of a server share this file's servers (CONTEND_*_URL), as
+// a CI job with service containers would: each command would otherwise start its own.
+let sharedEnv: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  const urls = await Promise.all(SERVER_KINDS.map(async (kind) => [`CONTEND_${kind.toUpperCase()}_URL`, (await sharedServer(kind)).url] as const));
+  sharedEnv = { ...process.env, ...Object.fromEntries(urls) };
+}, 120_000);
 
 const LOCK_ON: Record<ServerKind, string> = { postgres: 'pg-advisory', redis: 'redis-lease', etcd: 'etcd-lease' };
 
@@ -84,7 +93,7 @@ describe('throwaway servers', () => {
   test.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)('contend ended by %s in the middle of a run: its server ends with it', async (signal) => {
     // A period-mode case takes seconds: long enough to end it while its server runs.
     const before = new Set(readdirSync(tmpdir()));
-    const child = spawn(process.execPath, [CLI, 'run', '--lock', 'redis-lease', '--workers-kind', 'process', '--mode', 'period', '--period', '1'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'run', '--lock', 'redis-lease', '--workers-kind', 'process', '--workers', '2', '--mode', 'period', '--period', '1'], { stdio: 'ignore' });
     const exited = once(child, 'exit');
     let servers: number[] = [];
     while (servers.length === 0 && child.exitCode === null) {
@@ -106,10 +115,10 @@ describe('throwaway servers', () => {
 });
 
 describe('locks on a server, through the CLI', () => {
-  test('the matrix of every lock on a server, in every worker kind: all PASS, exit 0, and no server left', () => {
+  test('the matrix of every lock on a server, in every worker kind, on the servers the environment names: all PASS, exit 0, and no server of its own started', () => {
     const before = readdirSync(tmpdir()).filter((n) => /^contend-(postgres|redis|etcd)-/.test(n)).length;
     // Two workers a case: enough to contend, and each of the 15 cases connects fewer clients.
-    const r = contend(['matrix', '--locks', 'pg-advisory,pg-advisory-xact,redis-lease,redlock,etcd-lease', '--orders', 'force-write', '--workers', '2', '--json']);
+    const r = contend(['matrix', '--locks', 'pg-advisory,pg-advisory-xact,redis-lease,redlock,etcd-lease', '--orders', 'force-write', '--workers', '2', '--json'], sharedEnv);
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as { rows?: unknown[] } | { options: { kind: string; lock: string }; verdict: string }[];
     const list = (Array.isArray(rows) ? rows : (rows.rows as { options: { kind: string; lock: string }; verdict: string }[]));
@@ -147,7 +156,7 @@ describe('locks on a server, through the CLI', () => {
   }, 60_000);
 
   test('explore: a lease lock on its server keeps two process actors apart in every schedule within the bound', () => {
-    const r = contend(['explore', '--lock', 'redis-lease', '--kind', 'process']);
+    const r = contend(['explore', '--lock', 'redis-lease', '--kind', 'process'], sharedEnv);
     expect(r.stdout).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
     expect(r.stdout).toContain("redis-lease locks on its redis server: its entry and exit are points, the server's calls in between are not");
     expect(r.status, r.stderr).toBe(0);
@@ -178,11 +187,36 @@ describe('what a lease promises, audited', () => {
       });
       expect(cell(lease, 'fencing')).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/the paused holder's write \(token (\d+)\) was refused, the store had seen (\d+); count 1: the other's increment \(token \2\) kept, nothing lost$/) });
     }
-    expect(cell('pg-advisory', 'pause-safe')).toMatchObject({ verdict: 'yes', detail: 'the paused holder kept the lock: no one else got it while it was stopped; count 2 of 2' });
+    expect(cell('pg-advisory', 'pause-safe')).toMatchObject({ verdict: 'yes', detail: 'the paused holder kept the lock, no one else got it while it was stopped; count 2 of 2' });
     expect(cell('pg-advisory', 'fencing')).toMatchObject({ verdict: 'n/a' });
     // The token-checked release: the old holder's release did not delete the new holder's key.
     expect(cell('redis-lease (ttlMs=1000)', 'stall-safe').detail).toMatch(/the new holder's lock survived$/);
     expect(cell('pg-advisory', 'holder-killed')).toMatchObject({ verdict: 'yes', detail: 'at once: free on the first attempt after the holder SIGKILLed' });
     expect(cell('pg-advisory', 'stall-safe')).toMatchObject({ verdict: 'yes' });
   }, 120_000);
+});
+
+describe('the manifest on real engines', () => {
+  test.each(['postgres', 'redis', 'etcd'] as const)("%s: commits through the server's own compare-and-set keep isolation; the broken mode (an unconditional write) violates it", async (storage) => {
+    // Half a second of three writers at 100 commits/s each on one manifest: an unconditional write
+    // overlaps another's read-modify-write many times over.
+    const config = { storage, writers: 3, writerRate: 100, readers: 1, readerRate: 50, duration: 0.5, conflict: 'key' as const, keyOverlap: 0.5, kind: 'thread' as const };
+    const locked = await runWorkload(config);
+    expect(locked.summary.totalWriteSuccess).toBeGreaterThan(0);
+    expect(locked.isolation.violations).toEqual([]);
+    const broken = await runWorkload({ ...config, cas: 'unlocked' });
+    expect(broken.isolation.ok).toBe(false);
+    expect(Object.keys(broken.isolation.counts).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  // The broken mode's exit status 1 is the same code for every storage (workload.test.ts runs it on the file).
+  test('contend sweep --storage: exit 0 when isolation holds, 2 when the server is not installed', () => {
+    const sweep = ['sweep', '--storage', 'redis', '--writers', '2', '--writer-rates', '50', '--overlaps', '0.5', '--readers', '1', '--reader-rates', '20', '--duration', '1', '--conflict', 'key'];
+    const ok = contend(sweep, sharedEnv);
+    expect(ok.stdout).toMatch(/^isolation held in 1 of 1 configs$/m);
+    expect(ok.status, ok.stderr).toBe(0);
+    const missing = contend(['sweep', '--storage', 'etcd', '--quick'], { ...process.env, PATH: '/nonexistent' });
+    expect(missing.stderr).toBe("contend: the etcd storage needs etcd's server (etcd): apt-get install etcd-server, or put its programs on PATH\n");
+    expect(missing.status).toBe(2);
+  }, 60_000);
 });

@@ -107,7 +107,7 @@ describe('the packed package in a project of its own', () => {
 
   test('what testing your own lock installs: no audited library, no plotting stack, nothing built', () => {
     const installed = readdirSync(join(project, 'node_modules'));
-    for (const peer of ['fs-ext', 'os-lock', 'lockfile', 'write-file-atomic', 'atomically', 'steno', 'lowdb', 'conf', 'vega', 'vega-lite']) {
+    for (const peer of ['fs-ext', 'os-lock', 'lockfile', 'write-file-atomic', 'atomically', 'steno', 'lowdb', 'conf', 'vega', 'vega-lite', 'pg', 'ioredis', 'etcd3', '@sesamecare-oss']) {
       expect(installed).not.toContain(peer);
     }
     // A package with a binding.gyp is built by node-gyp on install; the kernel locks come prebuilt.
@@ -126,6 +126,9 @@ describe('the packed package in a project of its own', () => {
     const lock = run(join(project, 'node_modules/.bin/contend'), ['run', '--lock', 'os-lock']);
     expect(lock.stderr).toBe('contend: the os-lock lock needs the os-lock package: npm install -D os-lock\n');
     expect(lock.status).toBe(2);
+    const lease = run(join(project, 'node_modules/.bin/contend'), ['run', '--lock', 'redis-lease']);
+    expect(lease.stderr).toBe('contend: the redis-lease lock needs the ioredis package: npm install -D ioredis\n');
+    expect(lease.status).toBe(2);
   });
 });
 

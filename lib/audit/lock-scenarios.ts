@@ -260,6 +260,8 @@ const fdClose: AuditScenario = {
   role: 'lock',
   properties: ['fd-close-safe'],
   async run(lib) {
+    const { server } = await loadAdapter(lib.ref);
+    if (server) return { 'fd-close-safe': { verdict: 'n/a', detail: `it locks on its ${server} server: no file of its own to close` } };
     return withHosts(['holder'], async ([holder], { dir, signal }) => {
       const lockPath = join(dir, 'shared.lock');
       writeFileSync(lockPath, '', { flag: 'a' });
@@ -397,7 +399,7 @@ const pause: AuditScenario = {
       };
       const plain = await round(false);
       if (plain.takenAfter === undefined) {
-        const kept = 'the paused holder kept the lock: no one else got it while it was stopped';
+        const kept = 'the paused holder kept the lock, no one else got it while it was stopped';
         return {
           'pause-safe': { verdict: 'yes', detail: `${kept}${staleBound(lib) !== undefined ? ` (waited ${staleBound(lib)} ms)` : ''}; count 2 of 2` },
           fencing: { verdict: 'n/a', detail: `no stale write to refuse: ${kept}` },

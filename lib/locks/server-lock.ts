@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { integerIn } from '../support/check.js';
-import type { ServerKind } from '../servers/types.js';
+import { serverUrlFromEnv, type ServerKind } from '../servers/types.js';
 import { checkPollOptions, retryUntil } from './wait.js';
 import type { Lock, LockAdapter, LockContext } from './types.js';
 import { serverPrograms } from '../servers/binaries.js';
@@ -48,10 +48,10 @@ export async function withServerUrl(adapter: LockAdapter, options: Record<string
 
 /**
  * Refuses a lock on a server whose programs are not installed, before any work starts (a url of
- * the user's own needs none).
+ * the user's own, in its options or the environment, needs none).
  */
 export function requireServerPrograms(adapter: LockAdapter, options: Record<string, unknown>): void {
-  if (adapter.server && !(typeof options.url === 'string' && options.url !== '')) serverPrograms(adapter.server, `the ${adapter.name} lock`);
+  if (adapter.server && !(typeof options.url === 'string' && options.url !== '') && !serverUrlFromEnv(adapter.server)) serverPrograms(adapter.server, `the ${adapter.name} lock`);
 }
 
 /**

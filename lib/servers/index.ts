@@ -1,15 +1,20 @@
 import { startServer, type Server } from './start.js';
-import type { ServerAddress, ServerKind } from './types.js';
+import { serverUrlFromEnv, type ServerAddress, type ServerKind } from './types.js';
 
-export { SERVER_KINDS, type ServerKind, type ServerAddress } from './types.js';
+export { SERVER_KINDS, serverUrlFromEnv, type ServerKind, type ServerAddress } from './types.js';
 export { MissingServerError } from './binaries.js';
 export { startServer, type Server } from './start.js';
 
 // One server of each kind for the whole run, started when a lock or storage first needs it.
 const shared = new Map<ServerKind, Promise<Server>>();
 
-/** The run's server of the kind, started on first use; `neededBy` names what needs it in errors. */
-export async function sharedServer(kind: ServerKind, neededBy?: string): Promise<ServerAddress> {
+/**
+ * The run's server of the kind: the user's (serverUrlFromEnv), or one started on first use;
+ * `neededBy` names what needs it in errors.
+ */
+export async function sharedServer(kind: ServerKind, neededBy?: string): Promise<Pick<ServerAddress, 'kind' | 'url'>> {
+  const given = serverUrlFromEnv(kind);
+  if (given) return { kind, url: given };
   let server = shared.get(kind);
   if (!server) {
     server = startServer(kind, neededBy);

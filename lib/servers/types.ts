@@ -10,3 +10,10 @@ export interface ServerAddress {
   /** What a client library takes: `postgres://contend@127.0.0.1:port/postgres`, `redis://…`, `http://…`. */
   url: string;
 }
+
+/**
+ * A server of the user's for every lock and storage of that kind that has no url of its own:
+ * `CONTEND_POSTGRES_URL`, `CONTEND_REDIS_URL`, `CONTEND_ETCD_URL` (a CI job's service container, a
+ * server already running). contend then starts none of that kind.
+ */
+export const serverUrlFromEnv = (kind: ServerKind): string | undefined => process.env[`CONTEND_${kind.toUpperCase()}_URL`] || undefined;

@@ -29,25 +29,25 @@ export async function runClient(spec: ClientSpec, storage: ManifestStorage, prog
     if (due >= spec.durationMs || now() >= spec.durationMs) break;
     const wait = due - now();
     if (wait >= 1) await sleep(wait);
-    if (spec.role === 'reader') await readOnce(op);
-    else await writeOnce(op);
+    if (spec.role === 'reader') await readOnce(op, due);
+    else await writeOnce(op, due);
   }
   return records;
 
-  async function readOnce(op: number): Promise<void> {
+  async function readOnce(op: number, due: number): Promise<void> {
     progress.action = `read (op ${op})`;
     const start = now();
     try {
       await available();
       const s = await storage.read();
-      records.push({ client: spec.name, op, attempt: 0, f: 'read', type: 'ok', version: s.version, digest: snapshotDigest(s.entries.values()), size: s.entries.size, ...(s.duplicates.length ? { duplicates: s.duplicates } : {}), start, end: now() });
+      records.push({ client: spec.name, op, due, attempt: 0, f: 'read', type: 'ok', version: s.version, digest: snapshotDigest(s.entries.values()), size: s.entries.size, ...(s.duplicates.length ? { duplicates: s.duplicates } : {}), start, end: now() });
     } catch (error) {
       if (!(error instanceof TornManifestError)) throw error;
-      records.push({ client: spec.name, op, attempt: 0, f: 'read', type: 'error', error: error.message, start, end: now() });
+      records.push({ client: spec.name, op, due, attempt: 0, f: 'read', type: 'error', error: error.message, start, end: now() });
     }
   }
 
-  async function writeOnce(op: number): Promise<void> {
+  async function writeOnce(op: number, due: number): Promise<void> {
     const key = spec.keys[Math.floor(rng() * spec.keys.length)]!;
     const wantsDelete = rng() < spec.deleteRatio;
     const value = `w${spec.worker}-${op}`;
@@ -64,7 +64,7 @@ export async function runClient(spec: ClientSpec, storage: ManifestStorage, prog
         if (spec.thinkMs > 0) await sleep(spec.thinkMs);
         await available();
         const result = await storage.commit(base, mutation, spec.worker);
-        const done = { client: spec.name, op, attempt, f: mutation.op, key, ...(mutation.op === 'put' ? { value } : {}), base: base.version, start, end: now() };
+        const done = { client: spec.name, op, due, attempt, f: mutation.op, key, ...(mutation.op === 'put' ? { value } : {}), base: base.version, start, end: now() };
         if (result.ok) {
           records.push({ ...done, type: 'ok', version: result.version });
           return;
@@ -72,7 +72,7 @@ export async function runClient(spec: ClientSpec, storage: ManifestStorage, prog
         records.push({ ...done, type: 'fail', version: result.current });
       } catch (error) {
         if (!(error instanceof TornManifestError)) throw error;
-        records.push({ client: spec.name, op, attempt, f: mutation.op, key, type: 'error', error: error.message, start, end: now() });
+        records.push({ client: spec.name, op, due, attempt, f: mutation.op, key, type: 'error', error: error.message, start, end: now() });
         return;
       }
     }

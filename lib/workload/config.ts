@@ -4,13 +4,23 @@ import { InvalidOptionError } from '../errors.js';
 import { resolveLock } from '../locks/registry.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 import { CHAOS_DEFAULTS, resolveChaos, type Chaos } from './chaos.js';
+import { requirePeers } from '../support/peer.js';
+import { serverPrograms } from '../servers/binaries.js';
+import { serverUrlFromEnv } from '../servers/types.js';
 
 export const CLIENT_KINDS = ['thread', 'process'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
-/** `file`: the JSON manifest on disk; `memory`: shared memory, no I/O — what the harness itself costs. */
-export const STORAGES = ['file', 'memory'] as const;
+/**
+ * `file`: the JSON manifest on disk; `memory`: shared memory, no I/O — what the harness itself
+ * costs; `postgres`, `redis`, `etcd`: the manifest on a throwaway server of that kind, committed
+ * by the server's own compare-and-set (a row's version, a script, a transaction on the mod revision).
+ */
+export const STORAGES = ['file', 'memory', 'postgres', 'redis', 'etcd'] as const;
 export type StorageKind = (typeof STORAGES)[number];
+
+/** The client library each storage on a server needs (an optional peer). */
+const SERVER_STORAGE_PACKAGE = { postgres: 'pg', redis: 'ioredis', etcd: 'etcd3' } as const;
 
 /** `locked`: compare-and-swap under the lock. `unlocked`: the deliberately broken mode, check and write unguarded. */
 export const CAS_MODES = ['locked', 'unlocked'] as const;
@@ -124,6 +134,11 @@ export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadCo
   }
   if (config.keyPoolSize < config.writers) {
     throw new InvalidOptionError('key pool size', `at least one key per writer (${config.writers} or more)`, config.keyPoolSize);
+  }
+  if (config.storage === 'postgres' || config.storage === 'redis' || config.storage === 'etcd') {
+    // Refused before any client starts: a client library or a server that is not installed.
+    requirePeers(`the ${config.storage} storage`, [SERVER_STORAGE_PACKAGE[config.storage]]);
+    if (!serverUrlFromEnv(config.storage)) serverPrograms(config.storage, `the ${config.storage} storage`);
   }
   if (config.storage === 'memory' && config.kind === 'process') {
     throw new InvalidOptionError('storage for process clients', `file (memory storage lives in one process's shared memory; allowed storages for threads: ${STORAGES.join(', ')})`, 'memory');

@@ -4,6 +4,7 @@ import { ContendError } from '../errors.js';
 import type { AdapterRef, Lock, LockContext } from '../locks/types.js';
 import { writeRegistry } from '../writes/index.js';
 import type { CasMode, ConflictScope } from './config.js';
+import type { ServerStorageSpec } from './server-storage.js';
 
 /** One key of the manifest, with the manifest version that last wrote it. */
 export interface Entry {
@@ -43,7 +44,8 @@ export class TornManifestError extends ContendError {
 
 export type StorageSpec =
   | { type: 'file'; path: string; lock: AdapterRef; lockOptions: Record<string, unknown>; write: AdapterRef; cas: CasMode; conflict: ConflictScope; valueSize: number }
-  | { type: 'memory'; buffer: SharedArrayBuffer; keys: number; cas: CasMode; conflict: ConflictScope };
+  | { type: 'memory'; buffer: SharedArrayBuffer; keys: number; cas: CasMode; conflict: ConflictScope }
+  | ServerStorageSpec;
 
 /** Whether a commit prepared against `base` may go ahead now that the manifest is `current`. */
 export function preconditionHolds(scope: ConflictScope, base: Snapshot, current: Snapshot, key: string): boolean {
@@ -150,6 +152,7 @@ export interface StorageEnvironment {
 }
 
 export async function openStorage(spec: StorageSpec, env: StorageEnvironment): Promise<ManifestStorage> {
+  if (spec.type === 'server') return (await import('./server-storage.js')).openServerManifest(spec);
   return spec.type === 'file' ? openFileManifest(spec, env) : openMemoryManifest(spec);
 }
 

@@ -67,6 +67,12 @@ export interface OpRecord {
   type: 'ok' | 'fail' | 'error';
   /** ok write: the version committed; fail: the version found; read: the snapshot's version. */
   version?: number;
+  /**
+   * When the operation was due on the client's Poisson clock, ms from the start (every attempt of
+   * it carries the same): end − due is its latency corrected for coordinated omission, since a
+   * client that fell behind started it late.
+   */
+  due?: number;
   /** Reads: digest and size of the snapshot, duplicated keys in it. */
   digest?: number;
   size?: number;

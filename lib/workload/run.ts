@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resolveLock } from '../locks/registry.js';
 import { withCpuLoad } from '../support/load.js';
 import { withWorkspace } from '../support/workspace.js';
@@ -47,8 +47,14 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
     if (config.storage === 'file') {
       await createManifest(path, config.valueSize);
       storage = { type: 'file', path, lock: resolveLock(config.lock).ref, lockOptions: {}, write: resolveWriteStrategy(config.write).ref, valueSize: config.valueSize, ...common };
-    } else {
+    } else if (config.storage === 'memory') {
       storage = { type: 'memory', buffer: new SharedArrayBuffer(memoryManifestBytes(config.keyPoolSize)), keys: config.keyPoolSize, ...common };
+    } else {
+      const [{ sharedServer }, { createServerManifest }] = await Promise.all([import('../servers/index.js'), import('./server-storage.js')]);
+      const url = (await sharedServer(config.storage, `the ${config.storage} storage`)).url;
+      // The manifest's name is the run's own, so runs on one server never share a manifest.
+      storage = { type: 'server', server: config.storage, url, name: `contend-${basename(dir)}`, valueSize: config.valueSize, ...common };
+      await createServerManifest(storage);
     }
     const shared = new SharedArrayBuffer(64);
     const client = (role: ClientSpec['role'], i: number): ClientSpec => ({
@@ -74,7 +80,7 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
       ...Array.from({ length: config.readers }, (_, i) => client('reader', i)),
     ];
     const fleet = await withCpuLoad(config.chaos.cpuThreads, () => runFleet(specs, { durationMs }), config.chaos.cpuDuty);
-    const final = storage.type === 'file' ? await readManifest(path) : await finalOfMemory(storage);
+    const final = storage.type === 'file' ? await readManifest(path) : await finalOf(storage);
     return {
       config,
       label: configLabel(config),
@@ -86,7 +92,11 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
   });
 }
 
-async function finalOfMemory(spec: StorageSpec) {
+async function finalOf(spec: StorageSpec) {
   const storage = await openStorage(spec, { worker: 0, kind: 'thread', shared: new Int32Array(4), local: (_k, make) => make(), signal: new AbortController().signal });
-  return storage.read();
+  try {
+    return await storage.read();
+  } finally {
+    await storage.close();
+  }
 }
