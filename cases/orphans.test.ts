@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -385,21 +385,24 @@ describe('children end within 1 s of the SIGKILL of their parent', () => {
   });
 
   // The audit's torn-read scenario runs an audit host under strace: strace is the CLI's child, the
-  // host (stopped by strace inside its write) a grandchild.
+  // host (stopped by strace inside its write) a grandchild. That state lasts only until the audit
+  // reads on, too short for a sampled stop to find on a busy machine: a stand-in for strace on the
+  // CLI's PATH hides strace's log from the audit and stops the CLI once the host is stopped.
   test.skipIf(!straceUsable)("audit hosts under strace (contend audit's torn read): strace and its stopped tracee", async () => {
-    const cli = startCli(['audit', '--libraries', 'steno', '--properties', 'temp-unique']);
-    const stopLogged = (): boolean => workspaceFiles(cli, 'contend-audit-', 'strace.log').some((log) => /stopped by SIGSTOP/.test(readFileSync(log, 'utf8')));
-    const tree = await stopWhen(cli, async (t) => {
-      const tracer = t.find((m) => m.depth === 1 && /(^|\/)strace$/.test(m.argv[0] ?? '') && m.argv.includes('-P'));
-      if (!tracer) return 'strace tracing an audit host';
-      const tracee = t.find((m) => m.ppid === tracer.pid && runs(m, 'audit-host'));
-      if (!tracee) return "strace's tracee, an audit host";
-      if (stopLogged()) return undefined;
-      // Once the tracee has the shared temp file open, its save is under way and strace stops it
-      // by itself, with the CLI held: the CLI cannot go on to end that stop before it is seen.
-      if (!openFiles(tracee.pid).some((f) => f.endsWith('.tmp'))) return 'the tracee writing the shared temp file';
-      return (await until(stopLogged, 30_000)) ? undefined : 'the tracee stopped inside its write';
+    const realStrace = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'strace')).find((path) => existsSync(path))!;
+    const cli = startCli(['audit', '--libraries', 'steno', '--properties', 'temp-unique'], {
+      PATH: `${join(root, 'cases/fixtures/strace-stand-in')}${delimiter}${process.env.PATH ?? ''}`,
+      CONTEND_TEST_REAL_STRACE: realStrace,
+      CONTEND_TEST_NODE: process.execPath,
+      CONTEND_TEST_WATCHER: join(root, 'cases/fixtures/strace-watcher.mjs'),
     });
+    const held = await until(() => !running(cli) || statOf(cli.pid)?.state === 'T', APPEAR_MS);
+    expect(held && running(cli), `the CLI was not held with its audit host stopped under strace; stderr: ${cli.stderr()}`).toBe(true);
+    const tree = descendants(cli.pid);
+    cli.seen = [...tree];
+    const tracer = tree.find((m) => m.depth === 1 && /(^|\/)strace$/.test(m.argv[0] ?? '') && m.argv.includes('-P'));
+    expect(tracer, `strace tracing an audit host, in:\n${tree.map(show).join('\n')}`).toBeDefined();
+    expect(tree.filter((m) => m.ppid === tracer!.pid && runs(m, 'audit-host')), "strace's tracee, an audit host").toHaveLength(1);
     const { left, ms } = await killAndWatch(cli, tree, 'SIGKILL');
     expect(left, `still running ${ms} ms after the SIGKILL of contend audit:\n${left.join('\n')}`).toEqual([]);
     await reaped(cli);
