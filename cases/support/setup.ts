@@ -5,6 +5,11 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { closePools } from '../../lib/vitest/index.js';
 import { hostProcesses } from './leftovers.js';
 
+// The suite starts hundreds of node processes (the CLI, process hosts, fuzz writers), none of
+// which speaks TLS: a CA bundle named by the environment would be parsed by every one of them
+// (about 45 ms each where the whole system bundle is named).
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 // Each test file gets a temporary directory of its own, so "nothing left behind" can be checked
 // exactly, without the files that run alongside in other processes getting in the way.
 const outer = process.env.TMPDIR;
