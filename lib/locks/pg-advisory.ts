@@ -3,6 +3,16 @@ import { checkServerLockOptions, serverLock, serverLockKey, type ServerLockOptio
 import type { LockAdapter, LockContext } from './types.js';
 
 /**
+ * Runs a `CREATE … IF NOT EXISTS`: sessions making the same object at once may both find it absent,
+ * and the one that loses gets a unique violation (23505) or "already exists" (42P07), which is success.
+ */
+export async function createIfAbsent(client: { query(sql: string): Promise<unknown> }, sql: string): Promise<void> {
+  await client.query(sql).catch((error: { code?: string }) => {
+    if (error.code !== '23505' && error.code !== '42P07') throw error;
+  });
+}
+
+/**
  * A PostgreSQL connection of one lock instance, and the advisory lock key of the case: `hashtext`
  * of the case's key, which every instance computes alike.
  */
@@ -12,11 +22,8 @@ export async function pgSession(ctx: LockContext, url: string, neededBy: string)
   await client.connect();
   const key = serverLockKey(ctx);
   const ask = async (sql: string): Promise<boolean> => (await client.query<{ ok: boolean }>(sql, [key])).rows[0]?.ok === true;
-  // One sequence per server for every case's fencing tokens: they only need to grow. Made by the
-  // first session; two at once may both try, and one finds it made (a unique violation).
-  await client.query('CREATE SEQUENCE IF NOT EXISTS contend_fence').catch((error: { code?: string }) => {
-    if (error.code !== '23505' && error.code !== '42P07') throw error;
-  });
+  // One sequence per server for every case's fencing tokens: they only need to grow.
+  await createIfAbsent(client, 'CREATE SEQUENCE IF NOT EXISTS contend_fence');
   const fence = async (): Promise<bigint> => BigInt((await client.query<{ token: string }>("SELECT nextval('contend_fence') AS token")).rows[0]!.token);
   return { client, ask, fence };
 }

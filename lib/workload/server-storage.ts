@@ -1,5 +1,6 @@
 import { importPeer } from '../support/peer.js';
 import { redisClient } from '../locks/redis-lease.js';
+import { createIfAbsent } from '../locks/pg-advisory.js';
 import type { ServerKind } from '../servers/types.js';
 import type { CasMode, ConflictScope } from './config.js';
 import { applyMutation, parseManifest, preconditionHolds, serializeManifest, type CommitResult, type ManifestStorage, type Snapshot } from './manifest.js';
@@ -22,6 +23,8 @@ export interface ServerStorageSpec {
  * only if the manifest still has it, in one step on the server.
  */
 interface Engine {
+  /** Makes the run's manifest (`text`, version 0) on the server. */
+  create(text: string): Promise<void>;
   load(): Promise<{ snapshot: Snapshot; stamp: string }>;
   store(next: Snapshot, text: string, stamp?: string): Promise<boolean>;
   close(): Promise<void>;
@@ -34,6 +37,10 @@ async function postgresEngine(spec: ServerStorageSpec): Promise<Engine> {
   const client = new pg.Client({ connectionString: spec.url });
   await client.connect();
   return {
+    async create(text) {
+      await createIfAbsent(client, 'CREATE TABLE IF NOT EXISTS contend_manifest (name text PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL)');
+      await client.query('INSERT INTO contend_manifest (name, version, doc) VALUES ($1, 0, $2)', [spec.name, text]);
+    },
     async load() {
       const row = (await client.query<{ version: string; doc: string }>('SELECT version, doc FROM contend_manifest WHERE name = $1', [spec.name])).rows[0]!;
       return { snapshot: parseManifest(row.doc, `postgres ${spec.name}`), stamp: row.version };
@@ -54,6 +61,7 @@ async function redisEngine(spec: ServerStorageSpec): Promise<Engine> {
   const client = await redisClient(spec.url, NEEDED_BY.redis);
   const [doc, version] = [spec.name, `${spec.name}:version`];
   return {
+    create: async (text) => void (await client.mset(doc, text, version, '0')),
     async load() {
       // One round trip, both keys from one moment.
       const [text, stamp] = (await client.mget(doc, version)) as [string, string];
@@ -74,6 +82,7 @@ async function etcdEngine(spec: ServerStorageSpec): Promise<Engine> {
   const { Etcd3 } = await importPeer('etcd3', NEEDED_BY.etcd, () => import('etcd3'));
   const client = new Etcd3({ hosts: spec.url });
   return {
+    create: async (text) => void (await client.put(spec.name).value(text)),
     async load() {
       const kv = (await client.get(spec.name).exec()).kvs[0]!;
       return { snapshot: parseManifest(kv.value.toString('utf8'), `etcd ${spec.name}`), stamp: kv.mod_revision };
@@ -114,28 +123,10 @@ export async function openServerManifest(spec: ServerStorageSpec): Promise<Manif
 
 /** Makes the run's empty manifest on the server, before any client opens it. */
 export async function createServerManifest(spec: ServerStorageSpec): Promise<void> {
-  const empty = serializeManifest({ version: 0, entries: new Map(), duplicates: [] }, spec.valueSize);
-  if (spec.server === 'postgres') {
-    const { default: pg } = await importPeer('pg', NEEDED_BY.postgres, () => import('pg'));
-    const client = new pg.Client({ connectionString: spec.url });
-    await client.connect();
-    try {
-      await client.query('CREATE TABLE IF NOT EXISTS contend_manifest (name text PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL)').catch((error: { code?: string }) => {
-        // Two runs creating it at once: one finds it made.
-        if (error.code !== '23505' && error.code !== '42P07') throw error;
-      });
-      await client.query('INSERT INTO contend_manifest (name, version, doc) VALUES ($1, 0, $2)', [spec.name, empty]);
-    } finally {
-      await client.end();
-    }
-  } else if (spec.server === 'redis') {
-    const client = await redisClient(spec.url, NEEDED_BY.redis);
-    await client.mset(spec.name, empty, `${spec.name}:version`, '0');
-    client.disconnect();
-  } else {
-    const { Etcd3 } = await importPeer('etcd3', NEEDED_BY.etcd, () => import('etcd3'));
-    const client = new Etcd3({ hosts: spec.url });
-    await client.put(spec.name).value(empty);
-    client.close();
+  const engine = await ENGINES[spec.server](spec);
+  try {
+    await engine.create(serializeManifest({ version: 0, entries: new Map(), duplicates: [] }, spec.valueSize));
+  } finally {
+    await engine.close();
   }
 }
