@@ -241,7 +241,6 @@ export async function recordSave(dir: string, save: () => unknown): Promise<Reco
   if (!hooked) {
     hooked = true;
     addFsCallHook({
-      before: () => undefined,
       after(call, outcome) {
         const store = recording.getStore();
         if (!store || store.busy) return;

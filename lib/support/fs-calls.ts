@@ -32,7 +32,7 @@ export interface FsCallHook {
    * on a promise: a hook that wants to hold one blocks the thread itself, and a promise it returns
    * for one fails the call.
    */
-  before(call: FsCall): void | Promise<void>;
+  before?(call: FsCall): void | Promise<void>;
   /** Once the call has finished: returned, called back, or settled, with what it gave or why it failed. */
   after?(call: FsCall, outcome: CallOutcome): void;
 }
@@ -89,7 +89,7 @@ function callOf(op: string, args: unknown[], form: FsCall['form']): FsCall {
 function before(call: FsCall): void | Promise<void> {
   let pending: Promise<void> | undefined;
   for (const hook of hooks) {
-    pending = pending ? pending.then(() => hook.before(call)) : (hook.before(call) ?? undefined);
+    pending = pending ? pending.then(() => hook.before?.(call)) : (hook.before?.(call) ?? undefined);
   }
   return pending;
 }
