@@ -63,13 +63,20 @@ export async function retryUntil(attempt: () => boolean | Promise<boolean>, opti
  * signal aborts).
  */
 export async function retryWithin(attempt: () => boolean | Promise<boolean>, ms: number, options: Partial<WaitOptions> = {}): Promise<boolean> {
-  const limit = AbortSignal.any([AbortSignal.timeout(ms), ...(options.signal ? [options.signal] : [])]);
+  // Not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and on Node 20 a timeout
+  // signal nothing else holds can be collected before it fires, leaving the wait unbounded. The
+  // timer's closure holds this controller until it fires or is cleared.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), ms);
+  const limit = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
   try {
     await retryUntil(attempt, { ...options, signal: limit });
     return true;
   } catch (error) {
     if (limit.aborted) return false;
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
