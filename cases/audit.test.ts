@@ -7,6 +7,7 @@ import { registerWriteStrategy, unregisterWriteStrategy } from '../lib/index.js'
 import { evidenceFor, runAudit } from '../lib/audit/audit.js';
 import { straceAvailable } from '../lib/audit/host.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel } from '../lib/audit/libraries.js';
+import { SERVER_SCENARIOS } from '../lib/audit/server-scenarios.js';
 import { LOCK_SCENARIOS } from '../lib/audit/lock-scenarios.js';
 import { PROPERTIES, type PropertyId } from '../lib/audit/properties.js';
 import { type AuditScenario, type Finding, type Verdict } from '../lib/audit/scenario.js';
@@ -25,6 +26,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'stall-safe': 'yes',
     'pause-safe': 'yes',
     fencing: 'n/a',
+    'server-paused': 'n/a',
+    'server-restart': 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -38,6 +41,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'stall-safe': 'yes',
     'pause-safe': 'yes',
     fencing: 'n/a',
+    'server-paused': 'n/a',
+    'server-restart': 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'yes',
     'pool-free': 'no',
@@ -51,6 +56,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'stall-safe': 'yes',
     'pause-safe': 'yes',
     fencing: 'n/a',
+    'server-paused': 'n/a',
+    'server-restart': 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'no',
     'pool-free': 'no',
@@ -64,6 +71,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'stall-safe': 'no',
     'pause-safe': 'no',
     fencing: 'n/a',
+    'server-paused': 'n/a',
+    'server-restart': 'n/a',
     'stale-race': 'no',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -77,6 +86,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'stall-safe': 'yes',
     'pause-safe': 'yes',
     fencing: 'n/a',
+    'server-paused': 'n/a',
+    'server-restart': 'n/a',
     'stale-race': 'n/a',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -90,6 +101,8 @@ const LOCKS: Record<string, Partial<Record<PropertyId, Verdict>>> = {
     'stall-safe': 'no',
     'pause-safe': 'no',
     fencing: 'n/a',
+    'server-paused': 'n/a',
+    'server-restart': 'n/a',
     'stale-race': 'yes',
     'fd-close-safe': 'yes',
     'pool-free': 'yes',
@@ -172,7 +185,7 @@ test('every default row and every property of its role is pinned here', () => {
 });
 
 for (const [table, scenarios] of [
-  [LOCKS, LOCK_SCENARIOS],
+  [LOCKS, [...LOCK_SCENARIOS, ...SERVER_SCENARIOS]],
   [WRITERS, WRITER_SCENARIOS],
 ] as const) {
   for (const [label, cells] of Object.entries(table)) {

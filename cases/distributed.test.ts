@@ -9,6 +9,7 @@ import { createLock, lockRegistry } from '../lib/locks/registry.js';
 import { standaloneContext } from '../lib/locks/registry.js';
 import { runAudit } from '../lib/audit/audit.js';
 import { runWorkload } from '../lib/workload/run.js';
+import { CHAOS_DEFAULTS } from '../lib/workload/chaos.js';
 
 // Locks on real servers (PostgreSQL, Redis, etcd), each a throwaway instance contend starts on a
 // free localhost port and removes afterwards. .ci/run installs the servers from Debian's packages.
@@ -196,6 +197,49 @@ describe('what a lease promises, audited', () => {
   }, 120_000);
 });
 
+describe('the server paused or restarted', () => {
+  test('a paused server: every worker kind reports each worker that could not reach it, by number and action, and exits 1 instead of waiting', async () => {
+    const server = await startServer('redis');
+    try {
+      server.process.pause();
+      for (const kind of ['async', 'thread', 'process']) {
+        const r = contend(['run', '--lock', 'redis-lease', '--workers-kind', kind, '--workers', '2', '--lock-options', JSON.stringify({ url: server.address.url, timeoutMs: 300 })]);
+        for (const worker of [1, 2]) {
+          expect(r.stderr).toContain(`worker ${worker} threw during 'start': ServerTimeoutError: connecting for the redis-lease lock: the server at ${server.address.url} did not answer within 300 ms (timeoutMs)`);
+        }
+        expect(r.status, `${kind}: ${r.stderr}`).toBe(1);
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  test("audited: a contender gives up on a paused server within its timeout; across a restart, Redis without persistence and PostgreSQL's sessions lose the lock (an update lost), etcd's persisted lease keeps it", async () => {
+    const report = await runAudit({
+      libraries: [
+        { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 1000, timeoutMs: 500 } },
+        { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 1000, timeoutMs: 500 } },
+        { name: 'pg-advisory', role: 'lock', lockOptions: { timeoutMs: 500 } },
+      ],
+      properties: ['server-paused', 'server-restart'],
+    });
+    const cell = (library: string, property: string) => report.cells.find((c) => c.library.startsWith(`${library} (`) && c.property === property)!;
+    for (const lock of ['redis-lease', 'etcd-lease', 'pg-advisory']) {
+      expect(cell(lock, 'server-paused')).toMatchObject({
+        verdict: 'yes',
+        detail: expect.stringMatching(/^with its server paused \(SIGSTOP\), a contender asked for the lock: after \d+ ms it failed: taking the lock: the server at \S+ did not answer within 500 ms \(timeoutMs\); once the server resumed, a new contender got the lock in \d+ ms$/),
+      });
+    }
+    for (const lock of ['redis-lease', 'pg-advisory']) {
+      expect(cell(lock, 'server-restart')).toMatchObject({
+        verdict: 'no',
+        detail: expect.stringMatching(/^its server restarted while a contender held the lock and had read a counter; another contender got the lock \d+ ms after the restart and counted; the holder, never told, wrote what it had read plus one.*: count 1 of 2 \(1 lost\)$/),
+      });
+    }
+    expect(cell('etcd-lease', 'server-restart')).toMatchObject({ verdict: 'yes', detail: "the lock outlived its server's restart: no one else got it within 6000 ms while its holder held it; count 2 of 2" });
+  }, 120_000);
+});
+
 describe('the manifest on real engines', () => {
   test.each(['postgres', 'redis', 'etcd'] as const)("%s: commits through the server's own compare-and-set keep isolation; the broken mode (an unconditional write) violates it", async (storage) => {
     // Half a second of three writers at 100 commits/s each on one manifest: an unconditional write
@@ -207,6 +251,21 @@ describe('the manifest on real engines', () => {
     const broken = await runWorkload({ ...config, cas: 'unlocked' });
     expect(broken.isolation.ok).toBe(false);
     expect(Object.keys(broken.isolation.counts).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  test('chaos outages on a server storage pause the server itself: calls wait out the pause and isolation holds; on a server of your own they are refused before any work, exit 2', async () => {
+    const outageMs = 400;
+    const result = await runWorkload({ storage: 'redis', writers: 2, writerRate: 50, readers: 1, readerRate: 50, duration: 1.5, kind: 'thread', chaos: { ...CHAOS_DEFAULTS, outages: 1, outageMs } }, { history: true });
+    expect(result.isolation.violations).toEqual([]);
+    expect(result.summary.totalWriteSuccess).toBeGreaterThan(0);
+    // The clients themselves wait for no outage on a server: only a paused server makes a call this long.
+    const longest = Math.max(...result.history!.map((r) => r.end - r.start));
+    expect(longest).toBeGreaterThanOrEqual(outageMs / 2);
+    const refused = contend(['chaos', '--storage', 'redis', '--scenarios', 'blocked', '--quick'], sharedEnv);
+    expect(refused.stderr).toBe(
+      'contend: invalid chaos outages on the redis storage: 3; allowed: none on a server of your own (CONTEND_REDIS_URL): an outage pauses the server, which contend does only to one it starts (unset CONTEND_REDIS_URL)\n',
+    );
+    expect(refused.status).toBe(2);
   }, 60_000);
 
   // The broken mode's exit status 1 is the same code for every storage (workload.test.ts runs it on the file).

@@ -6,6 +6,7 @@ import { withServerUrl } from '../locks/server-lock.js';
 import { packageRoot } from '../support/paths.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
 import { LOCK_SCENARIOS } from './lock-scenarios.js';
+import { SERVER_SCENARIOS } from './server-scenarios.js';
 import { PROPERTIES, type Property, type PropertyId } from './properties.js';
 import { firstLine, type Finding } from './scenario.js';
 import { WRITER_SCENARIOS } from './writer-scenarios.js';
@@ -66,7 +67,7 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditReport>
   // Locks on a server get the run's throwaway server; the report keeps the options as given.
   const running = await Promise.all(libraries.map(async (lib) => (lib.role === 'lock' ? { ...lib, lockOptions: await withServerUrl(lockRegistry.resolve(lib.name).adapter, lib.lockOptions) } : lib)));
   const work = running.flatMap((lib) =>
-    [...LOCK_SCENARIOS, ...WRITER_SCENARIOS].filter((s) => s.role === lib.role && s.properties.some((p) => wanted.has(p))).map((scenario) => ({ lib, scenario })),
+    [...LOCK_SCENARIOS, ...SERVER_SCENARIOS, ...WRITER_SCENARIOS].filter((s) => s.role === lib.role && s.properties.some((p) => wanted.has(p))).map((scenario) => ({ lib, scenario })),
   );
   const total = work.reduce((n, { scenario }) => n + scenario.properties.filter((p) => wanted.has(p)).length, 0);
   const cells: AuditCell[] = [];

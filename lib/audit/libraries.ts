@@ -58,14 +58,15 @@ export const DEFAULT_LIBRARIES: readonly LibrarySpec[] = [
 
 /**
  * The rows of the locks on a server, run when named (`--libraries redis-lease`): each starts a
- * server. Leases run with a 2 s TTL, so that a lost holder's lease runs out within the run.
+ * server. Leases run with a 2 s TTL, so that a lost holder's lease runs out within the run, and each
+ * call to a server may go 2 s unanswered, so that a paused server's contenders give up soon.
  */
 export const SERVER_LIBRARIES: readonly LibrarySpec[] = [
-  { name: 'pg-advisory', role: 'lock' },
-  { name: 'pg-advisory-xact', role: 'lock' },
-  { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
-  { name: 'redlock', role: 'lock', lockOptions: { ttlMs: 2000 } },
-  { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 2000 } },
+  { name: 'pg-advisory', role: 'lock', lockOptions: { timeoutMs: 2000 } },
+  { name: 'pg-advisory-xact', role: 'lock', lockOptions: { timeoutMs: 2000 } },
+  { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 2000, timeoutMs: 2000 } },
+  { name: 'redlock', role: 'lock', lockOptions: { ttlMs: 2000, timeoutMs: 2000 } },
+  { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 2000, timeoutMs: 2000 } },
 ];
 
 /**

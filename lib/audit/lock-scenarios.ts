@@ -1,52 +1,16 @@
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLock, loadAdapter, standaloneContext } from '../locks/registry.js';
+import { loadAdapter } from '../locks/registry.js';
 import { ContendError, WorkerFaultError } from '../errors.js';
 import { formatVector } from '../case/outcome.js';
-import { retryWithin } from '../locks/wait.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../case/run-case.js';
 import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';
 import { fencedWrite } from './fencing.js';
+import { acquireWithin, closeAll, contender, expiry, pastWhat, staleBound } from './contenders.js';
 import { firstLine, type AuditScenario, type Finding } from './scenario.js';
-
-/** A contender of the audit's own process: one instance of the adapter, on the scenario's lock path. */
-async function contender(lib: AuditedLibrary, lockPath: string, signal: AbortSignal, worker = 1): Promise<Lock> {
-  return createLock(await loadAdapter(lib.ref), standaloneContext({ worker, kind: 'async', lockPath, signal }), lib.lockOptions);
-}
-
-/**
- * A lock that gives a dead holder's lock to others once it is old enough (a stale time) or its
- * lease has run out (a TTL): how long that may take, ms.
- */
-function staleBound(lib: AuditedLibrary): number | undefined {
-  const stale = Number(lib.lockOptions.staleMs ?? lib.lockOptions.ttlMs ?? 0);
-  return stale > 0 ? stale + Number(lib.lockOptions.updateMs ?? 0) + 5_000 : undefined;
-}
-
-/** How such a lock came to another: `taken over as stale (staleMs 2000)`, `its lease ran out (ttlMs 2000)`. */
-const expiry = (lib: AuditedLibrary): string =>
-  lib.lockOptions.staleMs !== undefined ? `taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})` : `its lease ran out (ttlMs ${String(lib.lockOptions.ttlMs)})`;
-
-/** What a bound is past: its stale time, or its lease. */
-const pastWhat = (lib: AuditedLibrary): string => (lib.lockOptions.staleMs !== undefined ? 'its stale time' : 'its lease');
-
-/** Waits for the lock up to `bound` ms; the time it took, or undefined if it never came. */
-async function acquireWithin(lock: Lock, bound: number, signal: AbortSignal): Promise<number | undefined> {
-  const started = performance.now();
-  return (await retryWithin(() => lock.tryAcquire(), bound, { signal, maxPollMs: 10 })) ? Math.round(performance.now() - started) : undefined;
-}
-
-// A scenario may leave a lock in a state its library refuses to release (proper-lockfile's
-// ERELEASED after a takeover): that is already in the finding, so clean-up goes on regardless.
-async function closeAll(...locks: (Lock | undefined)[]): Promise<void> {
-  for (const lock of locks) {
-    await Promise.resolve(lock?.release()).catch(() => {});
-    await Promise.resolve(lock?.close?.()).catch(() => {});
-  }
-}
 
 const KINDS: [WorkerKind, 'excludes-async' | 'excludes-threads' | 'excludes-processes'][] = [
   ['async', 'excludes-async'],

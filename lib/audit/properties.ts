@@ -10,6 +10,8 @@ export type PropertyId =
   | 'stall-safe'
   | 'pause-safe'
   | 'fencing'
+  | 'server-paused'
+  | 'server-restart'
   | 'stale-race'
   | 'fd-close-safe'
   | 'pool-free'
@@ -45,6 +47,13 @@ export const PROPERTIES: readonly Property[] = [
     title: 'fencing refuses a paused holder',
     meaning: "with each write carrying its hold's fencing token and the store refusing a token below one it has seen, the paused holder's stale write is refused and nothing is lost",
   },
+  {
+    id: 'server-paused',
+    role: 'lock',
+    title: 'answers while its server is paused',
+    meaning: 'a contender asking for the lock while its server is paused (SIGSTOP) gets an error within its timeout rather than waiting as long as the server, and a new contender gets the lock once the server resumes (and how soon)',
+  },
+  { id: 'server-restart', role: 'lock', title: 'excludes across a server restart', meaning: 'a holder keeps the lock while its server restarts: no one else gets it meanwhile, and no increment is lost' },
   { id: 'stale-race', role: 'lock', title: 'one stale reclaimer', meaning: 'two contenders reclaiming one stale lock cannot both win' },
   { id: 'fd-close-safe', role: 'lock', title: 'survives other fd close', meaning: 'the holder keeps the lock when it opens and closes the file elsewhere' },
   { id: 'pool-free', role: 'lock', title: 'waiting leaves fs free', meaning: "the library's own wait leaves libuv's pool to other fs calls" },

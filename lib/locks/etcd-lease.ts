@@ -1,5 +1,5 @@
 import { importPeer } from '../support/peer.js';
-import { checkServerLockOptions, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
+import { checkServerLockOptions, SERVER_LOCK_DEFAULTS, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
 import type { LockAdapter } from './types.js';
 
 const NEEDED_BY = 'the etcd-lease lock';
@@ -15,14 +15,15 @@ export const EtcdLeaseAdapter: LockAdapter<LeaseLockOptions> = {
   package: 'etcd3',
   server: 'etcd',
   excludes: { async: true, thread: true, process: true },
-  defaults: { url: '', ttlMs: 10_000, maxPollMs: 8 },
+  defaults: { ...SERVER_LOCK_DEFAULTS, ttlMs: 10_000 },
   checkOptions: (options) => checkServerLockOptions('etcd-lease', 'etcd', options, 1000),
-  async create(ctx, { url, ttlMs, maxPollMs }) {
+  async create(ctx, options) {
+    const { url, ttlMs } = options;
     const { Etcd3, EtcdLockFailedError } = await importPeer('etcd3', NEEDED_BY, () => import('etcd3'));
     const client = new Etcd3({ hosts: url });
     const key = serverLockKey(ctx);
     let held: ReturnType<typeof client.lock> | undefined;
-    return serverLock(ctx, maxPollMs, {
+    return serverLock(ctx, options, {
       async take() {
         const lock = client.lock(key).ttl(Math.ceil(ttlMs / 1000));
         try {

@@ -1,4 +1,4 @@
-import { checkServerLockOptions, serverLock, type ServerLockOptions } from './server-lock.js';
+import { checkServerLockOptions, SERVER_LOCK_DEFAULTS, serverLock, type ServerLockOptions } from './server-lock.js';
 import { pgSession } from './pg-advisory.js';
 import type { LockAdapter } from './types.js';
 
@@ -12,11 +12,11 @@ export const PgAdvisoryXactAdapter: LockAdapter<ServerLockOptions> = {
   package: 'pg',
   server: 'postgres',
   excludes: { async: true, thread: true, process: true },
-  defaults: { url: '', maxPollMs: 8 },
+  defaults: SERVER_LOCK_DEFAULTS,
   checkOptions: (options) => checkServerLockOptions('pg-advisory-xact', 'postgres', options),
-  async create(ctx, { url, maxPollMs }) {
-    const { client, ask, fence } = await pgSession(ctx, url, 'the pg-advisory-xact lock');
-    return serverLock(ctx, maxPollMs, {
+  async create(ctx, options) {
+    const { client, ask, fence } = await pgSession(ctx, options, 'the pg-advisory-xact lock');
+    return serverLock(ctx, options, {
       async take() {
         await client.query('BEGIN');
         if (await ask('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok')) return true;

@@ -1,5 +1,5 @@
 import { importPeer } from '../support/peer.js';
-import { checkServerLockOptions, serverLock, serverLockKey, type ServerLockOptions } from './server-lock.js';
+import { answeredWithin, checkServerLockOptions, SERVER_LOCK_DEFAULTS, serverLock, serverLockKey, type ServerLockOptions } from './server-lock.js';
 import type { LockAdapter, LockContext } from './types.js';
 
 /**
@@ -16,14 +16,17 @@ export async function createIfAbsent(client: { query(sql: string): Promise<unkno
  * A PostgreSQL connection of one lock instance, and the advisory lock key of the case: `hashtext`
  * of the case's key, which every instance computes alike.
  */
-export async function pgSession(ctx: LockContext, url: string, neededBy: string) {
+export async function pgSession(ctx: LockContext, server: Pick<ServerLockOptions, 'url' | 'timeoutMs'>, neededBy: string) {
   const { default: pg } = await importPeer('pg', neededBy, () => import('pg'));
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = new pg.Client({ connectionString: server.url });
+  // A connection the server ends (a restart) is an 'error' event: unheard, it would end the
+  // process. The session is gone with it, and the next query says so.
+  client.on('error', () => {});
+  await answeredWithin(client.connect(), `connecting for ${neededBy}`, server);
   const key = serverLockKey(ctx);
   const ask = async (sql: string): Promise<boolean> => (await client.query<{ ok: boolean }>(sql, [key])).rows[0]?.ok === true;
   // One sequence per server for every case's fencing tokens: they only need to grow.
-  await createIfAbsent(client, 'CREATE SEQUENCE IF NOT EXISTS contend_fence');
+  await answeredWithin(createIfAbsent(client, 'CREATE SEQUENCE IF NOT EXISTS contend_fence'), `preparing ${neededBy}`, server);
   const fence = async (): Promise<bigint> => BigInt((await client.query<{ token: string }>("SELECT nextval('contend_fence') AS token")).rows[0]!.token);
   return { client, ask, fence };
 }
@@ -38,11 +41,11 @@ export const PgAdvisoryAdapter: LockAdapter<ServerLockOptions> = {
   package: 'pg',
   server: 'postgres',
   excludes: { async: true, thread: true, process: true },
-  defaults: { url: '', maxPollMs: 8 },
+  defaults: SERVER_LOCK_DEFAULTS,
   checkOptions: (options) => checkServerLockOptions('pg-advisory', 'postgres', options),
-  async create(ctx, { url, maxPollMs }) {
-    const { client, ask, fence } = await pgSession(ctx, url, 'the pg-advisory lock');
-    return serverLock(ctx, maxPollMs, {
+  async create(ctx, options) {
+    const { client, ask, fence } = await pgSession(ctx, options, 'the pg-advisory lock');
+    return serverLock(ctx, options, {
       take: () => ask('SELECT pg_try_advisory_lock(hashtext($1)) AS ok'),
       unlock: () => ask('SELECT pg_advisory_unlock(hashtext($1)) AS ok'),
       end: () => client.end(),

@@ -1,6 +1,6 @@
 import { importPeer } from '../support/peer.js';
 import { redisClient } from './redis-lease.js';
-import { checkServerLockOptions, fenceKey, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
+import { checkServerLockOptions, SERVER_LOCK_DEFAULTS, fenceKey, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
 import type { LockAdapter } from './types.js';
 
 const NEEDED_BY = 'the redlock lock';
@@ -15,15 +15,16 @@ export const RedlockAdapter: LockAdapter<LeaseLockOptions> = {
   package: '@sesamecare-oss/redlock',
   server: 'redis',
   excludes: { async: true, thread: true, process: true },
-  defaults: { url: '', ttlMs: 10_000, maxPollMs: 8 },
+  defaults: { ...SERVER_LOCK_DEFAULTS, ttlMs: 10_000 },
   checkOptions: (options) => checkServerLockOptions('redlock', 'redis', options),
-  async create(ctx, { url, ttlMs, maxPollMs }) {
+  async create(ctx, options) {
+    const { url, ttlMs } = options;
     const { Redlock, ExecutionError } = await importPeer('@sesamecare-oss/redlock', NEEDED_BY, () => import('@sesamecare-oss/redlock'));
-    const client = await redisClient(url, NEEDED_BY);
+    const client = await redisClient(url, NEEDED_BY, options);
     const redlock = new Redlock([client], { retryCount: 0 });
     const key = serverLockKey(ctx);
     let held: Awaited<ReturnType<typeof redlock.acquire>> | undefined;
-    return serverLock(ctx, maxPollMs, {
+    return serverLock(ctx, options, {
       async take() {
         try {
           held = await redlock.acquire([key], ttlMs);

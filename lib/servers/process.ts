@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -71,7 +71,7 @@ export interface ServerProcess {
   /** SIGSTOP: the server stops answering, its clients' calls hang (a paused server, a GC pause). */
   pause(): void;
   resume(): void;
-  /** SIGTERM, then SIGKILL if it has not ended within the grace; resolves once it has ended. */
+  /** Its stop signal (SIGTERM), then SIGKILL if it has not ended within the grace; resolves once it has ended. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -83,7 +83,7 @@ const READY_WITHIN_MS = 120_000;
  * its output says it is ready. A server that ends first, or never says so, is an error carrying
  * the end of its output.
  */
-export async function startServerProcess(argv: string[], ready: RegExp, user?: { uid: number; gid: number }): Promise<ServerProcess> {
+export async function startServerProcess(argv: string[], ready: RegExp, user?: { uid: number; gid: number }, stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<ServerProcess> {
   const [command, ...args] = tiedToParent(argv, user);
   const child: ChildProcess = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   const forget = onExitUndo(() => void child.kill('SIGKILL'));
@@ -118,15 +118,27 @@ export async function startServerProcess(argv: string[], ready: RegExp, user?: {
   child.stdout!.resume();
   child.stderr!.resume();
   const signal = (s: NodeJS.Signals): void => void (child.exitCode === null && child.signalCode === null && child.kill(s));
+  // Every process of the server: PostgreSQL's backends are children of its postmaster, each in a
+  // session of its own, so neither the first process nor its group reaches them.
+  const signalTree = (s: NodeJS.Signals): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    for (const pid of processTree(child.pid!)) {
+      try {
+        process.kill(pid, s);
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+  };
   return {
     pid: child.pid!,
     exited,
-    pause: () => signal('SIGSTOP'),
-    resume: () => signal('SIGCONT'),
+    pause: () => signalTree('SIGSTOP'),
+    resume: () => signalTree('SIGCONT'),
     async stop(graceMs = 10_000) {
       // A paused server cannot act on SIGTERM.
-      signal('SIGCONT');
-      signal('SIGTERM');
+      signalTree('SIGCONT');
+      signal(stopSignal);
       let timer: NodeJS.Timeout | undefined;
       const killed = new Promise<void>((resolve) => (timer = setTimeout(() => (signal('SIGKILL'), resolve()), graceMs)));
       await Promise.race([exited, killed]);
@@ -134,6 +146,31 @@ export async function startServerProcess(argv: string[], ready: RegExp, user?: {
       await exited;
     },
   };
+}
+
+/**
+ * A process and its descendants, from /proc (Linux): parents first. Elsewhere, the process alone.
+ */
+export function processTree(root: number): number[] {
+  let parents: Map<number, number[]>;
+  try {
+    parents = new Map();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // Ended while listed.
+      }
+    }
+  } catch {
+    return [root];
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i]!) ?? []));
+  return tree;
 }
 
 const tail = (output: string): string => output.trim().split('\n').slice(-4).join(' | ') || '(no output)';

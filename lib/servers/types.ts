@@ -16,4 +16,5 @@ export interface ServerAddress {
  * `CONTEND_POSTGRES_URL`, `CONTEND_REDIS_URL`, `CONTEND_ETCD_URL` (a CI job's service container, a
  * server already running). contend then starts none of that kind.
  */
-export const serverUrlFromEnv = (kind: ServerKind): string | undefined => process.env[`CONTEND_${kind.toUpperCase()}_URL`] || undefined;
+export const serverEnvName = (kind: ServerKind): string => `CONTEND_${kind.toUpperCase()}_URL`;
+export const serverUrlFromEnv = (kind: ServerKind): string | undefined => process.env[serverEnvName(kind)] || undefined;

@@ -6,7 +6,7 @@ import { resolveWriteStrategy } from '../writes/index.js';
 import { CHAOS_DEFAULTS, resolveChaos, type Chaos } from './chaos.js';
 import { requirePeers } from '../support/peer.js';
 import { serverPrograms } from '../servers/binaries.js';
-import { serverUrlFromEnv } from '../servers/types.js';
+import { serverEnvName, serverUrlFromEnv } from '../servers/types.js';
 
 export const CLIENT_KINDS = ['thread', 'process'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -139,6 +139,10 @@ export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadCo
     // Refused before any client starts: a client library or a server that is not installed.
     requirePeers(`the ${config.storage} storage`, [SERVER_STORAGE_PACKAGE[config.storage]]);
     if (!serverUrlFromEnv(config.storage)) serverPrograms(config.storage, `the ${config.storage} storage`);
+    else if (config.chaos.outages > 0 && config.chaos.outageMs > 0) {
+      // An outage on a server pauses it: contend does that only to a server it started.
+      throw new InvalidOptionError(`chaos outages on the ${config.storage} storage`, `none on a server of your own (${serverEnvName(config.storage)}): an outage pauses the server, which contend does only to one it starts (unset ${serverEnvName(config.storage)})`, config.chaos.outages);
+    }
   }
   if (config.storage === 'memory' && config.kind === 'process') {
     throw new InvalidOptionError('storage for process clients', `file (memory storage lives in one process's shared memory; allowed storages for threads: ${STORAGES.join(', ')})`, 'memory');

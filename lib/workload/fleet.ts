@@ -118,7 +118,7 @@ function faultOf(spec: ClientSpec, error: unknown, action: string): WorkerFault 
  * A client that throws, dies or hangs ends the run: every client is ended, and the faults are
  * reported by worker number, client name and action.
  */
-export async function runFleet(specs: ClientSpec[], options: { startTimeoutMs?: number; durationMs: number }): Promise<FleetRun> {
+export async function runFleet(specs: ClientSpec[], options: { startTimeoutMs?: number; durationMs: number; onGo?: () => void }): Promise<FleetRun> {
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
   const handles: ClientHandle[] = [];
   try {
@@ -129,6 +129,7 @@ export async function runFleet(specs: ClientSpec[], options: { startTimeoutMs?: 
     let last = 0;
     const t0 = performance.now();
     for (const h of handles) h.go();
+    options.onGo?.();
     // Generous: a run under chaos or on a loaded machine may finish late; a client still going
     // twice its duration (and at least 30 s) after the start is hung.
     const limit = options.durationMs + Math.max(30_000, options.durationMs);

@@ -5,6 +5,7 @@ import { withWorkspace } from '../support/workspace.js';
 import { resolveWriteStrategy } from '../writes/index.js';
 import { chaosLabel, outageWindows } from './chaos.js';
 import type { ClientSpec, OpRecord } from './protocol.js';
+import type { Server } from '../servers/start.js';
 import { configLabel, resolveWorkload, writerKeys, type WorkloadConfig } from './config.js';
 import { runFleet } from './fleet.js';
 import { verifyIsolation, type IsolationReport } from './isolation.js';
@@ -44,14 +45,18 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
     const path = join(dir, 'manifest.json');
     const common = { cas: config.cas, conflict: config.conflict };
     let storage: StorageSpec;
+    // On a server, an outage is the server paused (SIGSTOP) for its window: every call in flight
+    // or made meanwhile waits for it, as it would for a stalled host. Elsewhere clients wait.
+    let pausedServer: Server | undefined;
     if (config.storage === 'file') {
       await createManifest(path, config.valueSize);
       storage = { type: 'file', path, lock: resolveLock(config.lock).ref, lockOptions: {}, write: resolveWriteStrategy(config.write).ref, valueSize: config.valueSize, ...common };
     } else if (config.storage === 'memory') {
       storage = { type: 'memory', buffer: new SharedArrayBuffer(memoryManifestBytes(config.keyPoolSize)), keys: config.keyPoolSize, ...common };
     } else {
-      const [{ sharedServer }, { createServerManifest }] = await Promise.all([import('../servers/index.js'), import('./server-storage.js')]);
+      const [{ sharedServer, ownSharedServer }, { createServerManifest }] = await Promise.all([import('../servers/index.js'), import('./server-storage.js')]);
       const url = (await sharedServer(config.storage, `the ${config.storage} storage`)).url;
+      if (outages.length) pausedServer = await ownSharedServer(config.storage);
       // The manifest's name is the run's own, so runs on one server never share a manifest.
       storage = { type: 'server', server: config.storage, url, name: `contend-${basename(dir)}`, valueSize: config.valueSize, ...common };
       await createServerManifest(storage);
@@ -70,7 +75,7 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
       thinkMs: config.thinkMs,
       seed: config.seed,
       latencyMs: config.chaos.latencyMs,
-      outages,
+      outages: pausedServer ? [] : outages,
       storage,
       ...(config.kind === 'thread' ? { shared } : {}),
       progress: progressSpec(config.kind, join(dir, `progress-${role}-${i + 1}`)),
@@ -79,7 +84,8 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
       ...Array.from({ length: config.writers }, (_, i) => client('writer', i)),
       ...Array.from({ length: config.readers }, (_, i) => client('reader', i)),
     ];
-    const fleet = await withCpuLoad(config.chaos.cpuThreads, () => runFleet(specs, { durationMs }), config.chaos.cpuDuty);
+    const pauses = pausedServer ? serverOutages(pausedServer, outages) : undefined;
+    const fleet = await withCpuLoad(config.chaos.cpuThreads, () => runFleet(specs, { durationMs, ...(pauses ? { onGo: pauses.start } : {}) }), config.chaos.cpuDuty).finally(() => pauses?.end());
     const final = storage.type === 'file' ? await readManifest(path) : await finalOf(storage);
     return {
       config,
@@ -90,6 +96,20 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
       ...(options.history ? { history: fleet.records } : {}),
     };
   });
+}
+
+/** The server paused for each window, counted from the clients' start; `end` resumes it whatever happened. */
+function serverOutages(server: Server, windows: [number, number][]): { start(): void; end(): void } {
+  const timers: NodeJS.Timeout[] = [];
+  return {
+    start() {
+      for (const [from, to] of windows) timers.push(setTimeout(() => server.process.pause(), from), setTimeout(() => server.process.resume(), to));
+    },
+    end() {
+      for (const timer of timers) clearTimeout(timer);
+      server.process.resume();
+    },
+  };
 }
 
 async function finalOf(spec: StorageSpec) {

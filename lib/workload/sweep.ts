@@ -151,7 +151,9 @@ export async function runChaos(base: Partial<WorkloadConfig>, scenarios: readonl
   const config = resolveWorkload(base);
   const names = ['baseline', ...scenarios.filter((s) => s !== 'baseline')] as ChaosScenario[];
   const cores = availableParallelism();
-  const runs = names.map((name) => () => runWorkload({ ...config, chaos: chaosScenario(name, config.duration, cores) }, { scenario: name }));
+  // Every scenario's config checked before the first runs (an outage on a server of the user's is refused).
+  const configs = names.map((name) => resolveWorkload({ ...config, chaos: chaosScenario(name, config.duration, cores) }));
+  const runs = configs.map((c, i) => () => runWorkload(c, { scenario: names[i]! }));
   const results = await inBatches(runs, { parallel: 1, ...options });
   return { results, degradation: degradation(results[0]!, results) };
 }

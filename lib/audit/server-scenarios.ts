@@ -1,0 +1,135 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadAdapter } from '../locks/registry.js';
+import type { Lock } from '../locks/types.js';
+import type { Server } from '../servers/start.js';
+import { withWorkspace } from '../support/workspace.js';
+import { acquireWithin, closeAll, contender, staleBound } from './contenders.js';
+import type { AuditedLibrary } from './libraries.js';
+import { firstLine, type AuditScenario, type Finding } from './scenario.js';
+
+/** How long after a lock's own timeout a call still unanswered counts as hanging, ms. */
+const HANG_SLACK_MS = 5_000;
+/** How long a contender may wait for a lock with no lease of its own (a session lock), ms. */
+const NO_LEASE_BOUND_MS = 5_000;
+
+/**
+ * The server paused (SIGSTOP: a stalled host, a GC pause of its own, a partition seen from one
+ * side): does a contender asking for the lock get an answer, an error, within its timeout, or is
+ * it stuck for as long as the server is? Then, the server resumed and the stuck contender given
+ * up, how soon does a new one get the lock (a request sent during the pause may still be carried
+ * out after it, and hold the lock until its lease runs out)?
+ */
+async function pausedServer(lib: AuditedLibrary, server: Server, lockPath: string, signal: AbortSignal): Promise<Finding> {
+  const timeoutMs = Number(lib.lockOptions.timeoutMs ?? 10_000);
+  const asking = await contender(lib, lockPath, signal, 1);
+  let later: Lock | undefined;
+  try {
+    server.process.pause();
+    const started = performance.now();
+    let answer: string | undefined;
+    try {
+      const asked = Promise.resolve(asking.tryAcquire()).then(
+        (got: boolean) => (got ? 'it got the lock' : 'it was told the lock is taken'),
+        (error: unknown) => `it failed: ${firstLine(error)}`,
+      );
+      answer = await Promise.race([asked, sleep(timeoutMs + HANG_SLACK_MS, undefined, { signal })]);
+    } finally {
+      server.process.resume();
+    }
+    const answeredIn = Math.round(performance.now() - started);
+    if (answer === undefined) return { verdict: 'no', detail: `with its server paused (SIGSTOP), a contender's request for the lock was still unanswered after ${answeredIn} ms: it waits as long as the server does` };
+    // A contender that gave up on its server ends its connection, as an application would.
+    await closeAll(asking);
+    later = await contender(lib, lockPath, signal, 2);
+    const bound = staleBound(lib) ?? NO_LEASE_BOUND_MS;
+    const got = await acquireWithin(later, bound, signal);
+    const paused = `with its server paused (SIGSTOP), a contender asked for the lock: after ${answeredIn} ms ${answer}`;
+    return got === undefined
+      ? { verdict: 'no', detail: `${paused}; once the server resumed, a new contender did not get the lock within ${bound} ms` }
+      : { verdict: 'yes', detail: `${paused}; once the server resumed, a new contender got the lock in ${got} ms`, ms: got };
+  } finally {
+    server.process.resume();
+    await closeAll(asking, later);
+  }
+}
+
+/**
+ * The server restarted while a contender holds the lock and has read a counter: what the server
+ * kept of the lock decides whether another contender gets it meanwhile, and if one does, the
+ * holder, never told, writes what it read plus one over the other's increment.
+ */
+async function restartedServer(lib: AuditedLibrary, server: Server, dir: string, signal: AbortSignal): Promise<Finding> {
+  const path = join(dir, 'counter.json');
+  const lockPath = join(dir, 'restart.lock');
+  const read = (): number => (JSON.parse(readFileSync(path, 'utf8')) as { count: number }).count;
+  const write = (count: number): void => writeFileSync(path, JSON.stringify({ count }));
+  write(0);
+  const holder = await contender(lib, lockPath, signal, 1);
+  let other: Lock | undefined;
+  try {
+    await holder.acquire();
+    const seen = read();
+    await server.restart();
+    other = await contender(lib, lockPath, signal, 2);
+    const bound = staleBound(lib) ?? NO_LEASE_BOUND_MS;
+    const takenAfter = await acquireWithin(other, bound, signal);
+    if (takenAfter !== undefined) {
+      write(read() + 1);
+      await other.release();
+    }
+    write(seen + 1);
+    const released = await Promise.resolve(holder.release()).then(
+      () => '',
+      (error: unknown) => ` (its release then failed: ${firstLine(error)})`,
+    );
+    if (takenAfter !== undefined) {
+      const count = read();
+      const lost = 2 - count;
+      return {
+        verdict: lost > 0 ? 'no' : 'yes',
+        detail: `its server restarted while a contender held the lock and had read a counter; another contender got the lock ${takenAfter} ms after the restart and counted; the holder, never told, wrote what it had read plus one${released}: count ${count} of 2${lost > 0 ? ` (${lost} lost)` : ''}`,
+        ms: takenAfter,
+      };
+    }
+    const after = await acquireWithin(other, bound, signal);
+    if (after === undefined) return { verdict: 'no', detail: `its server restarted while a contender held the lock; no one else got it within ${bound} ms, nor within ${bound} ms after the holder let go${released}` };
+    write(read() + 1);
+    await other.release();
+    return { verdict: 'yes', detail: `the lock outlived its server's restart: no one else got it within ${bound} ms while its holder held it; count ${read()} of 2` };
+  } finally {
+    await closeAll(holder, other);
+  }
+}
+
+/**
+ * A lock on a server, with the server paused and then restarted: both on a server of the
+ * scenario's own, started for it, since pausing or restarting the run's (or the user's) would
+ * reach every other contender on it.
+ */
+const serverFaults: AuditScenario = {
+  id: 'server-faults',
+  role: 'lock',
+  properties: ['server-paused', 'server-restart'],
+  async run(lib) {
+    const { server: kind } = await loadAdapter(lib.ref);
+    if (!kind) {
+      const none: Finding = { verdict: 'n/a', detail: 'it needs no server' };
+      return { 'server-paused': none, 'server-restart': none };
+    }
+    const { startServer } = await import('../servers/start.js');
+    const server = await startServer(kind, `the audit of ${lib.name}`);
+    try {
+      const own: AuditedLibrary = { ...lib, lockOptions: { ...lib.lockOptions, url: server.address.url } };
+      return await withWorkspace('contend-audit-', async ({ dir, signal }) => ({
+        'server-paused': await pausedServer(own, server, join(dir, 'paused.lock'), signal),
+        'server-restart': await restartedServer(own, server, dir, signal),
+      }));
+    } finally {
+      await server.stop();
+    }
+  },
+};
+
+export const SERVER_SCENARIOS: readonly AuditScenario[] = [serverFaults];
