@@ -3,12 +3,15 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedServer, startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
 import { createLock, lockRegistry } from '../lib/locks/registry.js';
 import { standaloneContext } from '../lib/locks/registry.js';
 import { runAudit } from '../lib/audit/audit.js';
 import { runWorkload } from '../lib/workload/run.js';
+import { registerLock, runCase, unregisterLock } from '../lib/index.js';
+import { docBlock } from './support/docs.js';
+import { NO_RACE } from './support/table.js';
 import { CHAOS_DEFAULTS } from '../lib/workload/chaos.js';
 
 // Locks on real servers (PostgreSQL, Redis, etcd), each a throwaway instance contend starts on a
@@ -161,6 +164,26 @@ describe('locks on a server, through the CLI', () => {
     expect(r.stdout).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
     expect(r.stdout).toContain("redis-lease locks on its redis server: its entry and exit are points, the server's calls in between are not");
     expect(r.status, r.stderr).toBe(0);
+  });
+});
+
+describe('a lock on a server written as a user would', () => {
+  const FIXTURE = new URL('./fixtures/redis-setnx-lock.ts', import.meta.url);
+  beforeAll(async () => {
+    await registerLock({ module: FIXTURE.href, export: 'RedisSetNxLockAdapter' });
+  });
+  afterAll(() => {
+    unregisterLock('setnx');
+  });
+
+  test('doc/adapters.md shows exactly this adapter', () => {
+    expect(docBlock('doc/adapters.md', 'redis-setnx-lock.ts')).toBe(readFileSync(FIXTURE, 'utf8'));
+  });
+
+  test.each(['async', 'thread', 'process'] as const)('%s workers: on the throwaway Redis contend starts for it, no race', async (kind) => {
+    const result = await runCase({ kind, lock: 'setnx', order: 'force-write' });
+    expect(result).toHaveOutcomes(NO_RACE);
+    expect(result.trace.some((t) => t.status === 'blocked')).toBe(true);
   });
 });
 
