@@ -1,4 +1,5 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
@@ -20,6 +21,7 @@ import { exploreCosts, powerlossCosts } from './explore.js';
 import { storageCosts } from './storages.js';
 import { withServerUrl } from '../lib/locks/server-lock.js';
 import { lockRegistry } from '../lib/locks/registry.js';
+import { tiedToParent } from '../lib/hosts/launch.js';
 
 /**
  * `npm run bench`: the costs users ask about, all measured in this one run on this machine. Figures
@@ -96,7 +98,9 @@ function side(kind: 'thread' | 'process', setup: object): Side {
     send = (o) => w.postMessage(o);
     end = async () => void (await w.terminate());
   } else {
-    const c = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    // Tied to this process by the kernel's death signal, as every child contend starts.
+    const [command, ...args] = tiedToParent([process.execPath, fileURLToPath(entry)]);
+    const c = spawn(command!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     c.on('message', push);
     // A SharedArrayBuffer cannot cross a process boundary; the child makes its own.
     const { shared: _shared, ...plain } = setup as { shared?: unknown };
