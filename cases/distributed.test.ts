@@ -238,11 +238,14 @@ describe('the server paused or restarted', () => {
   }, 60_000);
 
   test("audited: a contender gives up on a paused server within its timeout; across a restart, Redis without persistence and PostgreSQL's sessions lose the lock (an update lost), etcd's persisted lease keeps it", async () => {
+    // A healthy call answers in milliseconds; 2 s is a bound for a paused server, not a measure.
     const report = await runAudit({
       libraries: [
-        { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 1000, timeoutMs: 500 } },
-        { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 1000, timeoutMs: 500 } },
-        { name: 'pg-advisory', role: 'lock', lockOptions: { timeoutMs: 500 } },
+        { name: 'redis-lease', role: 'lock', lockOptions: { ttlMs: 1000, timeoutMs: 2000 } },
+        // A lease long enough that its holder's client renews it on the restarted server even on
+        // a busy machine: what the row shows is what etcd keeps, not how fast the client is.
+        { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 3000, timeoutMs: 2000 } },
+        { name: 'pg-advisory', role: 'lock', lockOptions: { timeoutMs: 2000 } },
       ],
       properties: ['server-paused', 'server-restart'],
     });
@@ -250,7 +253,7 @@ describe('the server paused or restarted', () => {
     for (const lock of ['redis-lease', 'etcd-lease', 'pg-advisory']) {
       expect(cell(lock, 'server-paused')).toMatchObject({
         verdict: 'yes',
-        detail: expect.stringMatching(/^with its server paused \(SIGSTOP\), a contender asked for the lock: after \d+ ms it failed: taking the lock: the server at \S+ did not answer within 500 ms \(timeoutMs\); once the server resumed, a new contender got the lock in \d+ ms$/),
+        detail: expect.stringMatching(/^with its server paused \(SIGSTOP\), a contender asked for the lock: after \d+ ms it failed: taking the lock: the server at \S+ did not answer within 2000 ms \(timeoutMs\); once the server resumed, a new contender got the lock in \d+ ms$/),
       });
     }
     for (const lock of ['redis-lease', 'pg-advisory']) {
@@ -259,7 +262,7 @@ describe('the server paused or restarted', () => {
         detail: expect.stringMatching(/^its server restarted while a contender held the lock and had read a counter; another contender got the lock \d+ ms after the restart and counted; the holder, never told, wrote what it had read plus one.*: count 1 of 2 \(1 lost\)$/),
       });
     }
-    expect(cell('etcd-lease', 'server-restart')).toMatchObject({ verdict: 'yes', detail: "the lock outlived its server's restart: no one else got it within 6000 ms while its holder held it; count 2 of 2" });
+    expect(cell('etcd-lease', 'server-restart')).toMatchObject({ verdict: 'yes', detail: "the lock outlived its server's restart: no one else got it within 8000 ms while its holder held it; count 2 of 2" });
   }, 120_000);
 });
 
