@@ -118,6 +118,33 @@ describe('throwaway servers', () => {
   }, 60_000);
 });
 
+test('contend SIGKILLed while its PostgreSQL is paused: every process of the server ends, the stopped backends too', async () => {
+  // The backends live in sessions of their own and notice their postmaster's end only when they
+  // run: the pause's watchdog resumes them once contend is gone.
+  const script = `
+    import { startServer } from ${JSON.stringify(new URL('../dist/lib/servers/index.js', import.meta.url).href)};
+    import pg from 'pg';
+    const server = await startServer('postgres');
+    const client = new pg.Client({ connectionString: server.address.url });
+    client.on('error', () => {});
+    await client.connect();
+    server.process.pause();
+    process.stdout.write(JSON.stringify({ pid: server.process.pid, dir: server.dir }) + '\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: new URL('..', import.meta.url) });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const { pid, dir } = JSON.parse(line.toString()) as { pid: number; dir: string };
+  const tree = [pid, ...descendants(pid, /postgres/)];
+  expect(tree.length).toBeGreaterThan(2);
+  expect(tree.every((p) => / T /.test(readFileSync(`/proc/${p}/stat`, 'utf8')))).toBe(true);
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  for (let i = 0; i < 600 && tree.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(tree.filter(alive)).toEqual([]);
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
 describe('locks on a server, through the CLI', () => {
   test('the matrix of every lock on a server, in every worker kind, on the servers the environment names: all PASS, exit 0, and no server of its own started', () => {
     const before = readdirSync(tmpdir()).filter((n) => /^contend-(postgres|redis|etcd)-/.test(n)).length;

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ContendError } from '../errors.js';
 import { loadAdapter } from '../locks/registry.js';
 import type { Lock } from '../locks/types.js';
 import type { Server } from '../servers/start.js';
@@ -31,7 +32,10 @@ async function pausedServer(lib: AuditedLibrary, server: Server, lockPath: strin
     let answer: string | undefined;
     try {
       const asked = Promise.resolve(asking.tryAcquire()).then(
-        (got: boolean) => (got ? 'it got the lock' : 'it was told the lock is taken'),
+        (got: boolean) => {
+          // No server that is stopped answers: the pause did not take, and the cell would say nothing.
+          throw new ContendError('E_AUDIT', `the ${lib.name} lock's server answered while paused (${got ? 'taken' : 'refused'}): the pause did not stop it`);
+        },
         (error: unknown) => `it failed: ${firstLine(error)}`,
       );
       answer = await Promise.race([asked, sleep(timeoutMs + HANG_SLACK_MS, undefined, { signal })]);

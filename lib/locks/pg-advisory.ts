@@ -22,11 +22,17 @@ export async function pgSession(ctx: LockContext, server: Pick<ServerLockOptions
   // A connection the server ends (a restart) is an 'error' event: unheard, it would end the
   // process. The session is gone with it, and the next query says so.
   client.on('error', () => {});
-  await answeredWithin(client.connect(), `connecting for ${neededBy}`, server);
+  try {
+    await answeredWithin(client.connect(), `connecting for ${neededBy}`, server);
+    // One sequence per server for every case's fencing tokens: they only need to grow.
+    await answeredWithin(createIfAbsent(client, 'CREATE SEQUENCE IF NOT EXISTS contend_fence'), `preparing ${neededBy}`, server);
+  } catch (error) {
+    // Ended, not left open: a server that answers late would keep a session no one uses.
+    void client.end().catch(() => {});
+    throw error;
+  }
   const key = serverLockKey(ctx);
   const ask = async (sql: string): Promise<boolean> => (await client.query<{ ok: boolean }>(sql, [key])).rows[0]?.ok === true;
-  // One sequence per server for every case's fencing tokens: they only need to grow.
-  await answeredWithin(createIfAbsent(client, 'CREATE SEQUENCE IF NOT EXISTS contend_fence'), `preparing ${neededBy}`, server);
   const fence = async (): Promise<bigint> => BigInt((await client.query<{ token: string }>("SELECT nextval('contend_fence') AS token")).rows[0]!.token);
   return { client, ask, fence };
 }

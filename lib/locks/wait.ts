@@ -73,7 +73,8 @@ export async function retryWithin(attempt: () => boolean | Promise<boolean>, ms:
     await retryUntil(attempt, { ...options, signal: limit });
     return true;
   } catch (error) {
-    if (limit.aborted) return false;
+    // The wait's own end; an attempt's error stays an error, even one thrown after the deadline.
+    if (limit.aborted && (error === limit.reason || (error as Error).name === 'AbortError')) return false;
     throw error;
   } finally {
     clearTimeout(timer);

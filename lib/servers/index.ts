@@ -25,16 +25,6 @@ export async function sharedServer(kind: ServerKind, neededBy?: string): Promise
   return (await server).address;
 }
 
-/**
- * The run's server of the kind as contend started it, to pause or restart (a chaos outage); a
- * server the environment names is the user's, out of contend's reach: undefined.
- */
-export async function ownSharedServer(kind: ServerKind, neededBy?: string): Promise<Server | undefined> {
-  if (serverUrlFromEnv(kind)) return undefined;
-  await sharedServer(kind, neededBy);
-  return shared.get(kind);
-}
-
 /** Stops the run's shared servers and removes their files (closePools does it too). */
 export async function stopSharedServers(): Promise<void> {
   const all = [...shared.values()];

@@ -68,7 +68,7 @@ export interface ServerProcess {
   readonly pid: number;
   /** How it ended, once it has. */
   readonly exited: Promise<string>;
-  /** SIGSTOP: the server stops answering, its clients' calls hang (a paused server, a GC pause). */
+  /** SIGSTOP of its every process: the server stops answering, its clients' calls hang (a paused server, a GC pause). */
   pause(): void;
   resume(): void;
   /** Its stop signal (SIGTERM), then SIGKILL if it has not ended within the grace; resolves once it has ended. */
@@ -118,32 +118,75 @@ export async function startServerProcess(argv: string[], ready: RegExp, user?: {
   child.stdout!.resume();
   child.stderr!.resume();
   const signal = (s: NodeJS.Signals): void => void (child.exitCode === null && child.signalCode === null && child.kill(s));
-  // Every process of the server: PostgreSQL's backends are children of its postmaster, each in a
-  // session of its own, so neither the first process nor its group reaches them.
-  const signalTree = (s: NodeJS.Signals): void => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    for (const pid of processTree(child.pid!)) {
-      try {
-        process.kill(pid, s);
-      } catch {
-        // Ended meanwhile.
-      }
-    }
+  const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  let paused: PausedTree | undefined;
+  // At exit, whatever of the server is stopped goes too: SIGKILL reaches a stopped process, and
+  // PostgreSQL's backends, in sessions of their own, are not the postmaster's group.
+  const forgetTree = onExitUndo(() => {
+    if (!ended()) for (const pid of processTree(child.pid!)) kill(pid, 'SIGKILL');
+  });
+  void exited.then(forgetTree);
+  const resume = (): void => {
+    paused?.resume();
+    paused = undefined;
   };
   return {
     pid: child.pid!,
     exited,
-    pause: () => signalTree('SIGSTOP'),
-    resume: () => signalTree('SIGCONT'),
+    pause() {
+      if (!ended() && !paused) paused = pauseTree(child.pid!);
+    },
+    resume,
     async stop(graceMs = 10_000) {
-      // A paused server cannot act on SIGTERM.
-      signalTree('SIGCONT');
+      // A paused server cannot act on its stop signal.
+      resume();
       signal(stopSignal);
       let timer: NodeJS.Timeout | undefined;
       const killed = new Promise<void>((resolve) => (timer = setTimeout(() => (signal('SIGKILL'), resolve()), graceMs)));
       await Promise.race([exited, killed]);
       clearTimeout(timer);
       await exited;
+    },
+  };
+}
+
+const kill = (pid: number, s: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, s);
+  } catch {
+    // Ended meanwhile.
+  }
+};
+
+interface PausedTree {
+  resume(): void;
+}
+
+/**
+ * Stops a server's every process (SIGSTOP): PostgreSQL's backends are children of its postmaster,
+ * each in a session of its own, so neither the first process nor its group reaches them. The
+ * parent goes first and the tree is read again until nothing new appears (a stopped process forks
+ * no more). A watchdog, reading a pipe from this process, resumes them if this process dies
+ * meanwhile, SIGKILL included: the pipe's end is its cue. Left stopped, a backend would never see
+ * its postmaster gone, and stay for good.
+ */
+function pauseTree(root: number): PausedTree {
+  const stopped = new Set<number>();
+  for (let fresh = [root]; fresh.length; fresh = processTree(root).filter((pid) => !stopped.has(pid))) {
+    for (const pid of fresh) {
+      kill(pid, 'SIGSTOP');
+      stopped.add(pid);
+    }
+  }
+  const pids = [...stopped].map(String);
+  const watchdog = spawn('sh', ['-c', 'read _; kill -CONT "$@" 2>/dev/null', 'contend-resume', ...pids], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.on('error', () => {});
+  watchdog.stdin!.on('error', () => {});
+  return {
+    resume() {
+      for (const pid of pids) kill(Number(pid), 'SIGCONT');
+      // Its cue, now redundant: it resumes them again (a no-op) and ends.
+      watchdog.stdin!.end();
     },
   };
 }
@@ -160,7 +203,9 @@ export function processTree(root: number): number[] {
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+        const children = parents.get(ppid);
+        if (children) children.push(Number(entry));
+        else parents.set(ppid, [Number(entry)]);
       } catch {
         // Ended while listed.
       }

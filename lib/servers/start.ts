@@ -12,11 +12,11 @@ export interface Server {
   /** Its data, removed by stop(). */
   dir: string;
   /**
-   * Ends its process (SIGTERM, then SIGKILL) and starts it again on the same port and data, as an
+   * Ends its process (its stop signal, then SIGKILL) and starts it again on the same port and data, as an
    * upgrade or a crash-looping host would: what it keeps across that is what it persisted.
    */
   restart(): Promise<void>;
-  /** Stops it (SIGTERM, then SIGKILL) and removes its directory; a second call does nothing. */
+  /** Stops it (its stop signal, then SIGKILL) and removes its directory; a second call does nothing. */
   stop(): Promise<void>;
 }
 

@@ -54,12 +54,18 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
     } else if (config.storage === 'memory') {
       storage = { type: 'memory', buffer: new SharedArrayBuffer(memoryManifestBytes(config.keyPoolSize)), keys: config.keyPoolSize, ...common };
     } else {
-      const [{ sharedServer, ownSharedServer }, { createServerManifest }] = await Promise.all([import('../servers/index.js'), import('./server-storage.js')]);
-      const url = (await sharedServer(config.storage, `the ${config.storage} storage`)).url;
-      if (outages.length) pausedServer = await ownSharedServer(config.storage);
+      const [{ sharedServer, startServer }, { createServerManifest }] = await Promise.all([import('../servers/index.js'), import('./server-storage.js')]);
+      const neededBy = `the ${config.storage} storage`;
+      // A run with outages pauses a server of its own: pausing the run-wide one would stall every
+      // other run and lock on it, and one run's resume would end another's outage early.
+      if (outages.length) pausedServer = await startServer(config.storage, neededBy);
+      const url = pausedServer ? pausedServer.address.url : (await sharedServer(config.storage, neededBy)).url;
       // The manifest's name is the run's own, so runs on one server never share a manifest.
       storage = { type: 'server', server: config.storage, url, name: `contend-${basename(dir)}`, valueSize: config.valueSize, ...common };
-      await createServerManifest(storage);
+      await createServerManifest(storage).catch(async (error: unknown) => {
+        await pausedServer?.stop();
+        throw error;
+      });
     }
     const shared = new SharedArrayBuffer(64);
     const client = (role: ClientSpec['role'], i: number): ClientSpec => ({
@@ -85,16 +91,20 @@ export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: 
       ...Array.from({ length: config.readers }, (_, i) => client('reader', i)),
     ];
     const pauses = pausedServer ? serverOutages(pausedServer, outages) : undefined;
-    const fleet = await withCpuLoad(config.chaos.cpuThreads, () => runFleet(specs, { durationMs, ...(pauses ? { onGo: pauses.start } : {}) }), config.chaos.cpuDuty).finally(() => pauses?.end());
-    const final = storage.type === 'file' ? await readManifest(path) : await finalOf(storage);
-    return {
-      config,
-      label: configLabel(config),
-      scenario: options.scenario ?? chaosLabel(config.chaos),
-      summary: summarize(fleet.records, fleet.elapsedMs),
-      isolation: verifyIsolation(fleet.records, final),
-      ...(options.history ? { history: fleet.records } : {}),
-    };
+    try {
+      const fleet = await withCpuLoad(config.chaos.cpuThreads, () => runFleet(specs, { durationMs, ...(pauses ? { onGo: pauses.start } : {}) }), config.chaos.cpuDuty).finally(() => pauses?.end());
+      const final = storage.type === 'file' ? await readManifest(path) : await finalOf(storage);
+      return {
+        config,
+        label: configLabel(config),
+        scenario: options.scenario ?? chaosLabel(config.chaos),
+        summary: summarize(fleet.records, fleet.elapsedMs),
+        isolation: verifyIsolation(fleet.records, final),
+        ...(options.history ? { history: fleet.records } : {}),
+      };
+    } finally {
+      await pausedServer?.stop();
+    }
   });
 }
 
