@@ -247,7 +247,7 @@ describe('what a lease promises, audited', () => {
   }, 120_000);
 });
 
-describe('the server paused or restarted', () => {
+describe('the server paused or restarted, the holder cut off', () => {
   test('a paused server: every worker kind reports each worker that could not reach it, by number and action, and exits 1 instead of waiting', async () => {
     const server = await startServer('redis');
     try {
@@ -264,7 +264,7 @@ describe('the server paused or restarted', () => {
     }
   }, 60_000);
 
-  test("audited: a contender gives up on a paused server within its timeout; across a restart, Redis without persistence and PostgreSQL's sessions lose the lock (an update lost), etcd's persisted lease keeps it", async () => {
+  test("audited: a contender gives up on a paused server within its timeout; across a restart, Redis without persistence and PostgreSQL's sessions lose the lock (an update lost), etcd's persisted lease keeps it; a holder cut off loses a lease, not a session", async () => {
     // A healthy call answers in milliseconds; 2 s is a bound for a paused server, not a measure.
     const report = await runAudit({
       libraries: [
@@ -274,7 +274,7 @@ describe('the server paused or restarted', () => {
         { name: 'etcd-lease', role: 'lock', lockOptions: { ttlMs: 3000, timeoutMs: 2000 } },
         { name: 'pg-advisory', role: 'lock', lockOptions: { timeoutMs: 2000 } },
       ],
-      properties: ['server-paused', 'server-restart'],
+      properties: ['server-paused', 'server-restart', 'partition-safe'],
     });
     const cell = (library: string, property: string) => report.cells.find((c) => c.library.startsWith(`${library} (`) && c.property === property)!;
     for (const lock of ['redis-lease', 'etcd-lease', 'pg-advisory']) {
@@ -290,6 +290,18 @@ describe('the server paused or restarted', () => {
       });
     }
     expect(cell('etcd-lease', 'server-restart')).toMatchObject({ verdict: 'yes', detail: "the lock outlived its server's restart: no one else got it within 8000 ms while its holder held it; count 2 of 2" });
+    // Cut off, not dead: a lease runs out and its holder's late write loses the other's increment;
+    // PostgreSQL keeps the silent session, and with it the lock.
+    for (const lease of ['redis-lease', 'etcd-lease']) {
+      expect(cell(lease, 'partition-safe')).toMatchObject({
+        verdict: 'no',
+        detail: expect.stringMatching(/^its holder was cut off from its server \(a partition: its connections silent, not closed\) while a contender held the lock and had read a counter; another contender got the lock \d+ ms after the cut and counted; the holder, never told, wrote what it had read plus one: count 1 of 2 \(1 lost\)$/),
+      });
+    }
+    expect(cell('pg-advisory', 'partition-safe')).toMatchObject({
+      verdict: 'yes',
+      detail: "the holder cut off from its server kept the lock: no one else got it within 5000 ms while its holder held it (the server keeps a silent connection's session until TCP keepalive notices it gone, hours by default); count 2 of 2",
+    });
   }, 120_000);
 });
 

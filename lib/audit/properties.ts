@@ -12,6 +12,7 @@ export type PropertyId =
   | 'fencing'
   | 'server-paused'
   | 'server-restart'
+  | 'partition-safe'
   | 'stale-race'
   | 'fd-close-safe'
   | 'pool-free'
@@ -54,6 +55,12 @@ export const PROPERTIES: readonly Property[] = [
     meaning: 'a contender asking for the lock while its server is paused (SIGSTOP) gets an error within its timeout rather than waiting as long as the server, and a new contender gets the lock once the server resumes (and how soon)',
   },
   { id: 'server-restart', role: 'lock', title: 'excludes across a server restart', meaning: 'a holder keeps the lock while its server restarts: no one else gets it meanwhile, and no increment is lost' },
+  {
+    id: 'partition-safe',
+    role: 'lock',
+    title: 'excludes when its holder is cut off',
+    meaning: 'a holder cut off from its server (a partition: its connections silent, not closed) keeps the lock from the others, and no increment is lost once the partition heals',
+  },
   { id: 'stale-race', role: 'lock', title: 'one stale reclaimer', meaning: 'two contenders reclaiming one stale lock cannot both win' },
   { id: 'fd-close-safe', role: 'lock', title: 'survives other fd close', meaning: 'the holder keeps the lock when it opens and closes the file elsewhere' },
   { id: 'pool-free', role: 'lock', title: 'waiting leaves fs free', meaning: "the library's own wait leaves libuv's pool to other fs calls" },

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ContendError } from '../errors.js';
 import { loadAdapter } from '../locks/registry.js';
 import type { Lock } from '../locks/types.js';
+import { partitionableRoute } from '../servers/partition.js';
 import type { Server } from '../servers/start.js';
 import { withWorkspace } from '../support/workspace.js';
 import { acquireWithin, closeAll, contender, staleBound } from './contenders.js';
@@ -59,29 +60,53 @@ async function pausedServer(lib: AuditedLibrary, server: Server, lockPath: strin
   }
 }
 
+/** A fault that strikes while a contender holds the lock: how it is made, undone, and told. */
+interface HeldFault {
+  /** Where the counter and the lock are, in the scenario's directory. */
+  name: string;
+  /** The holder's own library: the same, or through a route that can be cut. */
+  holder: AuditedLibrary;
+  strike(): Promise<void>;
+  /** After the other contender had its chance, before the holder writes. */
+  undo(): void;
+  /** The fault, in the words of a detail: `its server restarted`. */
+  what: string;
+  /** Its moment, in the words of a detail: `the restart`. */
+  since: string;
+  /** The lock kept, in the words of a detail: `the lock outlived its server's restart`. */
+  kept: string;
+  /** Why no one else got it, for a lock without a lease, if there is more to say. */
+  why?: string;
+}
+
 /**
- * The server restarted while a contender holds the lock and has read a counter: what the server
- * kept of the lock decides whether another contender gets it meanwhile, and if one does, the
- * holder, never told, writes what it read plus one over the other's increment.
+ * A fault strikes while a contender holds the lock and has read a counter: what the server makes
+ * of it decides whether another contender gets the lock meanwhile, and if one does, the holder,
+ * never told, writes what it read plus one over the other's increment.
  */
-async function restartedServer(lib: AuditedLibrary, server: Server, dir: string, signal: AbortSignal): Promise<Finding> {
-  const path = join(dir, 'counter.json');
-  const lockPath = join(dir, 'restart.lock');
+async function faultWhileHeld(lib: AuditedLibrary, fault: HeldFault, dir: string, signal: AbortSignal): Promise<Finding> {
+  const path = join(dir, `${fault.name}.json`);
+  const lockPath = join(dir, `${fault.name}.lock`);
   const read = (): number => (JSON.parse(readFileSync(path, 'utf8')) as { count: number }).count;
   const write = (count: number): void => writeFileSync(path, JSON.stringify({ count }));
   write(0);
-  const holder = await contender(lib, lockPath, signal, 1);
+  const holder = await contender(fault.holder, lockPath, signal, 1);
   let other: Lock | undefined;
   try {
     await holder.acquire();
     const seen = read();
-    await server.restart();
-    other = await contender(lib, lockPath, signal, 2);
     const bound = staleBound(lib) ?? NO_LEASE_BOUND_MS;
-    const takenAfter = await acquireWithin(other, bound, signal);
-    if (takenAfter !== undefined) {
-      write(read() + 1);
-      await other.release();
+    let takenAfter: number | undefined;
+    try {
+      await fault.strike();
+      other = await contender(lib, lockPath, signal, 2);
+      takenAfter = await acquireWithin(other, bound, signal);
+      if (takenAfter !== undefined) {
+        write(read() + 1);
+        await other.release();
+      }
+    } finally {
+      fault.undo();
     }
     write(seen + 1);
     const released = await Promise.resolve(holder.release()).then(
@@ -93,34 +118,65 @@ async function restartedServer(lib: AuditedLibrary, server: Server, dir: string,
       const lost = 2 - count;
       return {
         verdict: lost > 0 ? 'no' : 'yes',
-        detail: `its server restarted while a contender held the lock and had read a counter; another contender got the lock ${takenAfter} ms after the restart and counted; the holder, never told, wrote what it had read plus one${released}: count ${count} of 2${lost > 0 ? ` (${lost} lost)` : ''}`,
+        detail: `${fault.what} while a contender held the lock and had read a counter; another contender got the lock ${takenAfter} ms after ${fault.since} and counted; the holder, never told, wrote what it had read plus one${released}: count ${count} of 2${lost > 0 ? ` (${lost} lost)` : ''}`,
         ms: takenAfter,
       };
     }
-    const after = await acquireWithin(other, bound, signal);
-    if (after === undefined) return { verdict: 'no', detail: `its server restarted while a contender held the lock; no one else got it within ${bound} ms, nor within ${bound} ms after the holder let go${released}` };
+    const after = await acquireWithin(other!, bound, signal);
+    if (after === undefined) return { verdict: 'no', detail: `${fault.what} while a contender held the lock; no one else got it within ${bound} ms, nor within ${bound} ms after the holder let go${released}` };
     write(read() + 1);
-    await other.release();
-    return { verdict: 'yes', detail: `the lock outlived its server's restart: no one else got it within ${bound} ms while its holder held it; count ${read()} of 2` };
+    await other!.release();
+    return { verdict: 'yes', detail: `${fault.kept}: no one else got it within ${bound} ms while its holder held it${staleBound(lib) === undefined && fault.why ? ` (${fault.why})` : ''}; count ${read()} of 2` };
   } finally {
     await closeAll(holder, other);
   }
 }
 
+/** The server restarted (stopped, started again on its port and data) while the lock is held. */
+const restartedServer = (lib: AuditedLibrary, server: Server, dir: string, signal: AbortSignal): Promise<Finding> =>
+  faultWhileHeld(lib, { name: 'restart', holder: lib, strike: () => server.restart(), undo: () => {}, what: 'its server restarted', since: 'the restart', kept: "the lock outlived its server's restart" }, dir, signal);
+
 /**
- * A lock on a server, with the server paused and then restarted: both on a server of the
+ * The holder cut off from the server (a partition: its connections fall silent, none is closed)
+ * while it holds the lock; the others still reach the server. Healed after the other's chance.
+ */
+async function partitionedHolder(lib: AuditedLibrary, server: Server, dir: string, signal: AbortSignal): Promise<Finding> {
+  const route = await partitionableRoute(server.address);
+  try {
+    return await faultWhileHeld(
+      lib,
+      {
+        name: 'partition',
+        holder: { ...lib, lockOptions: { ...lib.lockOptions, url: route.url } },
+        strike: async () => route.partition(),
+        undo: () => route.heal(),
+        what: 'its holder was cut off from its server (a partition: its connections silent, not closed)',
+        since: 'the cut',
+        kept: 'the holder cut off from its server kept the lock',
+        why: "the server keeps a silent connection's session until TCP keepalive notices it gone, hours by default",
+      },
+      dir,
+      signal,
+    );
+  } finally {
+    await route.close();
+  }
+}
+
+/**
+ * A lock on a server, with the server paused, then restarted, then its holder cut off: all on a server of the
  * scenario's own, started for it, since pausing or restarting the run's (or the user's) would
  * reach every other contender on it.
  */
 const serverFaults: AuditScenario = {
   id: 'server-faults',
   role: 'lock',
-  properties: ['server-paused', 'server-restart'],
+  properties: ['server-paused', 'server-restart', 'partition-safe'],
   async run(lib) {
     const { server: kind } = await loadAdapter(lib.ref);
     if (!kind) {
       const none: Finding = { verdict: 'n/a', detail: 'it needs no server' };
-      return { 'server-paused': none, 'server-restart': none };
+      return { 'server-paused': none, 'server-restart': none, 'partition-safe': none };
     }
     const { startServer } = await import('../servers/start.js');
     const server = await startServer(kind, `the audit of ${lib.name}`);
@@ -129,6 +185,7 @@ const serverFaults: AuditScenario = {
       return await withWorkspace('contend-audit-', async ({ dir, signal }) => ({
         'server-paused': await pausedServer(own, server, join(dir, 'paused.lock'), signal),
         'server-restart': await restartedServer(own, server, dir, signal),
+        'partition-safe': await partitionedHolder(own, server, dir, signal),
       }));
     } finally {
       await server.stop();
