@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 const SECONDS: Record<string, number> = {
   audit: 115,
   explore: 77,
-  distributed: 80,
+  distributed: 75,
   verdicts: 72,
   cli: 57,
   faults: 54,

@@ -6,9 +6,8 @@ export interface PartitionableRoute {
   /** The server's url, through this route. */
   url: string;
   /**
-   * Cuts the route: nothing passes either way, and no connection is closed, as when a host's
-   * network goes away. The server sees a connection that says nothing; the contender, calls
-   * that go unanswered.
+   * Cuts the route: nothing passes either way, not even a close, as when a host's network goes
+   * away. The server sees a connection that says nothing; the contender, calls that go unanswered.
    */
   partition(): void;
   /** Joins it again: what was held back passes, as TCP's retransmissions would deliver it. */
@@ -20,25 +19,38 @@ export interface PartitionableRoute {
  * A route to a server through a relay on 127.0.0.1 that can be partitioned: a contender that
  * connects through it can be cut off from the server while the others connect directly. A
  * partition in user space: it needs no privileges and no network namespace, and its cut is exact.
+ * What it does not model: the relay's own sockets answer TCP keepalive probes, and a connection
+ * made during the cut is accepted (by the relay) and reaches the server once it heals.
  */
 export async function partitionableRoute(server: Pick<ServerAddress, 'url' | 'port'>): Promise<PartitionableRoute> {
-  const pairs = new Set<[Socket, Socket]>();
+  /** A contender's connection and the relay's to the server; `gone` once either side closed during a cut. */
+  interface Pair {
+    client: Socket;
+    upstream: Socket;
+    gone: boolean;
+  }
+  const pairs = new Set<Pair>();
   const waiting = new Set<Socket>();
   let cut = false;
+  const drop = (pair: Pair): void => {
+    pairs.delete(pair);
+    pair.client.destroy();
+    pair.upstream.destroy();
+  };
   const join = (client: Socket): void => {
-    const upstream = connect(server.port, '127.0.0.1');
-    const pair: [Socket, Socket] = [client, upstream];
+    // Half-open allowed: an end passes as an end (through the pipes), and only while joined.
+    const upstream = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+    const pair: Pair = { client, upstream, gone: false };
     pairs.add(pair);
-    const end = (): void => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    for (const socket of pair) socket.on('error', end).on('close', end);
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => drop(pair));
+      // A side that closes during the cut is not told to the other until the route heals.
+      socket.on('close', () => (cut ? (pair.gone = true) : drop(pair)));
+    }
     client.pipe(upstream);
     upstream.pipe(client);
   };
-  const relay = createServer((client) => {
+  const relay = createServer({ allowHalfOpen: true }, (client) => {
     if (!cut) return join(client);
     // A connection made during the partition reaches the server only once it heals.
     client.pause();
@@ -50,9 +62,10 @@ export async function partitionableRoute(server: Pick<ServerAddress, 'url' | 'po
   return {
     url: server.url.replace(`:${server.port}`, `:${port}`),
     partition() {
+      if (cut) return;
       cut = true;
-      // Unpiped, not only paused: a pipe resumes its source when the destination drains.
-      for (const [client, upstream] of pairs) {
+      // Unpiped, which also stops the flow: a pipe would resume its source when the destination drains.
+      for (const { client, upstream } of pairs) {
         client.unpipe(upstream);
         upstream.unpipe(client);
         client.pause();
@@ -60,19 +73,20 @@ export async function partitionableRoute(server: Pick<ServerAddress, 'url' | 'po
       }
     },
     heal() {
+      if (!cut) return;
       cut = false;
-      for (const [client, upstream] of pairs) {
-        client.pipe(upstream);
-        upstream.pipe(client);
+      for (const pair of [...pairs]) {
+        if (pair.gone) drop(pair);
+        else {
+          pair.client.pipe(pair.upstream);
+          pair.upstream.pipe(pair.client);
+        }
       }
       for (const client of waiting) join(client);
       waiting.clear();
     },
     async close() {
-      for (const [client, upstream] of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
+      for (const pair of [...pairs]) drop(pair);
       for (const client of waiting) client.destroy();
       await new Promise<void>((resolve) => relay.close(() => resolve()));
     },
