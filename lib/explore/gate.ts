@@ -83,6 +83,9 @@ function beforeCall(call: FsCall): void | Promise<void> {
   // cannot interleave with the other actors of its thread, so they are no points of their own.
   const sync = call.form === 'sync' || call.form === 'external';
   if (!state || state.unseen || call.nested || (sync && !state.holder.blocks)) return undefined;
+  // An abandoned schedule's actor is unwinding: the closes in its finally blocks must run, or the
+  // files it opened stay open in its thread for as long as the thread lives.
+  if (state.abandoned && call.op === 'close') return undefined;
   const waited = stopAt(state, pointOfCall(call, state.shorten));
   if (sync) return waited;
   if (!waited) {
