@@ -27,7 +27,7 @@ export interface FuzzOptions {
   /** Repeat the waves this many times, each wave killed after a seeded random delay (a soak). */
   cycles?: number;
   seed?: number;
-  /** Fault injection, to prove the guards: this child exits on its own after this many puts. */
+  /** Fault injection, to prove the guards: this child exits on its own after this many puts (0: before its first). */
   quitter?: { child: number; after: number };
 }
 

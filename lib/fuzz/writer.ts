@@ -21,9 +21,10 @@ export async function putUntilKilled(order: WriterOrder): Promise<never> {
   });
   const journal = openSync(order.journal, 'a');
   for (let sequence = order.start; ; sequence++) {
+    // Checked before each put: `quitAfter: 0` leaves before the first.
+    if (order.quitAfter !== undefined && sequence - order.start >= order.quitAfter) process.exit(3);
     await store.put(order.key, { sequence });
     // write(2) straight to the kernel: once it returns, a SIGKILL cannot lose the line.
     writeSync(journal, `${sequence}\n`);
-    if (order.quitAfter !== undefined && sequence - order.start + 1 >= order.quitAfter) process.exit(3);
   }
 }
