@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedServer, startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
+import { processTree } from '../lib/servers/process.js';
 import { createLock, lockRegistry } from '../lib/locks/registry.js';
 import { standaloneContext } from '../lib/locks/registry.js';
 import { runAudit } from '../lib/audit/audit.js';
@@ -39,31 +40,17 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** The pids of this process's descendants whose command line matches. */
+/** The pids of a process's descendants whose command line matches. */
 function descendants(root: number, match: RegExp): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // ended while we looked
-    }
-  }
-  const found: number[] = [];
-  const walk = (pid: number): void => {
-    for (const child of children.get(pid) ?? []) {
+  return processTree(root)
+    .slice(1)
+    .filter((pid) => {
       try {
-        if (match.test(readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' '))) found.push(child);
+        return match.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
       } catch {
-        // ended while we looked
+        return false; // ended while we looked
       }
-      walk(child);
-    }
-  };
-  walk(root);
-  return found;
+    });
 }
 
 describe('throwaway servers', () => {

@@ -86,7 +86,12 @@ const READY_WITHIN_MS = 120_000;
 export async function startServerProcess(argv: string[], ready: RegExp, user?: { uid: number; gid: number }, stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<ServerProcess> {
   const [command, ...args] = tiedToParent(argv, user);
   const child: ChildProcess = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-  const forget = onExitUndo(() => void child.kill('SIGKILL'));
+  const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  // At exit, the server goes with every process of it: SIGKILL reaches a stopped process, and
+  // PostgreSQL's backends, in sessions of their own, are not the postmaster's group.
+  const forget = onExitUndo(() => {
+    if (!ended()) for (const pid of processTree(child.pid!)) kill(pid, 'SIGKILL');
+  });
   let output = '';
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exited with code ${code}`));
@@ -117,15 +122,8 @@ export async function startServerProcess(argv: string[], ready: RegExp, user?: {
   // Its output is no longer looked at; it must not fill the pipe and stall the server.
   child.stdout!.resume();
   child.stderr!.resume();
-  const signal = (s: NodeJS.Signals): void => void (child.exitCode === null && child.signalCode === null && child.kill(s));
-  const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const signal = (s: NodeJS.Signals): void => void (!ended() && child.kill(s));
   let paused: PausedTree | undefined;
-  // At exit, whatever of the server is stopped goes too: SIGKILL reaches a stopped process, and
-  // PostgreSQL's backends, in sessions of their own, are not the postmaster's group.
-  const forgetTree = onExitUndo(() => {
-    if (!ended()) for (const pid of processTree(child.pid!)) kill(pid, 'SIGKILL');
-  });
-  void exited.then(forgetTree);
   const resume = (): void => {
     paused?.resume();
     paused = undefined;
