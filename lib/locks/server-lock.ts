@@ -1,4 +1,5 @@
 import { ContendError, InvalidOptionError } from '../errors.js';
+import { settledWithin } from '../support/deadline.js';
 import { integerIn } from '../support/check.js';
 import { serverUrlFromEnv, type ServerKind } from '../servers/types.js';
 import { checkPollOptions, retryUntil } from './wait.js';
@@ -34,14 +35,9 @@ export class ServerTimeoutError extends ContendError {
  * The call's result, or a ServerTimeoutError once it has gone unanswered for timeoutMs. The call
  * itself goes on (a client cannot take back what it sent): its late failure is ignored.
  */
-export async function answeredWithin<T>(call: Promise<T>, what: string, { url, timeoutMs }: Pick<ServerLockOptions, 'url' | 'timeoutMs'>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+export function answeredWithin<T>(call: Promise<T>, what: string, { url, timeoutMs }: Pick<ServerLockOptions, 'url' | 'timeoutMs'>): Promise<T> {
   call.catch(() => {});
-  try {
-    return await Promise.race([call, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ServerTimeoutError(what, url, timeoutMs)), timeoutMs)))]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return settledWithin(call, timeoutMs, () => new ServerTimeoutError(what, url, timeoutMs));
 }
 
 /** A lease also ends by itself: this long after it was taken (or last renewed), ms. */

@@ -1,4 +1,5 @@
 import type { FaultReason } from '../../errors.js';
+import { settledWithin } from '../../support/deadline.js';
 import type { Command, HostMessage, Reply } from '../protocol.js';
 
 /** How long a worker may take to end after its exit reply before it is ended by force, ms. */
@@ -136,16 +137,6 @@ export async function started(start: Pick<Readiness, 'loaded' | 'ready'>, startT
 }
 
 /** Settles like `promise`, or fails with a `hung` fault once `ms` have passed without an answer. */
-export async function withinTime<T>(promise: Promise<T>, ms: number, detail: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ChannelFault('hung', detail)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withinTime<T>(promise: Promise<T>, ms: number, detail: string): Promise<T> {
+  return settledWithin(promise, ms, () => new ChannelFault('hung', detail));
 }
