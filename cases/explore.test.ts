@@ -165,6 +165,12 @@ describe('determinism', () => {
     expect(b.failure?.steps).toEqual(a.failure?.steps);
   });
 
+  test('an actor that behaves otherwise under the same choices stops the search, named with why', async () => {
+    const run = explore({ ops: ops('remembersEarlierSchedules'), kind: 'async', workers: 3 });
+    await expect(run).rejects.toMatchObject({ code: 'E_NONDETERMINISM' });
+    await expect(explore({ ops: ops('remembersEarlierSchedules'), kind: 'async', workers: 3 })).rejects.toThrow(/step \d+ went otherwise than on an earlier run \(actors able to move were [\d,]+, now [\d,]+: actor 2 (then|now) ended\)/);
+  });
+
   test.each(['pct', 'random'] as const)('%s with a seed explores the same schedules again', async (search) => {
     const run = () => explore({ ops: ops('increment'), kind: 'async', workers: 3, search, seed: 's1', budget: 60 });
     const [a, b] = [await run(), await run()];

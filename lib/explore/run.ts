@@ -2,7 +2,7 @@ import { readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerKind } from '../locks/types.js';
 import type { Actors } from './actors.js';
-import { START, type Point } from './point.js';
+import { describePoint, START, type Point } from './point.js';
 import type { ActorEnd, Announcement } from './protocol.js';
 import type { Grade } from './subjects.js';
 import { ContendError } from '../errors.js';
@@ -25,6 +25,8 @@ export interface ChoiceView {
   current: number | undefined;
   /** Where each actor still running is stopped. */
   points: ReadonlyMap<number, Point>;
+  /** Why each actor that cannot move cannot: it waits for a release, or it has ended (and how). */
+  stuck: ReadonlyMap<number, string>;
 }
 
 /** Picks who moves next; undefined ends the run there, as adding nothing to the search. */
@@ -152,7 +154,7 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
       end = 'depth';
       break;
     }
-    const chosen = chooser.choose({ step: steps.length, enabled, current, points });
+    const chosen = chooser.choose({ step: steps.length, enabled, current, points, stuck: stuckActors(points, enabled, ends, released) });
     if (chosen === undefined) {
       end = 'redundant';
       break;
@@ -180,6 +182,13 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
   if (end === 'redundant') return { steps, end, outcome: '', grade: 'acceptable', preemptions };
   const outcome = await outcomeOf(ctx, end, ends, overlap);
   return { steps, end, outcome, grade: gradeOf(ctx, end, outcome), preemptions };
+}
+
+function stuckActors(points: ReadonlyMap<number, Point>, enabled: number[], ends: ReadonlyMap<number, ActorEnd>, released: number): Map<number, string> {
+  const stuck = new Map<number, string>();
+  for (const [worker, point] of points) if (!enabled.includes(worker)) stuck.set(worker, `waits at ${describePoint(point)}, ${released} releases so far`);
+  for (const [worker, end] of ends) stuck.set(worker, end.error ? `ended: threw ${end.error.code ?? end.error.name}: ${end.error.message.split('\n')[0]}` : 'ended');
+  return stuck;
 }
 
 async function outcomeOf(ctx: RunContext, end: RunEnd, ends: Map<number, ActorEnd>, overlap: number): Promise<string> {

@@ -22,6 +22,7 @@ export class NondeterminismError extends ContendError {
 
 interface Node {
   enabled: number[];
+  stuck: ReadonlyMap<number, string>;
   points: Map<number, Point>;
   current: number | undefined;
   /** Preemptions spent before this node's choice. */
@@ -66,6 +67,7 @@ export class DepthFirst implements Search {
     const parent = this.stack[i - 1];
     const node: Node = {
       enabled: view.enabled,
+      stuck: view.stuck,
       points: new Map(view.points),
       current: view.current,
       spent: parent ? parent.spent + cost(parent, parent.chosen) : 0,
@@ -128,7 +130,12 @@ export class DepthFirst implements Search {
 function checkSame(step: number, node: Node, view: ChoiceView): void {
   const a = node.enabled.join(',');
   const b = view.enabled.join(',');
-  if (a !== b) throw new NondeterminismError(step, `actors able to move were ${a}, now ${b}`);
+  if (a !== b) {
+    // Which actor changed, and why it could not move in the run where it could not.
+    const changed = [...new Set([...node.enabled, ...view.enabled])].filter((w) => node.enabled.includes(w) !== view.enabled.includes(w));
+    const why = changed.map((w) => `actor ${w} ${node.enabled.includes(w) ? `now ${view.stuck.get(w) ?? 'stuck'}` : `then ${node.stuck.get(w) ?? 'stuck'}`}`);
+    throw new NondeterminismError(step, `actors able to move were ${a}, now ${b}: ${why.join('; ')}`);
+  }
   // The call, not its paths: temporary names with a counter or a random part (write-file-atomic,
   // atomically, contend's own atomic) differ from run to run and mean nothing.
   const was = node.points.get(node.chosen);
