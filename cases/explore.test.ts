@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -181,6 +181,31 @@ describe('determinism', () => {
   test('pct prints its guarantee for the run', async () => {
     const r = await explore({ ops: ops('increment'), kind: 'async', workers: 2, search: 'pct', budget: 20 });
     expect(r.guarantee).toMatch(/probability ≥ 1\/\(n·k\^\(d−1\)\) = 1\/\(2·\d+\^1\)/);
+  });
+});
+
+describe('nothing left open', () => {
+  // Schedules are abandoned as soon as they can add nothing: an actor held at a close then, or
+  // with a file open, must still close it, or its thread keeps the descriptor for good.
+  const openUnder = (dir: string): string[] =>
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.startsWith(dir) ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  test.each(['async', 'thread'] as const)('abandoned schedules of %s actors close every file they opened', async (kind) => {
+    const base = mkdtempSync(join(tmpdir(), 'contend-open-'));
+    try {
+      const r = await explore({ lock: 'flock', kind, workers: 2, dir: base });
+      expect(r.schedules).toBeGreaterThan(2);
+      expect(openUnder(base)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
