@@ -1,8 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedServer, startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
 import { processTree } from '../lib/servers/process.js';
@@ -94,14 +93,18 @@ describe('throwaway servers', () => {
     expect(servers).toHaveLength(1);
     const argv = readFileSync(`/proc/${servers[0]}/cmdline`, 'utf8').split('\0');
     const dir = argv[argv.indexOf('--dir') + 1]!;
+    const cleaners = descendants(child.pid!, /contend-cleanup/);
+    expect(cleaners).toHaveLength(1);
     child.kill(signal);
     await exited;
     // The kernel's death signal ends it even when contend had no say (SIGKILL).
     for (let i = 0; i < 100 && alive(servers[0]!); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(alive(servers[0]!)).toBe(false);
-    // Its directory goes with an exit contend sees; a SIGKILL leaves it to the temporary directory's owner.
-    if (signal !== 'SIGKILL') expect(existsSync(dir)).toBe(false);
-    else for (const left of [dir, ...readdirSync(tmpdir()).filter((n) => !before.has(n)).map((n) => join(tmpdir(), n))]) rmSync(left, { recursive: true, force: true });
+    // Its directory goes with it, by contend's exit hook or, after a SIGKILL, by its cleaner.
+    for (let i = 0; i < 100 && alive(cleaners[0]!); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(cleaners[0]!)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(tmpdir()).filter((n) => !before.has(n) && n.startsWith('contend-'))).toEqual([]);
   }, 60_000);
 });
 
@@ -125,11 +128,15 @@ test('contend SIGKILLed while its PostgreSQL is paused: every process of the ser
   const tree = [pid, ...descendants(pid, /postgres/)];
   expect(tree.length).toBeGreaterThan(2);
   expect(tree.every((p) => / T /.test(readFileSync(`/proc/${p}/stat`, 'utf8')))).toBe(true);
+  const cleaners = descendants(child.pid!, /contend-cleanup/);
+  expect(cleaners).toHaveLength(1);
   child.kill('SIGKILL');
   await once(child, 'exit');
-  for (let i = 0; i < 600 && tree.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 600 && [...tree, ...cleaners].some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(tree.filter(alive)).toEqual([]);
-  rmSync(dir, { recursive: true, force: true });
+  // Its data directory too, removed by the cleaner of the process that started it.
+  expect(cleaners.filter(alive)).toEqual([]);
+  expect(existsSync(dir)).toBe(false);
 }, 60_000);
 
 describe('locks on a server, through the CLI', () => {

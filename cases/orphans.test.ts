@@ -176,9 +176,9 @@ async function until(ready: () => boolean, ms: number): Promise<boolean> {
 
 /**
  * Starts `node dist/lib/cli/main.js …args`. It gets a TMPDIR of its own inside this case's scratch
- * directory: a CLI killed by SIGKILL cannot remove its `contend-*` / `contend-fuzz-*` workspace,
- * and the suite's setup (cases/support/setup.ts) fails the file on any such directory left in
- * the file's TMPDIR. The scratch directory is removed after the case instead. Its own process
+ * directory, which a case looks into after the kill (the CLI's cleaner must have emptied it), and
+ * which is removed after the case in any event: the suite's setup (cases/support/setup.ts) fails
+ * the file on any `contend-*` directory left in the file's own TMPDIR. Its own process
  * group lets the clean-up find whatever it left behind.
  */
 function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
@@ -382,6 +382,10 @@ describe('children end within 1 s of the SIGKILL of their parent', () => {
     const { left, ms } = await killAndWatch(cli, tree, 'SIGKILL');
     expect(left, `still running ${ms} ms after the SIGKILL of contend ${kind.args.join(' ')}:\n${left.join('\n')}`).toEqual([]);
     await reaped(cli);
+    // No exit hook ran, yet its workspace is gone: its cleaner (one of the children just watched
+    // to their end) removed it once the CLI's end closed the pipe.
+    expect(tree.filter((m) => m.argv.includes('contend-cleanup')), 'a cleaner among the children').toHaveLength(1);
+    expect(readdirSync(cli.tmp).filter((n) => n.startsWith('contend-'))).toEqual([]);
   });
 
   // The audit's torn-read scenario runs an audit host under strace: strace is the CLI's child, the

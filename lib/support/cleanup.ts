@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 /**
@@ -33,15 +34,70 @@ export function onExitUndo(step: () => void): () => void {
 
 const directories = new Set<string>();
 
-/** Removes a temporary directory at exit unless it was removed before. */
+/**
+ * Removes a temporary directory at exit unless it was removed before, and also when this process
+ * is killed by a signal no exit hook sees (SIGKILL, the OOM killer): see `cleaner`.
+ */
 export function removeAtExit(dir: string): () => void {
   directories.add(dir);
+  tellCleaner(`+${dir}`);
   // Retried: a child just SIGKILLed may still finish the write it was in, into the directory.
   const forget = onExitUndo(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
   return () => {
     directories.delete(dir);
+    tellCleaner(`-${dir}`);
     return forget();
   };
+}
+
+/*
+ * The cleaner: a shell started with the first directory, reading `+dir` and `-dir` lines on a pipe
+ * from this process. The pipe closes when this process ends, however it ends; the shell then
+ * removes the directories still listed and exits. In a session of its own, so that a kill of this
+ * process's group does not take it along. On a normal exit the directories are already gone and it
+ * has nothing to do. A removal that fails is tried again (up to 5 times, 0.1 s apart): a child
+ * killed with this process may still be writing its last file into the directory.
+ */
+const CLEANER = `set -f
+IFS='
+'
+dirs=
+while read -r line; do
+  case "$line" in
+    +*) dirs="$dirs
+\${line#?}" ;;
+    -*) kept=
+      for d in $dirs; do [ "$d" = "\${line#?}" ] || kept="$kept
+$d"; done
+      dirs=$kept ;;
+  esac
+done
+for d in $dirs; do
+  for try in 1 2 3 4 5; do rm -rf -- "$d" 2>/dev/null && break; sleep 0.1; done
+done`;
+
+let cleaner: ChildProcess | null | undefined;
+
+function tellCleaner(line: string): void {
+  if (process.platform === 'win32') return;
+  cleaner ??= startCleaner();
+  if (cleaner?.stdin?.writable) cleaner.stdin.write(`${line}\n`);
+}
+
+function startCleaner(): ChildProcess | null {
+  try {
+    // Named in its argv (`contend-cleanup <pid>`), for whoever looks at the process list.
+    const child = spawn('sh', ['-c', CLEANER, 'contend-cleanup', String(process.pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    // A cleaner that could not start or was killed costs the last-resort removal only.
+    child.on('error', () => {});
+    child.stdin!.on('error', () => {});
+    // Neither the shell nor its pipe may keep this process alive.
+    child.unref();
+    (child.stdin as unknown as { unref(): void }).unref();
+    return child;
+  } catch {
+    return null;
+  }
 }
 
 /** The temporary directories still to be removed: for a watchdog that may have to end the process itself. */
