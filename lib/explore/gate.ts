@@ -86,7 +86,8 @@ function beforeCall(call: FsCall): void | Promise<void> {
   // An abandoned schedule's actor is unwinding: the closes in its finally blocks must run, or the
   // files it opened stay open in its thread for as long as the thread lives.
   if (state.abandoned && call.op === 'close') return undefined;
-  const waited = call.op === 'close' ? closeAnyway(() => stopAt(state, pointOfCall(call, state.shorten))) : stopAt(state, pointOfCall(call, state.shorten));
+  const stop = (): void | Promise<void> => stopAt(state, pointOfCall(call, state.shorten));
+  const waited = call.op === 'close' ? closeAnyway(stop) : stop();
   if (sync) return waited;
   if (!waited) {
     state.inflight++;
@@ -95,10 +96,7 @@ function beforeCall(call: FsCall): void | Promise<void> {
   return waited.then(() => void state.inflight++);
 }
 
-/**
- * A close held at its point when the schedule is abandoned still closes (so does the one that
- * follows an abandoned call): the actor unwinds from its next point instead.
- */
+/** A close held at its point when the schedule is abandoned still closes: the actor unwinds from its next point instead. */
 function closeAnyway(stop: () => void | Promise<void>): void | Promise<void> {
   const passAbandoned = (error: unknown): void => {
     if (!(error instanceof ScheduleAbandoned)) throw error;

@@ -36,7 +36,7 @@ const directories = new Set<string>();
 
 /**
  * Removes a temporary directory at exit unless it was removed before, and also when this process
- * is killed by a signal no exit hook sees (SIGKILL, the OOM killer): see `cleaner`.
+ * is killed by a signal no exit hook sees (SIGKILL, the OOM killer): see CLEANER.
  */
 export function removeAtExit(dir: string): () => void {
   directories.add(dir);
