@@ -156,7 +156,17 @@ test("the fuzz children's entry refuses to run without the fuzz's channel", () =
 test('contend locks lists whom each lock excludes', () => {
   const r = contend('locks');
   expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
-  expect(r.stdout).toMatch(/^flock +yes +yes +yes /m);
+  expect(r.stdout).toMatch(/^flock +yes +yes +yes +- /m);
+});
+
+test("contend locks says what a lock on a server needs here: the server's programs, unless the environment names a server", () => {
+  const run = (env: NodeJS.ProcessEnv) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'locks', '--json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: '/nonexistent', ...env } });
+  const needs = (r: ReturnType<typeof run>) => Object.fromEntries((JSON.parse(r.stdout) as { name: string; needs: string[] }[]).map((l) => [l.name, l.needs]));
+  const bare = needs(run({}));
+  expect(bare['redis-lease']).toEqual(['apt-get install redis-server']);
+  expect(bare['etcd-lease']).toEqual(['apt-get install etcd-server']);
+  expect(bare.flock).toEqual([]);
+  expect(needs(run({ CONTEND_REDIS_URL: 'redis://127.0.0.1:6379' }))['redis-lease']).toEqual([]);
 });
 
 describe('bad input: one clear line naming the allowed values, exit 2, nothing run', () => {

@@ -138,7 +138,11 @@ console.log(JSON.stringify(${JSON.stringify(PEERS)}.filter((p) => { try { requir
     const r = node(dir, [manifest.bin.contend!, 'locks']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    for (const lock of ['fs-ext', 'os-lock', 'npm-lockfile']) expect(r.stdout).toMatch(new RegExp(`^${lock} `, 'm'));
+    // Listed with what to install: the package each wraps.
+    for (const [lock, pkg] of [['fs-ext', 'fs-ext'], ['os-lock', 'os-lock'], ['npm-lockfile', 'lockfile']]) {
+      expect(r.stdout).toMatch(new RegExp(`^${lock} +(yes|no) +(yes|no) +(yes|no) +npm install -D ${pkg} `, 'm'));
+    }
+    expect(r.stdout).toMatch(/^flock +yes +yes +yes +- /m);
   });
 
   test('each use says, in one line, what needs which package and how to install it', () => {

@@ -44,11 +44,20 @@ function directories(server: ServerKind): string[] {
   return [...path, ...versions.map((v) => join('/usr/lib/postgresql', v, 'bin'))];
 }
 
-/** The server's programs by name, all from one directory; MissingServerError when they are not there. */
-export function serverPrograms(server: ServerKind, neededBy: string): Record<string, string> {
+function findPrograms(server: ServerKind): Record<string, string> | undefined {
   const { programs } = NEEDS[server];
   for (const dir of directories(server)) {
     if (programs.every((p) => executable(join(dir, p)))) return Object.fromEntries(programs.map((p) => [p, join(dir, p)]));
   }
-  throw new MissingServerError(neededBy, server);
+  return undefined;
 }
+
+/** The server's programs by name, all from one directory; MissingServerError when they are not there. */
+export function serverPrograms(server: ServerKind, neededBy: string): Record<string, string> {
+  const found = findPrograms(server);
+  if (!found) throw new MissingServerError(neededBy, server);
+  return found;
+}
+
+/** How to install the server's programs when they are not there (`apt-get install redis-server`); undefined when they are. */
+export const serverInstall = (server: ServerKind): string | undefined => (findPrograms(server) ? undefined : NEEDS[server].install);
