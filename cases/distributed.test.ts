@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedServer, startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
 import { processTree } from '../lib/servers/process.js';
@@ -51,6 +52,20 @@ function descendants(root: number, match: RegExp): number[] {
       }
     });
 }
+
+/** PostgreSQL's dynamic shared memory segments in /dev/shm (its default place for them). */
+const postgresShmFiles = (): string[] => (existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((n) => n.startsWith('PostgreSQL.')) : []);
+
+/** The ids of the System V shared memory segments that exist now. */
+const sysvSegments = (): number[] =>
+  readFileSync('/proc/sysvipc/shm', 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.trim().split(/\s+/)[1]));
+
+/** A running PostgreSQL's interlock segment, from the postmaster.pid in its data directory. */
+const interlockOf = (dir: string): number => Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[6]!.trim().split(/\s+/)[1]);
 
 describe('throwaway servers', () => {
   test.each(SERVER_KINDS)('%s: on 127.0.0.1 and a free port, it answers its lock; once stopped, no process and no directory are left', async (kind) => {
@@ -122,21 +137,63 @@ test('contend SIGKILLed while its PostgreSQL is paused: every process of the ser
     process.stdout.write(JSON.stringify({ pid: server.process.pid, dir: server.dir }) + '\\n');
     setInterval(() => {}, 1000);
   `;
+  const shmBefore = postgresShmFiles();
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], cwd: new URL('..', import.meta.url) });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  const { pid, dir } = JSON.parse(line.toString()) as { pid: number; dir: string };
-  const tree = [pid, ...descendants(pid, /postgres/)];
-  expect(tree.length).toBeGreaterThan(2);
-  expect(tree.every((p) => / T /.test(readFileSync(`/proc/${p}/stat`, 'utf8')))).toBe(true);
-  const cleaners = descendants(child.pid!, /contend-cleanup/);
-  expect(cleaners).toHaveLength(1);
-  child.kill('SIGKILL');
-  await once(child, 'exit');
+  const exited = once(child, 'exit');
+  let pid: number, dir: string, segment: number, tree: number[], cleaners: number[];
+  try {
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    ({ pid, dir } = JSON.parse(line.toString()) as { pid: number; dir: string });
+    segment = interlockOf(dir);
+    expect(sysvSegments()).toContain(segment);
+    tree = [pid, ...descendants(pid, /postgres/)];
+    expect(tree.length).toBeGreaterThan(2);
+    expect(tree.every((p) => / T /.test(readFileSync(`/proc/${p}/stat`, 'utf8')))).toBe(true);
+    cleaners = descendants(child.pid!, /contend-cleanup/);
+    expect(cleaners).toHaveLength(1);
+  } finally {
+    // Also when an assertion above failed: the server and its directory go with the child.
+    child.kill('SIGKILL');
+    await exited;
+  }
   for (let i = 0; i < 600 && [...tree, ...cleaners].some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(tree.filter(alive)).toEqual([]);
-  // Its data directory too, removed by the cleaner of the process that started it.
+  // Its data directory too, removed by the cleaner of the process that started it, and its shared
+  // memory: the interlock segment by the same cleaner, the dynamic segments with the directory.
   expect(cleaners.filter(alive)).toEqual([]);
   expect(existsSync(dir)).toBe(false);
+  expect(sysvSegments()).not.toContain(segment);
+  expect(postgresShmFiles().filter((f) => !shmBefore.includes(f))).toEqual([]);
+}, 60_000);
+
+test('a PostgreSQL still running when contend exits is killed, and leaves no shared memory behind', async () => {
+  const script = `
+    import { startServer } from ${JSON.stringify(new URL('../dist/lib/servers/index.js', import.meta.url).href)};
+    const server = await startServer('postgres');
+    process.stdout.write(JSON.stringify({ pid: server.process.pid, dir: server.dir }) + '\\n');
+    // Exits (normally, its exit hook running) when told, or when this test's end closes the pipe.
+    process.stdin.on('data', () => process.exit(0)).on('end', () => process.exit(0));
+  `;
+  const shmBefore = postgresShmFiles();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'], cwd: new URL('..', import.meta.url) });
+  const exited = once(child, 'exit');
+  try {
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const { pid, dir } = JSON.parse(line.toString()) as { pid: number; dir: string };
+    const segment = interlockOf(dir);
+    expect(sysvSegments()).toContain(segment);
+    expect(postgresShmFiles().filter((f) => !shmBefore.includes(f))).toEqual([]);
+    child.stdin!.write('exit\n');
+    await exited;
+    // Its exit hook killed the server (no clean shutdown) and removed what the server could not.
+    for (let i = 0; i < 200 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+    expect(sysvSegments()).not.toContain(segment);
+  } finally {
+    child.stdin!.end();
+    await exited;
+  }
 }, 60_000);
 
 describe('locks on a server, through the CLI', () => {

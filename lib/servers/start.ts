@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeSharedMemoryAtExit } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import { serverPrograms } from './binaries.js';
 import { freePort, runToEnd, serverDirectory, serverUser, startServerProcess, type ServerProcess } from './process.js';
@@ -40,14 +43,19 @@ const STARTERS: Record<ServerKind, (dir: string, programs: Record<string, string
     return {
       port,
       url: `postgres://contend@127.0.0.1:${port}/postgres`,
-      launch: () =>
-        startServerProcess(
-          [postgres!, '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+      launch: async () => {
+        // Dynamic shared memory as files in its data directory, removed with it: in /dev/shm
+        // (the default) a killed server's segments would stay there until reboot.
+        const server = await startServerProcess(
+          [postgres!, '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'dynamic_shared_memory_type=mmap'],
           /database system is ready to accept connections/,
           user,
           // Its fast shutdown: SIGTERM waits for every client to leave, and a lock's holder never does.
           'SIGINT',
-        ),
+        );
+        removeInterlockWhenKilled(data, server);
+        return server;
+      },
     };
   },
   async redis(dir, { 'redis-server': redis }) {
@@ -74,6 +82,27 @@ const STARTERS: Record<ServerKind, (dir: string, programs: Record<string, string
     };
   },
 };
+
+/**
+ * PostgreSQL's interlock, a small System V segment it removes on a clean shutdown only: a killed
+ * server's (SIGKILL, contend's exit hook, the death signal) would stay until reboot, one per run,
+ * up to the system's limit. Its id is in postmaster.pid; it is removed when the server ends any
+ * other way than cleanly, and by the exit hook or the cleaner if contend ends first.
+ */
+function removeInterlockWhenKilled(data: string, server: ServerProcess): void {
+  let id: number;
+  try {
+    id = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[6]?.trim().split(/\s+/)[1]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(id) || id < 0) return;
+  const forget = removeSharedMemoryAtExit(id);
+  void server.exited.then((how) => {
+    if (how !== 'exited with code 0') spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
+    forget();
+  });
+}
 
 /**
  * Starts a throwaway server of the kind, for `neededBy` (named when its programs are missing). It

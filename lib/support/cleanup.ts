@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 /**
@@ -50,10 +50,24 @@ export function removeAtExit(dir: string): () => void {
   };
 }
 
+/**
+ * Removes a System V shared memory segment at exit, or when this process is killed: a server's
+ * that is killed (PostgreSQL's interlock) cannot remove its own, and each would stay until reboot.
+ * Returns the function that unregisters it, for when its owner removed it (a clean shutdown).
+ */
+export function removeSharedMemoryAtExit(id: number): () => void {
+  tellCleaner(`+shm:${id}`);
+  const forget = onExitUndo(() => spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' }));
+  return () => {
+    tellCleaner(`-shm:${id}`);
+    return forget();
+  };
+}
+
 /*
- * The cleaner: a shell started with the first directory, reading `+dir` and `-dir` lines on a pipe
- * from this process. The pipe closes when this process ends, however it ends; the shell then
- * removes the directories still listed and exits. In a session of its own, so that a kill of this
+ * The cleaner: a shell started with the first directory or segment, reading `+what` and `-what`
+ * lines on a pipe from this process (a directory's path, or `shm:ID`). The pipe closes when this
+ * process ends, however it ends; the shell then removes what is still listed and exits. In a session of its own, so that a kill of this
  * process's group does not take it along. On a normal exit the directories are already gone and it
  * has nothing to do. A removal that fails is tried again (up to 5 times, 0.1 s apart): a child
  * killed with this process may still be writing its last file into the directory.
@@ -73,7 +87,10 @@ $d"; done
   esac
 done
 for d in $dirs; do
-  for try in 1 2 3 4 5; do rm -rf -- "$d" 2>/dev/null && break; sleep 0.1; done
+  case "$d" in
+    shm:*) ipcrm -m "\${d#shm:}" 2>/dev/null ;;
+    *) for try in 1 2 3 4 5; do rm -rf -- "$d" 2>/dev/null && break; sleep 0.1; done ;;
+  esac
 done`;
 
 let cleaner: ChildProcess | null | undefined;
