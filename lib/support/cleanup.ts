@@ -67,10 +67,12 @@ export function removeSharedMemoryAtExit(id: number): () => void {
 /*
  * The cleaner: a shell started with the first directory or segment, reading `+what` and `-what`
  * lines on a pipe from this process (a directory's path, or `shm:ID`). The pipe closes when this
- * process ends, however it ends; the shell then removes what is still listed and exits. In a session of its own, so that a kill of this
- * process's group does not take it along. On a normal exit the directories are already gone and it
- * has nothing to do. A removal that fails is tried again (up to 5 times, 0.1 s apart): a child
- * killed with this process may still be writing its last file into the directory.
+ * process ends, however it ends; the shell then removes what is still listed and exits. It runs in
+ * a session of its own, so that a kill of this process's group does not take it along. On a normal
+ * exit the exit hooks have removed everything already, and its second try finds nothing (a
+ * segment's id is not given again soon after its removal). A directory whose removal fails is
+ * tried again (up to 5 times, 0.1 s apart): a child killed with this process may still be writing
+ * its last file into it.
  */
 const CLEANER = `set -f
 IFS='
