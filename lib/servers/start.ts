@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeSharedMemoryAtExit } from '../support/cleanup.js';
@@ -97,11 +96,8 @@ function removeInterlockWhenKilled(data: string, server: ServerProcess): void {
     return;
   }
   if (!Number.isInteger(id) || id < 0) return;
-  const forget = removeSharedMemoryAtExit(id);
-  void server.exited.then((how) => {
-    if (how !== 'exited with code 0') spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
-    forget();
-  });
+  const ended = removeSharedMemoryAtExit(id);
+  void server.exited.then((how) => ended(how !== 'exited with code 0'));
 }
 
 /**

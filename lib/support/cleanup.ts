@@ -34,33 +34,42 @@ export function onExitUndo(step: () => void): () => void {
 
 const directories = new Set<string>();
 
+/** Registers what the exit hook and the cleaner both remove (`entry` as the cleaner names it); returns its unregistering. */
+function removedAtExit(entry: string, remove: () => void): () => void {
+  tellCleaner(`+${entry}`);
+  const forget = onExitUndo(remove);
+  return () => {
+    tellCleaner(`-${entry}`);
+    forget();
+  };
+}
+
 /**
  * Removes a temporary directory at exit unless it was removed before, and also when this process
  * is killed by a signal no exit hook sees (SIGKILL, the OOM killer): see CLEANER.
  */
 export function removeAtExit(dir: string): () => void {
   directories.add(dir);
-  tellCleaner(`+${dir}`);
   // Retried: a child just SIGKILLed may still finish the write it was in, into the directory.
-  const forget = onExitUndo(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
+  const forget = removedAtExit(dir, () => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
   return () => {
     directories.delete(dir);
-    tellCleaner(`-${dir}`);
-    return forget();
+    forget();
   };
 }
 
 /**
  * Removes a System V shared memory segment at exit, or when this process is killed: a server's
  * that is killed (PostgreSQL's interlock) cannot remove its own, and each would stay until reboot.
- * Returns the function that unregisters it, for when its owner removed it (a clean shutdown).
+ * Returns what to call once its owner has ended: `removeNow` when it was killed (the segment is
+ * removed then), not when it ended cleanly (it removed the segment itself).
  */
-export function removeSharedMemoryAtExit(id: number): () => void {
-  tellCleaner(`+shm:${id}`);
-  const forget = onExitUndo(() => spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' }));
-  return () => {
-    tellCleaner(`-shm:${id}`);
-    return forget();
+export function removeSharedMemoryAtExit(id: number): (removeNow: boolean) => void {
+  const remove = (): void => void spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
+  const forget = removedAtExit(`shm:${id}`, remove);
+  return (removeNow) => {
+    if (removeNow) remove();
+    forget();
   };
 }
 
