@@ -83,9 +83,6 @@ function beforeCall(call: FsCall): void | Promise<void> {
   // cannot interleave with the other actors of its thread, so they are no points of their own.
   const sync = call.form === 'sync' || call.form === 'external';
   if (!state || state.unseen || call.nested || (sync && !state.holder.blocks)) return undefined;
-  // An abandoned schedule's actor is unwinding: the closes in its finally blocks must run, or the
-  // files it opened stay open in its thread for as long as the thread lives.
-  if (state.abandoned && call.op === 'close') return undefined;
   const stop = (): void | Promise<void> => stopAt(state, pointOfCall(call, state.shorten));
   const waited = call.op === 'close' ? closeAnyway(stop) : stop();
   if (sync) return waited;
@@ -96,7 +93,11 @@ function beforeCall(call: FsCall): void | Promise<void> {
   return waited.then(() => void state.inflight++);
 }
 
-/** A close held at its point when the schedule is abandoned still closes: the actor unwinds from its next point instead. */
+/**
+ * A close still closes when the schedule is abandoned, whether the actor was held at it then or
+ * reaches it while unwinding (in a finally block): else the file stays open in the actor's thread
+ * for as long as the thread lives. The actor unwinds from its next other point instead.
+ */
 function closeAnyway(stop: () => void | Promise<void>): void | Promise<void> {
   const passAbandoned = (error: unknown): void => {
     if (!(error instanceof ScheduleAbandoned)) throw error;
