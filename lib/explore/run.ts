@@ -25,8 +25,11 @@ export interface ChoiceView {
   current: number | undefined;
   /** Where each actor still running is stopped. */
   points: ReadonlyMap<number, Point>;
-  /** Why each actor that cannot move cannot: it waits for a release, or it has ended (and how). */
-  stuck: ReadonlyMap<number, string>;
+  /**
+   * Why each actor that cannot move cannot: it waits for a release, or it has ended (and how).
+   * Worked out when asked (a new choice, a replay that went otherwise), not at every step.
+   */
+  stuck(): ReadonlyMap<number, string>;
 }
 
 /** Picks who moves next; undefined ends the run there, as adding nothing to the search. */
@@ -154,7 +157,7 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
       end = 'depth';
       break;
     }
-    const chosen = chooser.choose({ step: steps.length, enabled, current, points, stuck: stuckActors(points, enabled, ends, released) });
+    const chosen = chooser.choose({ step: steps.length, enabled, current, points, stuck: () => stuckActors(points, enabled, ends, released) });
     if (chosen === undefined) {
       end = 'redundant';
       break;

@@ -67,7 +67,7 @@ export class DepthFirst implements Search {
     const parent = this.stack[i - 1];
     const node: Node = {
       enabled: view.enabled,
-      stuck: view.stuck,
+      stuck: view.stuck(),
       points: new Map(view.points),
       current: view.current,
       spent: parent ? parent.spent + cost(parent, parent.chosen) : 0,
@@ -133,7 +133,8 @@ function checkSame(step: number, node: Node, view: ChoiceView): void {
   if (a !== b) {
     // Which actor changed, and why it could not move in the run where it could not.
     const changed = [...new Set([...node.enabled, ...view.enabled])].filter((w) => node.enabled.includes(w) !== view.enabled.includes(w));
-    const why = changed.map((w) => `actor ${w} ${node.enabled.includes(w) ? `now ${view.stuck.get(w) ?? 'stuck'}` : `then ${node.stuck.get(w) ?? 'stuck'}`}`);
+    const stuckNow = view.stuck();
+    const why = changed.map((w) => `actor ${w} ${node.enabled.includes(w) ? `now ${stuckNow.get(w) ?? 'stuck'}` : `then ${node.stuck.get(w) ?? 'stuck'}`}`);
     throw new NondeterminismError(step, `actors able to move were ${a}, now ${b}: ${why.join('; ')}`);
   }
   // The call, not its paths: temporary names with a counter or a random part (write-file-atomic,
