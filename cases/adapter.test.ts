@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AdapterLoadError, lockNames, registerLock, runCase, runMatrix, unregisterLock } from '../lib/index.js';
+import { builtinLocks } from '../lib/locks/index.js';
+import { lockLoader } from '../lib/locks/load.js';
+import { builtinWrites } from '../lib/writes/index.js';
+import { strategyLoader } from '../lib/writes/load.js';
 import { docBlock } from './support/docs.js';
 import { MATRIX, NO_RACE, ORDERS } from './support/table.js';
 
@@ -60,5 +64,21 @@ describe('registration checks the adapter', () => {
   test('a built-in name cannot be taken', async () => {
     const module = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;
     await expect(registerLock({ module, export: 'ImpostorFlock' })).rejects.toThrow(/is built in/);
+  });
+});
+
+describe('built-ins as a worker loads them: from their own file, one adapter each', () => {
+  // A thread or process imports only the lock and the strategy its case uses; what it gets must be
+  // the very adapter the registry lists, whatever file a new built-in is put in.
+  test.each([...builtinLocks.keys()])('lock %s', async (name) => {
+    expect(await lockLoader.load({ builtin: name })).toBe(builtinLocks.get(name));
+  });
+  test.each([...builtinWrites.keys()])('write strategy %s', async (name) => {
+    expect(await strategyLoader.load({ builtin: name })).toBe(builtinWrites.get(name));
+  });
+  test('a name that is no built-in, or no name, is refused by name, not looked for elsewhere', async () => {
+    for (const name of ['nope', 'index', 'wait', '../writes/atomic', 'Flock']) {
+      await expect(lockLoader.load({ builtin: name })).rejects.toThrow(new AdapterLoadError(`no built-in lock adapter named ${JSON.stringify(name)}`));
+    }
   });
 });

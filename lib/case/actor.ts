@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import type { Op } from '../../schedules/types.js';
-import { createLock, loadAdapter } from '../locks/registry.js';
+import { createLock, loadAdapter } from '../locks/load.js';
 import { writerDocument } from '../writes/document.js';
-import { loadWriteStrategy } from '../writes/index.js';
+import { loadWriteStrategy } from '../writes/load.js';
 import { cannotPauseSync, installFsTrace, withStepHook, type FsStep } from '../writes/trace.js';
 import type { WriteStrategy } from '../writes/types.js';
 import type { Lock, LockContext } from '../locks/types.js';

@@ -5,7 +5,7 @@ import type { LockAdapter, LockContext, WorkerKind } from '../locks/types.js';
 import { ContendError } from '../errors.js';
 import { createLock, loadAdapter } from '../locks/registry.js';
 import { loadWriteStrategy, type WriteStrategy } from '../writes/index.js';
-import { AdapterRegistry, adapterProblems } from '../modules/registry.js';
+import { AdapterLoader, AdapterRegistry, adapterProblems } from '../modules/registry.js';
 import { classifyRead, formatVector } from '../case/outcome.js';
 import { installExploreCalls, offRecord, stopAt, type ActorState } from './gate.js';
 import type { SubjectSpec } from './protocol.js';
@@ -74,7 +74,7 @@ function checkOps(value: unknown, where: string): ExploreOps {
 }
 
 /** The user's operations, registered by module and export for every thread and process to load. */
-export const opsRegistry = new AdapterRegistry<ExploreOps>('ops', 'operations', new Map(), checkOps, installExploreCalls);
+export const opsRegistry = new AdapterRegistry<ExploreOps>('operations', new Map(), new AdapterLoader('ops', checkOps, installExploreCalls));
 
 /** An actor's own memory and objects, for the lock subject's in-memory locks. */
 export interface ActorMemory {

@@ -34,26 +34,72 @@ export interface ModuleRef {
 const importOnce = oncePerKey((specifier) => importModule(specifier));
 
 /**
+ * How adapters of one kind are loaded from a reference, in the driver and in every worker: a
+ * built-in from its own module, so a thread or process imports the one adapter its case uses (not
+ * every adapter and what they import); a user's by module and export, checked.
+ */
+export class AdapterLoader<T extends { name: string }> {
+  /**
+   * @param option the option name in error messages (`lock`, `strategy`)
+   * @param check turns an exported value into an adapter, or throws AdapterLoadError
+   * @param beforeImport runs before a user's module is imported: what must be in place before its code loads
+   * @param importBuiltin imports the module of the built-in of that name, relative to the
+   *   adapters' folder (`(name) => import(\`./${name}.js\`)`): each built-in lives in a file named
+   *   as it is. None: this kind has no built-ins.
+   */
+  constructor(
+    readonly option: string,
+    private readonly check: (value: unknown, where: string) => T,
+    private readonly beforeImport: () => void = () => {},
+    private readonly importBuiltin?: (name: string) => Promise<Record<string, unknown>>,
+  ) {}
+
+  async load(ref: AdapterRef, label?: string): Promise<T> {
+    if ('builtin' in ref) return this.builtin(ref.builtin);
+    const where = label ?? `${ref.module}#${ref.export}`;
+    this.beforeImport();
+    return this.check(await importExport(this.option, ref, where), where);
+  }
+
+  private async builtin(name: string): Promise<T> {
+    const missing = new AdapterLoadError(`no built-in ${this.option} adapter named ${JSON.stringify(name)}`);
+    // The name picks a file: only a plain adapter name may (the driver sends only those).
+    if (!this.importBuiltin || !BUILTIN_NAME.test(name)) throw missing;
+    let module: Record<string, unknown>;
+    try {
+      module = await this.importBuiltin(name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`/${name}.js`)) throw missing;
+      throw new AdapterLoadError(`cannot load the built-in ${this.option} adapter ${name}: ${(error as Error).message}`);
+    }
+    const adapter = Object.values(module).find((value) => typeof value === 'object' && (value as { name?: unknown } | null)?.name === name);
+    if (!adapter) throw missing;
+    return adapter as T;
+  }
+}
+
+const BUILTIN_NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
  * Adapters of one kind (locks, write strategies): the built-ins by name, and those a user
  * registers by module and export, since functions cannot be sent to a thread or a process —
  * each worker loads the module itself.
  */
 export class AdapterRegistry<T extends { name: string; package?: string }> {
   private readonly user = new Map<string, Registered<T>>();
+  private readonly option: string;
 
   /**
-   * @param option the option name in error messages (`lock`, `strategy`)
    * @param noun what one adapter is called in messages (`lock`, `write strategy`)
-   * @param check turns an exported value into an adapter, or throws AdapterLoadError
+   * @param loader how it and every worker load an adapter from its reference
    */
   constructor(
-    private readonly option: string,
     private readonly noun: string,
     private readonly builtins: ReadonlyMap<string, T>,
-    private readonly check: (value: unknown, where: string) => T,
-    /** Runs before a user's module is imported: what must be in place before its code loads. */
-    private readonly beforeImport: () => void = () => {},
-  ) {}
+    private readonly loader: AdapterLoader<T>,
+  ) {
+    this.option = loader.option;
+  }
 
   /** Every name: the built-ins, then those registered in this process. */
   names(): string[] {
@@ -121,16 +167,14 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     return this.user.delete(name);
   }
 
-  /** Loads the adapter a reference names; runs in the driver and in every worker. */
+  /** Loads the adapter a reference names: a built-in as registered here, a user's through the loader. */
   async load(ref: AdapterRef, label?: string): Promise<T> {
     if ('builtin' in ref) {
       const adapter = this.builtins.get(ref.builtin);
       if (!adapter) throw new InvalidOptionError(this.option, [...this.builtins.keys()].join(', '), ref.builtin);
       return adapter;
     }
-    const where = label ?? `${ref.module}#${ref.export}`;
-    this.beforeImport();
-    return this.check(await importExport(this.option, ref, where), where);
+    return this.loader.load(ref, label);
   }
 }
 

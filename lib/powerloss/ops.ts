@@ -1,4 +1,4 @@
-import { AdapterRegistry, adapterProblems } from '../modules/registry.js';
+import { AdapterLoader, AdapterRegistry, adapterProblems } from '../modules/registry.js';
 import { installFsCalls } from '../support/fs-calls.js';
 
 /** What your save and its setup are given. */
@@ -75,4 +75,4 @@ function checkOps(value: unknown, where: string): PowerlossOps {
  * load them; fs is routed before the module loads, so a library that keeps fs's functions when it
  * loads keeps the recorded ones.
  */
-export const powerlossOpsRegistry = new AdapterRegistry<PowerlossOps>('ops', 'power-loss operations', new Map(), checkOps, installFsCalls);
+export const powerlossOpsRegistry = new AdapterRegistry<PowerlossOps>('power-loss operations', new Map(), new AdapterLoader('ops', checkOps, installFsCalls));

@@ -1,5 +1,4 @@
-import { AdapterRegistry, adapterProblems, type Registered } from '../modules/registry.js';
-import type { AdapterRef } from '../locks/types.js';
+import { AdapterRegistry, type Registered } from '../modules/registry.js';
 import { AtomicDirsyncStrategy } from './atomic-dirsync.js';
 import { AtomicSyncStrategy } from './atomic-sync.js';
 import { AtomicStrategy } from './atomic.js';
@@ -9,7 +8,7 @@ import { LowdbStrategy } from './lowdb.js';
 import { StenoStrategy } from './steno.js';
 import { FixedTempStrategy } from './fixed-temp.js';
 import { TruncateStrategy } from './truncate.js';
-import { installFsTrace } from './trace.js';
+import { strategyLoader } from './load.js';
 import type { WriteStrategy } from './types.js';
 import { WriteFileAtomicStrategy } from './write-file-atomic.js';
 
@@ -29,19 +28,13 @@ export const builtinWrites: ReadonlyMap<string, WriteStrategy> = new Map(
   ].map((s) => [s.name, s]),
 );
 
-function checkStrategy(value: unknown, where: string): WriteStrategy {
-  adapterProblems(value, where, [[(a) => typeof a.save === 'function', 'save(path, data) must be a function']]);
-  const strategy = value as WriteStrategy;
-  return { ...strategy, description: strategy.description ?? '' };
-}
-
-export const writeRegistry = new AdapterRegistry<WriteStrategy>('strategy', 'write strategy', builtinWrites, checkStrategy, installFsTrace);
+export const writeRegistry = new AdapterRegistry<WriteStrategy>('write strategy', builtinWrites, strategyLoader);
 
 export const writeStrategyNames = (): string[] => writeRegistry.names();
 export const resolveWriteStrategy = (name: unknown): Registered<WriteStrategy> => writeRegistry.resolve(name);
 /** Makes a write strategy of your own usable by name, in every worker (see doc/adapters.md for locks: the same way). */
 export const registerWriteStrategy = (ref: { module: string; export: string }): Promise<WriteStrategy> => writeRegistry.register(ref);
 export const unregisterWriteStrategy = (name: string): boolean => writeRegistry.unregister(name);
-export const loadWriteStrategy = (ref: AdapterRef): Promise<WriteStrategy> => writeRegistry.load(ref);
+export { loadWriteStrategy } from './load.js';
 
 export type { WriteStrategy } from './types.js';
