@@ -300,6 +300,34 @@ describe('what a lease promises, audited', () => {
 });
 
 describe('the server paused or restarted, the holder cut off', () => {
+  test('a pause holds from its return to resume(), also when it follows a resume at once: no process of the server runs meanwhile', async () => {
+    const state = (pid: number): string => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2]!;
+    };
+    const stopped = (tree: number[]): string[] => tree.map(state);
+    const server = await startServer('redis');
+    try {
+      const tree = processTree(server.process.pid);
+      server.process.pause();
+      expect(stopped(tree)).toEqual(tree.map(() => 'T'));
+      // The watchdog that resumes the server should this process die: the one of this pause.
+      const [watchdog] = descendants(process.pid, /contend-resume/);
+      expect(watchdog).toBeDefined();
+      server.process.resume();
+      server.process.pause();
+      // Once that first watchdog is gone, whatever it was to do is done: it must not have resumed
+      // the server under the second pause.
+      while (alive(watchdog!)) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(stopped(tree)).toEqual(tree.map(() => 'T'));
+      server.process.resume();
+      expect(stopped(tree)).not.toContain('T');
+    } finally {
+      server.process.resume();
+      await server.stop();
+    }
+  });
+
   test('a paused server: every worker kind reports each worker that could not reach it, by number and action, and exits 1 instead of waiting', async () => {
     const server = await startServer('redis');
     try {

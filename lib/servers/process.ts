@@ -68,7 +68,10 @@ export interface ServerProcess {
   readonly pid: number;
   /** How it ended, once it has. */
   readonly exited: Promise<string>;
-  /** SIGSTOP of its every process: the server stops answering, its clients' calls hang (a paused server, a GC pause). */
+  /**
+   * SIGSTOP of its every process: the server stops answering, its clients' calls hang (a paused
+   * server, a GC pause). Returns once every process has stopped.
+   */
   pause(): void;
   resume(): void;
   /** Its stop signal (SIGTERM), then SIGKILL if it has not ended within the grace; resolves once it has ended. */
@@ -175,6 +178,7 @@ function pauseTree(root: number): PausedTree {
       kill(pid, 'SIGSTOP');
       stopped.add(pid);
     }
+    untilStopped(fresh);
   }
   const pids = [...stopped].map(String);
   const watchdog = spawn('sh', ['-c', 'read _; kill -CONT "$@" 2>/dev/null', 'contend-resume', ...pids], { stdio: ['pipe', 'ignore', 'ignore'] });
@@ -182,11 +186,37 @@ function pauseTree(root: number): PausedTree {
   watchdog.stdin!.on('error', () => {});
   return {
     resume() {
+      // Killed, not told: told, it would send a SIGCONT of its own some time later, which could
+      // undo the next pause. It waits in its read, so the kill leaves it no time to send one.
+      watchdog.kill('SIGKILL');
       for (const pid of pids) kill(Number(pid), 'SIGCONT');
-      // Its cue, now redundant: it resumes them again (a no-op) and ends.
-      watchdog.stdin!.end();
     },
   };
+}
+
+/** How long a pause waits for a process to stop, ms: a guard against one held in the kernel, not a measure. */
+const STOP_WITHIN_MS = 10_000;
+
+/**
+ * Returns once each process has stopped (or ended). A stop signal takes effect when its process
+ * next runs, which on a busy machine may be a while after it was sent: until then the process may
+ * still answer a call, or fork a child the next read of the tree must see. Without /proc
+ * (Linux's), there is nothing to read, and nothing is waited for.
+ */
+function untilStopped(pids: number[]): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const guard = performance.now() + STOP_WITHIN_MS;
+  for (const pid of pids) while (runs(pid) && performance.now() < guard) Atomics.wait(nap, 0, 0, 1);
+}
+
+/** Whether a process is there and not stopped: its state in /proc/PID/stat is not T, t, Z or X. */
+function runs(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !'TtZX'.includes(stat[stat.lastIndexOf(')') + 2] ?? 'X');
+  } catch {
+    return false;
+  }
 }
 
 /**
