@@ -5,6 +5,7 @@ import { ContendError, WorkerFaultError } from '../errors.js';
 import { formatVector } from '../case/outcome.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../case/run-case.js';
+import { untilStopped } from '../servers/process.js';
 import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';
@@ -325,6 +326,8 @@ const pause: AuditScenario = {
         try {
           await paused!.call({ op: 'counter-read', ...counter });
           process.kill(pid, 'SIGSTOP');
+          // From here on the holder runs no more: not even a renewal it was about to send.
+          untilStopped([pid]);
           let takenAfter: number | undefined;
           let tokens: [string, string] | undefined;
           try {

@@ -203,7 +203,7 @@ const STOP_WITHIN_MS = 10_000;
  * still answer a call, or fork a child the next read of the tree must see. Without /proc
  * (Linux's), there is nothing to read, and nothing is waited for.
  */
-function untilStopped(pids: number[]): void {
+export function untilStopped(pids: number[]): void {
   const nap = new Int32Array(new SharedArrayBuffer(4));
   const guard = performance.now() + STOP_WITHIN_MS;
   for (const pid of pids) while (runs(pid) && performance.now() < guard) Atomics.wait(nap, 0, 0, 1);
