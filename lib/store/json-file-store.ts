@@ -2,10 +2,10 @@ import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { createLock, lockRegistry, standaloneContext } from '../locks/registry.js';
+import { createLock, loadAdapter, standaloneContext } from '../locks/load.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
-import type { Lock } from '../locks/types.js';
-import { writeRegistry } from '../writes/index.js';
+import type { AdapterRef, Lock } from '../locks/types.js';
+import { loadWriteStrategy } from '../writes/load.js';
 import type { WriteStrategy } from '../writes/types.js';
 
 /** A stored position: its `sequence` only ever grows. */
@@ -94,12 +94,25 @@ export class JsonFileStore {
   }
 
   static async open(path: string, options: StoreOptions = {}): Promise<JsonFileStore> {
-    const { ref } = lockRegistry.resolve(options.lock ?? 'flock');
-    const strategy = await writeRegistry.load(writeRegistry.resolve(options.write ?? 'atomic-dirsync').ref);
+    // The registries hold every adapter: loaded here, to check the names, and not by a worker that
+    // opens by reference.
+    const [{ resolveLock }, { resolveWriteStrategy }] = await Promise.all([import('../locks/registry.js'), import('../writes/index.js')]);
+    const lock = resolveLock(options.lock ?? 'flock').ref;
+    const write = resolveWriteStrategy(options.write ?? 'atomic-dirsync').ref;
+    return JsonFileStore.openByRef(path, { lock, write, ...(options.lockOptions ? { lockOptions: options.lockOptions } : {}) });
+  }
+
+  /**
+   * As open, with the lock and write strategy given as a driver hands them to its workers (the
+   * kill fuzz's writers), checked there: only those two adapters are loaded.
+   * @internal
+   */
+  static async openByRef(path: string, options: { lock: AdapterRef; write: AdapterRef; lockOptions?: Record<string, unknown> }): Promise<JsonFileStore> {
+    const strategy = await loadWriteStrategy(options.write);
     const target = await followLinks(path);
     const lockPath = `${target}.lock`;
     const closing = new AbortController();
-    const lockAdapter = await lockRegistry.load(ref);
+    const lockAdapter = await loadAdapter(options.lock);
     const lock = await createLock(
       lockAdapter,
       standaloneContext({ worker: process.pid, kind: 'process', lockPath, signal: closing.signal }),
