@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { createLock, lockRegistry } from '../locks/registry.js';
+import { createLock, loadAdapter } from '../locks/load.js';
 import { ContendError } from '../errors.js';
 import type { AdapterRef, Lock, LockContext } from '../locks/types.js';
-import { writeRegistry } from '../writes/index.js';
+import { loadWriteStrategy } from '../writes/load.js';
 import type { CasMode, ConflictScope } from './config.js';
 import type { ServerStorageSpec } from './server-storage.js';
 
@@ -157,7 +157,7 @@ export async function openStorage(spec: StorageSpec, env: StorageEnvironment): P
 }
 
 async function openFileManifest(spec: Extract<StorageSpec, { type: 'file' }>, env: StorageEnvironment): Promise<ManifestStorage> {
-  const [adapter, strategy] = await Promise.all([lockRegistry.load(spec.lock), writeRegistry.load(spec.write)]);
+  const [adapter, strategy] = await Promise.all([loadAdapter(spec.lock), loadWriteStrategy(spec.write)]);
   let lock: Lock | undefined;
   const guard = (): Lock | undefined => lock;
   const openLock = async (): Promise<Lock> =>
