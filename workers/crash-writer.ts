@@ -1,6 +1,6 @@
 import { parentChannel } from '../lib/hosts/parent.js';
-import { failureWhere } from '../lib/stress/durability.js';
-import { loadWriteStrategy } from '../lib/writes/index.js';
+import { failureWhere } from '../lib/writes/failure.js';
+import { loadWriteStrategy } from '../lib/writes/load.js';
 import { traceFs, type FsStep } from '../lib/writes/trace.js';
 
 /**

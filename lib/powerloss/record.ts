@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { addFsCallHook, installFsCalls, type CallOutcome, type FsCall } from '../support/fs-calls.js';
 import type { FsImage, LogicalOp } from './model.js';
 import { toErrorInfo } from '../case/protocol.js';
-import { loadWriteStrategy } from '../writes/index.js';
+import { loadWriteStrategy } from '../writes/load.js';
 import type { WorkerKind } from '../locks/types.js';
 import { ContendError } from '../errors.js';
 import type { RecordOrder, RecordReply } from './protocol.js';

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
-import { packageRoot } from '../support/paths.js';
+import { dirname, join } from 'node:path';
 import { removeAtExit } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
+import { failureWhere } from '../writes/failure.js';
 import { fileState, makeDocument, type FileState } from '../writes/document.js';
 import { writeRegistry } from '../writes/index.js';
 import { seesSave, withStepHook, type FsStep } from '../writes/trace.js';
@@ -102,17 +102,3 @@ export function checkSaved(strategy: string, state: FileState, steps: readonly F
   }
 }
 
-/**
- * What a save threw, in one line: its message and the place in the user's code it came from (the
- * first frame outside contend, its packages and Node), not a stack of kilobytes.
- */
-export function failureWhere(error: unknown): string {
-  const e = error as Error;
-  const ours = [join(packageRoot, 'dist'), join(packageRoot, 'lib'), join(packageRoot, 'workers')];
-  const frame = (e.stack ?? '')
-    .split('\n')
-    .slice(1)
-    .map((l) => /\(?(?:file:\/\/)?(\/[^():]+):(\d+):\d+\)?$/.exec(l.trim()))
-    .find((m) => m && !m[1]!.includes(`${sep}node_modules${sep}`) && !ours.some((dir) => m[1]!.startsWith(dir + sep)));
-  return `${e.message ?? String(error)}${frame ? ` (${frame[1]}:${frame[2]})` : ''}`;
-}
