@@ -171,6 +171,13 @@ describe('determinism', () => {
     await expect(explore({ ops: ops('remembersEarlierSchedules'), kind: 'async', workers: 3 })).rejects.toThrow(/step \d+ went otherwise than on an earlier run \(actors able to move were [\d,]+, now [\d,]+: actor 2 (then|now) ended\)/);
   });
 
+  test("a replay whose later runs go otherwise says so, rather than counting their outcome as the schedule's", async () => {
+    const replay: ExploreOptions = { ops: ops('changesAfterFirstSchedule'), kind: 'async', workers: 2, replay: [1, 1, 2, 2] };
+    expect((await explore(replay)).outcomes).toEqual([{ outcome: 'ok', grade: 'acceptable', count: 1 }]);
+    await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 3 went otherwise than on an earlier run \(run 2 of the replay ended \(complete\) with 2 of its 4 steps left, where run 1 took them all\)/);
+    await expect(explore({ ...replay, replay: [1, 1, 2, 2, 2] })).rejects.toThrow(/^the replay's run ended \(complete\) with 1 of its 5 steps left: it is not this subject's schedule/);
+  });
+
   test.each(['pct', 'random'] as const)('%s with a seed explores the same schedules again', async (search) => {
     const run = () => explore({ ops: ops('increment'), kind: 'async', workers: 3, search, seed: 's1', budget: 60 });
     const [a, b] = [await run(), await run()];

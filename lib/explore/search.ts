@@ -227,10 +227,20 @@ export class Replay implements Search {
   }
   choose(view: ChoiceView): number | undefined {
     const chosen = this.choices[this.at++];
-    if (chosen === undefined) throw new ContendError('E_REPLAY', `the schedule ends after ${this.choices.length} steps, but actors ${view.enabled.join(', ')} can still move: it is not this subject's schedule`);
+    // Where run 1 followed the schedule, a later run that cannot is the subject not repeating itself.
+    const otherwise = (detail: string): Error =>
+      this.runs > 0 ? new NondeterminismError(view.step, `run ${this.runs + 1} of the replay: ${detail}, where run 1 followed it`) : new ContendError('E_REPLAY', `${detail}: it is not this subject's schedule`);
+    if (chosen === undefined) throw otherwise(`the schedule ends after ${this.choices.length} steps, but actors ${view.enabled.join(', ')} can still move`);
+    if (!view.enabled.includes(chosen)) throw otherwise(`step ${view.step + 1}: actor ${chosen} cannot move (actors that can: ${view.enabled.join(', ')})`);
     return chosen;
   }
-  finished(): boolean {
+  finished(execution: Execution): boolean {
+    // A run that ends with steps of the schedule left did not replay it: its outcome is another's.
+    if (this.at < this.choices.length) {
+      const left = `ended (${execution.end}) with ${this.choices.length - this.at} of its ${this.choices.length} steps left`;
+      if (this.runs === 0) throw new ContendError('E_REPLAY', `the replay's run ${left}: it is not this subject's schedule, or the subject does not repeat itself`);
+      throw new NondeterminismError(this.at, `run ${this.runs + 1} of the replay ${left}, where run 1 took them all`);
+    }
     return ++this.runs >= this.times;
   }
 }
