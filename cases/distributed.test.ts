@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedServer, startServer, SERVER_KINDS, type ServerKind } from '../lib/servers/index.js';
-import { processTree } from '../lib/servers/process.js';
+import { processState, processTree } from '../lib/servers/process.js';
 import { createLock, lockRegistry } from '../lib/locks/registry.js';
 import { standaloneContext } from '../lib/locks/registry.js';
 import { runAudit } from '../lib/audit/audit.js';
@@ -31,14 +31,8 @@ beforeAll(async () => {
 
 const LOCK_ON: Record<ServerKind, string> = { postgres: 'pg-advisory', redis: 'redis-lease', etcd: 'etcd-lease' };
 
-const alive = (pid: number): boolean => {
-  try {
-    // A zombie has ended: only its exit status is left for its parent.
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+// A zombie has ended: only its exit status is left for its parent.
+const alive = (pid: number): boolean => ![undefined, 'Z'].includes(processState(pid));
 
 /** The pids of a process's descendants whose command line matches. */
 function descendants(root: number, match: RegExp): number[] {
@@ -148,7 +142,7 @@ test('contend SIGKILLed while its PostgreSQL is paused: every process of the ser
     expect(sysvSegments()).toContain(segment);
     tree = [pid, ...descendants(pid, /postgres/)];
     expect(tree.length).toBeGreaterThan(2);
-    expect(tree.every((p) => / T /.test(readFileSync(`/proc/${p}/stat`, 'utf8')))).toBe(true);
+    expect(tree.map(processState)).toEqual(tree.map(() => 'T'));
     cleaners = descendants(child.pid!, /contend-cleanup/);
     expect(cleaners).toHaveLength(1);
   } finally {
@@ -301,11 +295,7 @@ describe('what a lease promises, audited', () => {
 
 describe('the server paused or restarted, the holder cut off', () => {
   test('a pause holds from its return to resume(), also when it follows a resume at once: no process of the server runs meanwhile', async () => {
-    const state = (pid: number): string => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat[stat.lastIndexOf(')') + 2]!;
-    };
-    const stopped = (tree: number[]): string[] => tree.map(state);
+    const stopped = (tree: number[]): (string | undefined)[] => tree.map(processState);
     const server = await startServer('redis');
     try {
       const tree = processTree(server.process.pid);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { straceAvailable } from '../lib/audit/host.js';
+import { statOf as fieldsOf } from '../lib/servers/process.js';
 
 /*
  * No orphans: every child contend starts (fuzz writers, process hosts, audit hosts and strace's
@@ -38,14 +39,9 @@ interface Stat {
 }
 
 function statOf(pid: number): Stat | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: f[0]!, ppid: Number(f[1]), pgrp: Number(f[2]), start: f[19]! };
-  } catch {
-    return undefined;
-  }
+  // Fields after the command name (which may hold spaces and parentheses): state is field 3.
+  const f = fieldsOf(pid);
+  return f && { pid, state: f[0]!, ppid: Number(f[1]), pgrp: Number(f[2]), start: f[19]! };
 }
 
 function allStats(): Stat[] {

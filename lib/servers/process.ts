@@ -209,15 +209,27 @@ export function untilStopped(pids: number[]): void {
   for (const pid of pids) while (runs(pid) && performance.now() < guard) Atomics.wait(nap, 0, 0, 1);
 }
 
-/** Whether a process is there and not stopped: its state in /proc/PID/stat is not T, t, Z or X. */
+/** Whether a process is there and not stopped: its state is not T, t, Z or X. */
 function runs(pid: number): boolean {
+  const state = processState(pid);
+  return state !== undefined && !'TtZX'.includes(state);
+}
+
+/**
+ * The fields of /proc/PID/stat after the command (its state first, then its parent's pid); none
+ * when the process has ended or there is no /proc (Linux's).
+ */
+export function statOf(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !'TtZX'.includes(stat[stat.lastIndexOf(')') + 2] ?? 'X');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+/** A process's state letter (R, S, T, Z, …), undefined once it is gone. */
+export const processState = (pid: number): string | undefined => statOf(pid)?.[0];
 
 /**
  * A process and its descendants, from /proc (Linux): parents first. Elsewhere, the process alone.
@@ -228,15 +240,13 @@ export function processTree(root: number): number[] {
     parents = new Map();
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const children = parents.get(ppid);
-        if (children) children.push(Number(entry));
-        else parents.set(ppid, [Number(entry)]);
-      } catch {
-        // Ended while listed.
-      }
+      const fields = statOf(Number(entry));
+      // Ended while listed.
+      if (!fields) continue;
+      const ppid = Number(fields[1]);
+      const children = parents.get(ppid);
+      if (children) children.push(Number(entry));
+      else parents.set(ppid, [Number(entry)]);
     }
   } catch {
     return [root];
