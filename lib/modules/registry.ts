@@ -62,18 +62,18 @@ export class AdapterLoader<T extends { name: string }> {
   }
 
   private async builtin(name: string): Promise<T> {
-    const missing = new AdapterLoadError(`no built-in ${this.option} adapter named ${JSON.stringify(name)}`);
+    const missing = (): AdapterLoadError => new AdapterLoadError(`no built-in ${this.option} adapter named ${JSON.stringify(name)}`);
     // The name picks a file: only a plain adapter name may (the driver sends only those).
-    if (!this.importBuiltin || !BUILTIN_NAME.test(name)) throw missing;
+    if (!this.importBuiltin || !BUILTIN_NAME.test(name)) throw missing();
     let module: Record<string, unknown>;
     try {
       module = await this.importBuiltin(name);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`/${name}.js`)) throw missing;
+      if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`/${name}.js`)) throw missing();
       throw new AdapterLoadError(`cannot load the built-in ${this.option} adapter ${name}: ${(error as Error).message}`);
     }
     const adapter = Object.values(module).find((value) => typeof value === 'object' && (value as { name?: unknown } | null)?.name === name);
-    if (!adapter) throw missing;
+    if (!adapter) throw missing();
     return adapter as T;
   }
 }
@@ -87,7 +87,6 @@ const BUILTIN_NAME = /^[a-z][a-z0-9-]*$/;
  */
 export class AdapterRegistry<T extends { name: string; package?: string }> {
   private readonly user = new Map<string, Registered<T>>();
-  private readonly option: string;
 
   /**
    * @param noun what one adapter is called in messages (`lock`, `write strategy`)
@@ -97,8 +96,10 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     private readonly noun: string,
     private readonly builtins: ReadonlyMap<string, T>,
     private readonly loader: AdapterLoader<T>,
-  ) {
-    this.option = loader.option;
+  ) {}
+
+  private get option(): string {
+    return this.loader.option;
   }
 
   /** Every name: the built-ins, then those registered in this process. */
