@@ -137,13 +137,18 @@ const NO_FSYNC = /; \d+ bad: torn \d+, empty \d+, acknowledged save lost \d+; sh
 const PAUSE_LOST = /another contender got the lock \d+ ms into the pause — taken over as stale \(staleMs 2000\) — and counted; resumed, the paused holder wrote what it had read plus one: count 1 of 2 \(1 lost\)$/;
 
 // What the issue's scenarios show, beyond the verdict: the detail each cell must carry.
+// Explored with its clock stretched: a schedule run call by call must not outlast the stale time.
+const explored = (scaled: string) => new RegExp(`; explored \\(with ${scaled}: ×1800, so that no lock expires while a schedule runs call by call\\): all \\d+ schedules within 2 preemptions intact$`);
+
 const DETAILS: Record<string, Partial<Record<PropertyId, RegExp>>> = {
   'lockfile (staleMs=2000, updateMs=1000)': {
+    'excludes-threads': explored('staleMs 3600000, updateMs 1800000'),
     'pause-safe': PAUSE_LOST,
     'stall-safe': /while its holder still held it; the old holder was told \(.+\); its release failed/,
     'stale-race': /both reclaimers reached rmdir .*; let go in turn, both got the lock: two holders at once/,
   },
   'npm-lockfile (staleMs=2000)': {
+    'excludes-processes': explored('staleMs 3600000'),
     'pause-safe': PAUSE_LOST,
     fencing: /^the lock gives no fencing token$/,
     'stall-safe': /the old holder was not told; its release went through; the new holder's lock was deleted by it/,

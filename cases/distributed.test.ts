@@ -288,7 +288,8 @@ describe('what a lease promises, audited', () => {
     expect(cell('pg-advisory', 'fencing')).toMatchObject({ verdict: 'n/a' });
     // The token-checked release: the old holder's release did not delete the new holder's key.
     expect(cell('redis-lease (ttlMs=1000)', 'stall-safe').detail).toMatch(/the new holder's lock survived$/);
-    expect(cell('pg-advisory', 'holder-killed')).toMatchObject({ verdict: 'yes', detail: 'at once: free on the first attempt after the holder SIGKILLed' });
+    // Freed when the server ends the dead holder's session, which the audit waits to see.
+    expect(cell('pg-advisory', 'holder-killed')).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/^after \d+ ms, when the server had ended its session: free on the first attempt after the holder SIGKILLed$/) });
     expect(cell('pg-advisory', 'stall-safe')).toMatchObject({ verdict: 'yes' });
   }, 120_000);
 });

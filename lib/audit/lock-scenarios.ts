@@ -6,11 +6,12 @@ import { formatVector } from '../case/outcome.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../case/run-case.js';
 import { untilStopped } from '../servers/process.js';
+import { tcpConnectionsOf, untilPeersClosed } from '../servers/connections.js';
 import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
 import { nativeWaits } from './native-waits.js';
 import { fencedWrite } from './fencing.js';
-import { acquireWithin, closeAll, contender, expiry, pastWhat, staleBound } from './contenders.js';
+import { acquireWithin, closeAll, contender, expiry, exploredOptions, pastWhat, staleBound } from './contenders.js';
 import { firstLine, type AuditScenario, type Finding } from './scenario.js';
 
 const KINDS: [WorkerKind, 'excludes-async' | 'excludes-threads' | 'excludes-processes'][] = [
@@ -49,11 +50,12 @@ const exclusion: AuditScenario = {
  */
 async function explored(lib: AuditedLibrary, kind: WorkerKind, stepped: string): Promise<Finding> {
   const { explore } = await import('../explore/explore.js');
-  const r = await explore({ lock: lib.name, lockOptions: lib.lockOptions, kind, workers: 2 });
+  const { lockOptions, note } = exploredOptions(lib);
+  const r = await explore({ lock: lib.name, lockOptions, kind, workers: 2 });
   const broken = r.outcomes.find((o) => o.grade !== 'acceptable');
-  if (!broken) return { verdict: 'yes', detail: `${stepped}; explored: all ${r.schedules} schedules within 2 preemptions intact` };
+  if (!broken) return { verdict: 'yes', detail: `${stepped}; explored${note}: all ${r.schedules} schedules within 2 preemptions intact` };
   const shrunk = r.failure ? `; shrunk schedule (actors in turn): ${r.failure.steps.map((s) => s.worker).join('')}, ${r.failure.preemptions} preemptions` : '';
-  return { verdict: 'no', detail: `${stepped}, but explore found ${broken.outcome} in ${broken.count} of ${r.schedules} schedules${shrunk}` };
+  return { verdict: 'no', detail: `${stepped}, but explore${note} found ${broken.outcome} in ${broken.count} of ${r.schedules} schedules${shrunk}` };
 }
 
 /** Fds of a process open on a path: the kernel keeps a lock held through them. */
@@ -70,6 +72,9 @@ function openFds(pid: number, path: string): number {
     return 0;
   }
 }
+
+/** How long a server may take to close a dead holder's connection: far beyond any server's own pace. */
+const SESSION_END_BOUND_MS = 30_000;
 
 /** After the holder is gone (SIGKILL) or its thread terminated: does another get the lock, and when. */
 function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
@@ -92,9 +97,20 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
         try {
           if (await mine.tryAcquire()) return { [id]: { verdict: 'n/a', detail: 'another process got the lock while it was held: nothing to recover' } };
           const how = inThread ? 'its worker_thread terminated' : 'the holder SIGKILLed';
+          // A lock held through a connection (a server's session lock) is freed by the server once
+          // it sees the connection end, which takes the server a moment of its own: the attempt
+          // waits for that, or the verdict would depend on how fast the server was scheduled.
+          const connections = tcpConnectionsOf(await holder!.hostPid());
           if (inThread) await holder!.call({ op: 'terminate-thread' });
           else await holder!.kill('SIGKILL');
-          if (await mine.tryAcquire()) return { [id]: { verdict: 'yes', detail: `at once: free on the first attempt after ${how}`, ms: 0 } };
+          const sessionEnd = connections.length ? await untilPeersClosed(connections, SESSION_END_BOUND_MS, signal) : 0;
+          if (sessionEnd === undefined) {
+            return { [id]: { verdict: 'no', detail: `still held after ${how}: the server kept its connection open ${SESSION_END_BOUND_MS} ms` } };
+          }
+          if (await mine.tryAcquire()) {
+            const when = connections.length ? `after ${sessionEnd} ms, when the server had ended its session: free on the first attempt after ${how}` : `at once: free on the first attempt after ${how}`;
+            return { [id]: { verdict: 'yes', detail: when, ms: sessionEnd } };
+          }
           const bound = staleBound(lib);
           if (bound !== undefined) {
             const ms = await acquireWithin(mine, bound, signal);
