@@ -172,10 +172,17 @@ describe('determinism', () => {
   });
 
   test("a replay whose later runs go otherwise says so, rather than counting their outcome as the schedule's", async () => {
-    const replay: ExploreOptions = { ops: ops('changesAfterFirstSchedule'), kind: 'async', workers: 2, replay: [1, 1, 2, 2] };
+    const replay: ExploreOptions = { ops: ops('leavesAfterFirstSchedule'), kind: 'async', workers: 2, replay: [1, 1, 2, 2] };
     expect((await explore(replay)).outcomes).toEqual([{ outcome: 'ok', grade: 'acceptable', count: 1 }]);
-    await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 3 went otherwise than on an earlier run \(run 2 of the replay ended \(complete\) with 2 of its 4 steps left, where run 1 took them all\)/);
+    // Run 2 differs from its first step on: actor 2, which could move there in run 1, has ended.
+    await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 1 went otherwise than on an earlier run \(run 2 of the replay: actors able to move were 1,2, now 1: actor 2 now ended\)/);
     await expect(explore({ ...replay, replay: [1, 1, 2, 2, 2] })).rejects.toThrow(/^the replay's run ended \(complete\) with 1 of its 5 steps left: it is not this subject's schedule/);
+  });
+
+  test.each(['async', 'thread', 'process'] as const)('%s: a replay whose later run makes another call with the same actors able to move says which, at which step', async (kind) => {
+    const replay: ExploreOptions = { ops: ops('callsOtherwiseAfterFirstSchedule'), kind, workers: 2, replay: [1, 1, 2, 2] };
+    expect((await explore(replay)).outcomes).toEqual([{ outcome: 'ok', grade: 'acceptable', count: 1 }]);
+    await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 3 went otherwise than on an earlier run \(run 2 of the replay: actor 2 stopped at readFile state\.json, now at appendFile state\.json\)/);
   });
 
   test.each(['pct', 'random'] as const)('%s with a seed explores the same schedules again', async (search) => {

@@ -127,7 +127,13 @@ export class DepthFirst implements Search {
   }
 }
 
-function checkSame(step: number, node: Node, view: ChoiceView): void {
+/** What a run saw at a step, to compare a later run's with: who could move, where each stood, who moved. */
+type Seen = Pick<Node, 'enabled' | 'stuck' | 'points' | 'chosen'>;
+
+const seen = (view: ChoiceView, chosen: number): Seen => ({ enabled: view.enabled, stuck: view.stuck(), points: new Map(view.points), chosen });
+
+/** Throws a NondeterminismError if a run reached this step otherwise than `node` did; `run` names the run in the message. */
+function checkSame(step: number, node: Seen, view: ChoiceView, run = ''): void {
   const a = node.enabled.join(',');
   const b = view.enabled.join(',');
   if (a !== b) {
@@ -135,14 +141,14 @@ function checkSame(step: number, node: Node, view: ChoiceView): void {
     const changed = [...new Set([...node.enabled, ...view.enabled])].filter((w) => node.enabled.includes(w) !== view.enabled.includes(w));
     const stuckNow = view.stuck();
     const why = changed.map((w) => `actor ${w} ${node.enabled.includes(w) ? `now ${stuckNow.get(w) ?? 'stuck'}` : `then ${node.stuck.get(w) ?? 'stuck'}`}`);
-    throw new NondeterminismError(step, `actors able to move were ${a}, now ${b}: ${why.join('; ')}`);
+    throw new NondeterminismError(step, `${run}actors able to move were ${a}, now ${b}: ${why.join('; ')}`);
   }
   // The call, not its paths: temporary names with a counter or a random part (write-file-atomic,
   // atomically, contend's own atomic) differ from run to run and mean nothing.
   const was = node.points.get(node.chosen);
   const now = view.points.get(node.chosen);
   if (was && now && was.op !== now.op) {
-    throw new NondeterminismError(step, `actor ${node.chosen} stopped at ${describePoint(was)}, now at ${describePoint(now)}`);
+    throw new NondeterminismError(step, `${run}actor ${node.chosen} stopped at ${describePoint(was)}, now at ${describePoint(now)}`);
   }
 }
 
@@ -218,6 +224,8 @@ export class Replay implements Search {
   readonly pruned = 0;
   private at = 0;
   private runs = 0;
+  /** What run 1 saw at each step: a later run that reaches a step otherwise (another call, other actors able to move) is another schedule. */
+  private readonly first: Seen[] = [];
   constructor(
     private readonly choices: readonly number[],
     private readonly times = 1,
@@ -226,12 +234,16 @@ export class Replay implements Search {
     this.at = 0;
   }
   choose(view: ChoiceView): number | undefined {
-    const chosen = this.choices[this.at++];
+    const step = this.at++;
+    const was = this.first[step];
+    if (this.runs > 0 && was) checkSame(step, was, view, `run ${this.runs + 1} of the replay: `);
+    const chosen = this.choices[step];
     // Where run 1 followed the schedule, a later run that cannot is the subject not repeating itself.
     const otherwise = (detail: string): Error =>
       this.runs > 0 ? new NondeterminismError(view.step, `run ${this.runs + 1} of the replay: ${detail}, where run 1 followed it`) : new ContendError('E_REPLAY', `${detail}: it is not this subject's schedule`);
     if (chosen === undefined) throw otherwise(`the schedule ends after ${this.choices.length} steps, but actors ${view.enabled.join(', ')} can still move`);
     if (!view.enabled.includes(chosen)) throw otherwise(`step ${view.step + 1}: actor ${chosen} cannot move (actors that can: ${view.enabled.join(', ')})`);
+    if (this.runs === 0) this.first.push(seen(view, chosen));
     return chosen;
   }
   finished(execution: Execution): boolean {
