@@ -8,6 +8,7 @@ import '../lib/vitest/index.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../lib/explore/index.js';
 import { registerLock, runMatrix, unregisterLock } from '../lib/index.js';
 import { runAudit } from '../lib/audit/audit.js';
+import { withStretchedClock } from '../lib/explore/clock.js';
 
 // contend explore runs real actors (async tasks, worker_threads, child processes) and stops each at
 // every fs call, lock entry and exit; these tests hold it to what it claims: every interleaving
@@ -192,6 +193,16 @@ describe('determinism', () => {
     expect(b.failure?.steps).toEqual(a.failure?.steps);
   });
 
+  test('stretchClock scales a stale time, a lease and its renewal together to an hour', async () => {
+    expect(withStretchedClock({ staleMs: 2000, updateMs: 1000, maxPollMs: 8 })).toEqual({ lockOptions: { staleMs: 3_600_000, updateMs: 1_800_000, maxPollMs: 8 }, stretched: 'staleMs 3600000, updateMs 1800000: ×1800' });
+    expect(withStretchedClock({ ttlMs: 1000, timeoutMs: 2000 })).toEqual({ lockOptions: { ttlMs: 3_600_000, timeoutMs: 2000 }, stretched: 'ttlMs 3600000: ×3600' });
+    // No time, or none that expires within the hour: nothing to stretch.
+    for (const options of [{ staleMs: 0 }, { staleMs: 7_200_000 }, { maxPollMs: 8 }]) expect(withStretchedClock(options)).toEqual({ lockOptions: options, stretched: '' });
+    // 30 ms: a schedule of thread actors outlasts it in some runs and not others; stretched, never.
+    const r = await explore({ lock: 'npm-lockfile', lockOptions: { staleMs: 30 }, kind: 'thread', workers: 2, stretchClock: true });
+    expect(r).toMatchObject({ stretched: 'staleMs 3600000: ×120000', verdict: 'pass', exhaustive: true });
+  });
+
   test('pct prints its guarantee for the run', async () => {
     const r = await explore({ ops: ops('increment'), kind: 'async', workers: 2, search: 'pct', budget: 20 });
     expect(r.guarantee).toMatch(/probability ≥ 1\/\(n·k\^\(d−1\)\) = 1\/\(2·\d+\^1\)/);
@@ -234,6 +245,7 @@ describe('bad input: one error naming what is allowed, before any actor starts',
     [{ lock: 'flock', dir: '/nonexistent/dir' }, /invalid dir: "\/nonexistent\/dir"; allowed: an existing directory/],
     [{ lock: 'flock', replay: [1, 3] }, /invalid replay/],
     [{ ops: ops('increment'), strategy: 'truncate' }, /invalid subject: "ops and strategy"/],
+    [{ lock: 'flock', stretchClock: 'yes' as never }, /invalid stretchClock: "yes"; allowed: true or false/],
   ])('%j', async (options, message) => {
     await expect(explore(options)).rejects.toThrow(message);
   });
@@ -252,6 +264,20 @@ describe('verdicts use it: no PASS and no "yes" for a lock explore can break', (
       }
       const stepOnly = await runMatrix({ locks: [adapter.name], orders: ['force-write'], explore: false });
       expect(stepOnly.every((r) => r.verdict === 'pass')).toBe(true);
+    } finally {
+      unregisterLock(adapter.name);
+    }
+  });
+
+  test('a lock that expires by the clock is explored with its clock stretched, by the matrix and the audit, and they say so', async () => {
+    const adapter = await registerLock({ module: new URL('./fixtures/stale-npm-lock.ts', import.meta.url).href, export: 'StaleNpmLockAdapter' });
+    try {
+      // Its default stale time of 2 s, stretched to an hour: 1800 times.
+      const [row] = await runMatrix({ locks: [adapter.name], kinds: ['thread'], orders: ['force-write'] });
+      expect(row!.verdict).toBe('pass');
+      expect(row!.explored).toMatchObject({ stretched: 'staleMs 3600000: ×1800' });
+      const report = await runAudit({ libraries: [{ name: adapter.name, role: 'lock', lockOptions: { staleMs: 1000 } }], properties: ['excludes-processes'] });
+      expect(report.cells[0]).toMatchObject({ verdict: 'yes', detail: expect.stringMatching(/; explored \(with staleMs 3600000: ×3600, so that no lock expires while a schedule runs call by call\): all \d+ schedules/) });
     } finally {
       unregisterLock(adapter.name);
     }

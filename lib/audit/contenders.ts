@@ -17,30 +17,6 @@ export function staleBound(lib: AuditedLibrary): number | undefined {
   return stale > 0 ? stale + Number(lib.lockOptions.updateMs ?? 0) + 5_000 : undefined;
 }
 
-/** The options that time a lock's expiry (a stale time, a lease) and its renewal. */
-const CLOCK_OPTIONS = ['staleMs', 'ttlMs', 'updateMs'] as const;
-
-/** How long an explored lock may stay untouched before it expires: far beyond any schedule. */
-const EXPLORED_EXPIRY_MS = 3_600_000;
-
-/**
- * The options a lock is explored with. Explore runs a schedule call by call, a round trip each, so
- * a schedule takes far longer than the calls would (seconds on a loaded machine), and a lock that
- * expires by the clock would expire in some runs of a schedule and not in others: not a race of
- * the lock, and the search would stop as nondeterministic. Its times are scaled up together (their
- * ratios kept, which the libraries check) until it expires after an hour; `note` says so.
- */
-export function exploredOptions(lib: AuditedLibrary): { lockOptions: Record<string, unknown>; note: string } {
-  const expiry = Number(lib.lockOptions.staleMs ?? lib.lockOptions.ttlMs ?? 0);
-  if (!(expiry > 0 && expiry < EXPLORED_EXPIRY_MS)) return { lockOptions: lib.lockOptions, note: '' };
-  const factor = Math.ceil(EXPLORED_EXPIRY_MS / expiry);
-  const scaled = CLOCK_OPTIONS.filter((k) => typeof lib.lockOptions[k] === 'number').map((k) => [k, (lib.lockOptions[k] as number) * factor] as const);
-  return {
-    lockOptions: { ...lib.lockOptions, ...Object.fromEntries(scaled) },
-    note: ` (with ${scaled.map(([k, v]) => `${k} ${v}`).join(', ')}: ×${factor}, so that no lock expires while a schedule runs call by call)`,
-  };
-}
-
 /** How such a lock came to another: `taken over as stale (staleMs 2000)`, `its lease ran out (ttlMs 2000)`. */
 export const expiry = (lib: AuditedLibrary): string =>
   lib.lockOptions.staleMs !== undefined ? `taken over as stale (staleMs ${String(lib.lockOptions.staleMs)})` : `its lease ran out (ttlMs ${String(lib.lockOptions.ttlMs)})`;

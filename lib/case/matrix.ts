@@ -42,7 +42,7 @@ export interface MatrixRow {
   ms: number;
   last?: CaseResult;
   /** The exploration of this row's lock and kind, when the lock claims to exclude the kind. */
-  explored?: { schedules: number; exhaustive: boolean; broken?: string; replay?: string };
+  explored?: { schedules: number; exhaustive: boolean; broken?: string; replay?: string; stretched?: string };
 }
 
 function pick<T extends string>(name: string, allowed: readonly T[], given: readonly unknown[] | undefined, byDefault: readonly T[] = allowed): T[] {
@@ -102,10 +102,12 @@ async function exploreClaims(rows: MatrixRow[]): Promise<void> {
     if ('builtin' in found.ref || !found.adapter.excludes[kind ?? 'async'] || group.some((r) => r.verdict !== 'pass')) continue;
     // Loaded only here: a matrix of locks that claim nothing never needs the explorer.
     explore ??= (await import('../explore/explore.js')).explore;
-    const result = await explore({ lock, kind: kind ?? 'async', workers: 2, ...(lockOptions ? { lockOptions } : {}), ...(write !== undefined ? { strategy: write } : {}) });
+    // A stale time or lease is stretched: a schedule run call by call must not outlast it.
+    const result = await explore({ lock, kind: kind ?? 'async', workers: 2, stretchClock: true, ...(lockOptions ? { lockOptions } : {}), ...(write !== undefined ? { strategy: write } : {}) });
     const explored = {
       schedules: result.schedules,
       exhaustive: result.exhaustive,
+      ...(result.stretched ? { stretched: result.stretched } : {}),
       ...(result.failure ? { broken: result.failure.outcome, replay: result.failure.replay.split('\n')[1]! } : {}),
     };
     for (const row of group) {

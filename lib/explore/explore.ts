@@ -12,6 +12,7 @@ import { startActors } from './actors.js';
 import type { SubjectSpec } from './protocol.js';
 import { runSchedule, warmUp, type Execution, type RunContext, type Step } from './run.js';
 import { DepthFirst, Pct, RandomWalk, Replay, type Search } from './search.js';
+import { withStretchedClock } from './clock.js';
 import { opsRegistry, type Grade } from './subjects.js';
 import { timeline } from './timeline.js';
 
@@ -25,6 +26,14 @@ export interface ExploreOptions {
   /** A lock adapter under the standard actor (acquire, save, read back, release). */
   lock?: Named;
   lockOptions?: Record<string, unknown>;
+  /**
+   * Explore the lock with its stale time, lease and renewal (`staleMs`, `ttlMs`, `updateMs`)
+   * scaled together until it expires after an hour (default false). A schedule run call by call
+   * takes far longer than its calls, and a lock that expires by the clock would expire in some
+   * runs of a schedule and not others; the search then stops as nondeterministic. The result's
+   * `stretched` says what was scaled; the replay literal carries the options explored.
+   */
+  stretchClock?: boolean;
   /** A write strategy: the subject itself, or with `lock` the lock subject's way of saving (default truncate). */
   strategy?: Named;
   /** Operations of your own (ExploreOps), by module and export. */
@@ -99,6 +108,8 @@ export interface ExploreResult {
   guarantee?: string;
   /** What the explorer cannot see of this subject. */
   unseen: string;
+  /** With `stretchClock`: the lock's times as explored (`staleMs 3600000: ×1800`), if it has any. */
+  stretched?: string;
   ms: number;
 }
 
@@ -120,10 +131,12 @@ interface Resolved {
   time: number | undefined;
   seed: string;
   dir: string;
+  /** The lock's times as stretched, or empty. */
+  stretched: string;
 }
 
 
-const known = new Set(['lock', 'lockOptions', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'reduce', 'depth', 'maxSteps', 'budget', 'time', 'seed', 'stopAtFailure', 'replay', 'dir', 'onProgress']);
+const known = new Set(['lock', 'lockOptions', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'reduce', 'depth', 'maxSteps', 'budget', 'time', 'seed', 'stopAtFailure', 'replay', 'dir', 'onProgress', 'stretchClock']);
 
 /** Every option checked, and the user's modules registered, before any actor starts. */
 async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
@@ -136,6 +149,8 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   const preemptions = integerIn('preemptions', options.preemptions ?? 2, 0, 1000);
   const reduce = options.reduce ?? true;
   if (typeof reduce !== 'boolean') throw new InvalidOptionError('reduce', 'true or false', reduce);
+  const stretchClock = options.stretchClock ?? false;
+  if (typeof stretchClock !== 'boolean') throw new InvalidOptionError('stretchClock', 'true or false', stretchClock);
   const depth = integerIn('depth', options.depth ?? 2, 1, 100);
   const maxSteps = integerIn('maxSteps', options.maxSteps ?? 1000, 1, 1_000_000);
   const budget = integerIn('budget', options.budget ?? DEFAULT_BUDGET[search], 1, 100_000_000);
@@ -151,15 +166,17 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   const write = options.strategy === undefined ? undefined : await writeRegistry.named(options.strategy);
   const writeRef = write === undefined ? undefined : writeRegistry.resolve(write);
   const strategyLiteral = writeRef === undefined ? undefined : writeRef.source ? asTyped(writeRef.source) : writeRef.adapter.name;
-  const base = { kind, workers, search, preemptions, reduce, depth, maxSteps, budget, time, seed, dir };
   const lock = options.lock === undefined ? undefined : lockRegistry.resolve(await lockRegistry.named(options.lock));
   if (lock === undefined && options.lockOptions !== undefined) throw new InvalidOptionError('lockOptions', 'options of a lock, given with lock', options.lockOptions);
-  const lockOptions = lock ? lockOptionsOf(lock.adapter, options.lockOptions ?? {}) : {};
+  const given = lock ? lockOptionsOf(lock.adapter, options.lockOptions ?? {}) : {};
+  const { lockOptions, stretched } = stretchClock ? withStretchedClock(given) : { lockOptions: given, stretched: '' };
+  const base = { kind, workers, search, preemptions, reduce, depth, maxSteps, budget, time, seed, dir, stretched };
+  // Stretched, the literal names the options explored: its replay needs no stretching of its own.
   const lockLiteral = lock
-    ? { lock: lock.source ? asTyped(lock.source) : lock.adapter.name, ...(Object.keys(options.lockOptions ?? {}).length ? { lockOptions } : {}) }
+    ? { lock: lock.source ? asTyped(lock.source) : lock.adapter.name, ...(Object.keys(options.lockOptions ?? {}).length || stretched ? { lockOptions } : {}) }
     : {};
   // A lock on a server gets the run's server last, once everything else was found sound.
-  const workerLockOptions = lock ? await withServerUrl(lock.adapter, options.lockOptions ?? {}) : {};
+  const workerLockOptions = lock ? await withServerUrl(lock.adapter, stretched ? lockOptions : (options.lockOptions ?? {})) : {};
   if (options.ops !== undefined) {
     const ops = opsRegistry.resolve(await opsRegistry.named(options.ops));
     return {
@@ -255,6 +272,7 @@ async function exploreWith(r: Resolved, ctx: RunContext, options: ExploreOptions
     verdict: failures ? 'fail' : 'pass',
     ...(search instanceof Pct ? { guarantee: search.guarantee() } : {}),
     unseen: ctx.actors.subject.unseen ? `${ctx.actors.subject.unseen}; ${SEEN}` : SEEN,
+    ...(r.stretched ? { stretched: r.stretched } : {}),
     ms: performance.now() - started,
   };
 }

@@ -34,7 +34,7 @@ const matrix: CommandFactory = ({ fail }) => ({
     );
     const ms = performance.now() - started;
     const failed = rows.filter((r) => r.verdict !== 'pass').length;
-    const explored = new Set(rows.flatMap((r) => (r.explored ? [`${r.options.lock} (${r.options.kind}): ${r.explored.schedules} schedules${r.explored.broken ? `, broken: ${r.explored.broken}` : ', none forbidden'}`] : [])));
+    const explored = new Set(rows.flatMap((r) => (r.explored ? [`${r.options.lock} (${r.options.kind}): ${r.explored.schedules} schedules${r.explored.stretched ? ` (with ${r.explored.stretched})` : ''}${r.explored.broken ? `, broken: ${r.explored.broken}` : ', none forbidden'}`] : [])));
     const text = `${formatMatrix(rows)}\n${explored.size ? `\nexplored, 2 actors within 2 preemptions:\n${[...explored].map((e) => `  ${e}`).join('\n')}\n` : ''}\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
     const json = rows.map(({ last: _last, ...r }) => r);
     await emit(argv.json, { rows: json, ms, passed: rows.length - failed, failed }, text);
