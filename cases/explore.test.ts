@@ -9,6 +9,11 @@ import { explore, type ExploreOptions, type ExploreResult } from '../lib/explore
 import { registerLock, runMatrix, unregisterLock } from '../lib/index.js';
 import { runAudit } from '../lib/audit/audit.js';
 import { withStretchedClock } from '../lib/explore/clock.js';
+import { runSchedule } from '../lib/explore/run.js';
+import { START } from '../lib/explore/point.js';
+import type { ActorLink, Actors } from '../lib/explore/actors.js';
+import type { Announcement } from '../lib/explore/protocol.js';
+import type { LoadedSubject } from '../lib/explore/subjects.js';
 
 // contend explore runs real actors (async tasks, worker_threads, child processes) and stops each at
 // every fs call, lock entry and exit; these tests hold it to what it claims: every interleaving
@@ -184,6 +189,30 @@ describe('determinism', () => {
     const replay: ExploreOptions = { ops: ops('callsOtherwiseAfterFirstSchedule'), kind, workers: 2, replay: [1, 1, 2, 2] };
     expect((await explore(replay)).outcomes).toEqual([{ outcome: 'ok', grade: 'acceptable', count: 1 }]);
     await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 3 went otherwise than on an earlier run \(run 2 of the replay: actor 2 stopped at readFile state\.json, now at appendFile state\.json\)/);
+  });
+
+  test('an actor that goes on from a point it was not let go from stops the schedule: the explorer counts its grants', async () => {
+    // A host whose actor slips past a point: after its start it announces having gone on from one
+    // more point than the explorer let it go from.
+    const dir = mkdtempSync(join(tmpdir(), 'contend-protocol-'));
+    try {
+      const announced: Announcement[] = [];
+      let run = 0;
+      const link: ActorLink = {
+        worker: 1,
+        begin: (r) => void ((run = r), announced.push({ type: 'point', run, point: START, releases: 0, inflight: 0, went: 0 })),
+        grant: () => void announced.push({ type: 'point', run, point: { op: 'open', detail: 'state.json', reads: [], writes: ['state.json'] }, releases: 0, inflight: 0, went: 2 }),
+        next: async () => announced.shift()!,
+        close: async () => {},
+      };
+      const subject: LoadedSubject = { name: 'slipping', setup: async () => {}, actor: async () => undefined, check: async () => 'ok', grade: () => 'acceptable' };
+      const actors: Actors = { links: [link], reset: () => {}, subject, close: async () => {} };
+      await expect(runSchedule({ actors, kind: 'thread', workers: 1, dir, depth: 10 }, { choose: () => 1 })).rejects.toThrow(
+        /^actor 1 stopped at open state\.json having gone on from 2 points of schedule \d+, where it was let go from 1$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.each(['pct', 'random'] as const)('%s with a seed explores the same schedules again', async (search) => {

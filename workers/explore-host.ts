@@ -5,7 +5,7 @@ import { parentChannel } from '../lib/hosts/parent.js';
 import { servePinned, type PinnedTask } from '../lib/hosts/pools.js';
 import { actorState, runActor, type Announce } from '../lib/explore/actor.js';
 import { loadSubject, type LoadedSubject } from '../lib/explore/subjects.js';
-import type { Holder } from '../lib/explore/gate.js';
+import { tallyOf, type Holder } from '../lib/explore/gate.js';
 import { mailboxWriter } from '../lib/explore/mailbox.js';
 import {
   ANNOUNCE_FD, GO, GRANT_FD, GRANT_SEQ, GRANT_WORD,
@@ -44,7 +44,7 @@ export default function exploreInThread(task: ExploreThreadTask & PinnedTask): P
       blocks: true,
       hold(point, state) {
         const seq = Atomics.load(word, GRANT_SEQ);
-        post({ type: 'point', run, point, releases: state.releases, inflight: state.inflight });
+        post({ type: 'point', run, point, ...tallyOf(state) });
         Atomics.wait(word, GRANT_SEQ, seq);
         return Atomics.load(word, GRANT_WORD) === GO;
       },
@@ -73,7 +73,7 @@ if (isMainThread && process.env.CONTEND_EXPLORE_CHILD === '1' && process.send) {
       // The host's own pipe calls are no points of the actor's.
       state.unseen = true;
       try {
-        post({ type: 'point', run, point, releases: state.releases, inflight: state.inflight });
+        post({ type: 'point', run, point, ...tallyOf(state) });
         // End of file: the explorer is gone, and this schedule with it.
         return readSync(GRANT_FD, byte, 0, 1, null) === 1 && byte[0] === 'g'.charCodeAt(0);
       } finally {

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { toErrorInfo } from '../case/protocol.js';
-import { runAsActor, ScheduleAbandoned, stopAt, type ActorState, type Holder } from './gate.js';
+import { runAsActor, ScheduleAbandoned, stopAt, tallyOf, type ActorState, type Holder } from './gate.js';
 import { START } from './point.js';
 import type { ActorEnd, Announcement, ExploreActorSpec } from './protocol.js';
 import type { ActorMemory, LoadedSubject } from './subjects.js';
@@ -15,7 +15,7 @@ export function actorState(spec: ExploreActorSpec, holder: Holder, free = false)
     const rel = relative(spec.dir, path);
     return rel.startsWith('..') ? path : rel || '.';
   };
-  return { worker: spec.worker, holder, shorten, holds: false, inLock: false, releases: 0, inflight: 0, abandoned: false, unseen: free };
+  return { worker: spec.worker, holder, shorten, holds: false, inLock: false, releases: 0, inflight: 0, went: 0, abandoned: false, unseen: free };
 }
 
 /**
@@ -34,7 +34,7 @@ export async function runActor(subject: LoadedSubject, spec: ExploreActorSpec, s
   } catch (error) {
     end = state.abandoned || error instanceof ScheduleAbandoned ? { abandoned: true } : { error: toErrorInfo(error) };
   }
-  announce({ type: 'end', run, end, releases: state.releases, inflight: state.inflight });
+  announce({ type: 'end', run, end, ...tallyOf(state) });
 }
 
 // What crosses a thread or a process must be plain data; anything else is described.

@@ -4,7 +4,7 @@ import { runPinned } from '../hosts/pools.js';
 import type { WorkerKind } from '../locks/types.js';
 import { WorkerFaultError } from '../errors.js';
 import { actorState, runActor } from './actor.js';
-import type { Holder } from './gate.js';
+import { tallyOf, type Holder } from './gate.js';
 import { ABANDON, ANNOUNCE_FD, GO, GRANT_FD, GRANT_SEQ, GRANT_WORD, type Announcement, type ExploreActorSpec, type ExploreHostMessage, type SubjectSpec } from './protocol.js';
 import { loadSubject, type LoadedSubject } from './subjects.js';
 import { mailboxReader, newMailbox } from './mailbox.js';
@@ -59,7 +59,7 @@ async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared:
     blocks: false,
     hold(point, state) {
       const granted = new Promise<boolean>((resolve) => (release = resolve));
-      inbox.push({ type: 'point', run, point, releases: state.releases, inflight: state.inflight });
+      inbox.push({ type: 'point', run, point, ...tallyOf(state) });
       return granted;
     },
   };

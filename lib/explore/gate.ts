@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { addFsCallHook, type FsCall } from '../support/fs-calls.js';
 import { ContendError } from '../errors.js';
 import { pointOfCall, type Point } from './point.js';
+import type { Tally } from './protocol.js';
 
 /**
  * How an actor waits at a point for the explorer's word: `true` to go on, `false` when the
@@ -28,11 +29,16 @@ export interface ActorState {
   releases: number;
   /** Asynchronous fs calls issued and not finished yet. */
   inflight: number;
+  /** Points it went on from (or was abandoned at) in this schedule. */
+  went: number;
   /** Set once the explorer abandons the schedule: every later point throws at once. */
   abandoned: boolean;
   /** Its calls go unseen for now, and it stops nowhere (clean-up after an abandoned schedule; the uncounted first run). */
   unseen: boolean;
 }
+
+/** What an announcement carries of the actor's state. */
+export const tallyOf = (state: ActorState): Tally => ({ releases: state.releases, inflight: state.inflight, went: state.went });
 
 /** Thrown at a point of an abandoned schedule (a deadlock, the depth bound, a fault elsewhere). */
 export class ScheduleAbandoned extends ContendError {
@@ -68,6 +74,7 @@ export function stopAt(state: ActorState, point: Point): void | Promise<void> {
   if (state.inLock && !full.writes.includes('lock')) full.writes = [...full.writes, 'lock'];
   const go = state.holder.hold(full, state);
   const settle = (ok: boolean): void => {
+    state.went++;
     if (!ok) {
       state.abandoned = true;
       throw new ScheduleAbandoned();

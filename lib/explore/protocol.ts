@@ -31,10 +31,18 @@ export interface ActorEnd {
   abandoned?: true;
 }
 
+/**
+ * What an actor counts in a schedule, sent with each announcement: releases it finished, fs calls
+ * in flight, and points it went on from (which must be as many as the explorer let it go from).
+ */
+export interface Tally {
+  releases: number;
+  inflight: number;
+  went: number;
+}
+
 /** From an actor to the explorer: it stopped at a point, or its body ended. */
-export type Announcement =
-  | { type: 'point'; run: number; point: Point; releases: number; inflight: number }
-  | { type: 'end'; run: number; end: ActorEnd; releases: number; inflight: number };
+export type Announcement = ({ type: 'point'; run: number; point: Point } | { type: 'end'; run: number; end: ActorEnd }) & Tally;
 
 /** From an actor host: ready once its subject is loaded, or why it could not start. */
 export type ExploreHostMessage = { type: 'ready' } | { type: 'start-failed'; error: ErrorInfo } | Announcement;

@@ -115,8 +115,20 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
   let preemptions = 0;
   let current: number | undefined;
 
+  /** Points each actor was let go from (or abandoned at) in this schedule. */
+  const granted = new Map<number, number>();
+  const letGo = (worker: number, go: boolean): void => {
+    granted.set(worker, (granted.get(worker) ?? 0) + 1);
+    link(worker).grant(go);
+  };
   const take = (worker: number, a: Announcement): void => {
     if (a.run !== run) throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} announced for schedule ${a.run} during ${run}`);
+    // An actor that went on from a point nobody let it go from has left the schedule unseen.
+    const given = granted.get(worker) ?? 0;
+    if (a.went !== given) {
+      const at = a.type === 'point' ? `stopped at ${describePoint(a.point)}` : 'ended';
+      throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} ${at} having gone on from ${a.went} points of schedule ${run}, where it was let go from ${given}`);
+    }
     const before = releases.get(worker) ?? 0;
     if (a.releases > before) released += a.releases - before;
     releases.set(worker, a.releases);
@@ -142,7 +154,7 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
   for (let worker = 1; worker <= workers; worker++) {
     const first = await link(worker).next();
     if (first.type !== 'point' || first.point.op !== START.op) throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} did not stop at its start`);
-    link(worker).grant(true);
+    letGo(worker, true);
     await advance(worker);
   }
 
@@ -167,17 +179,17 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
     if (preempted) preemptions++;
     current = chosen;
     steps.push({ worker: chosen, point: points.get(chosen)!, ...(preempted ? { preempted: true as const } : {}) });
-    link(chosen).grant(true);
+    letGo(chosen, true);
     await advance(chosen);
   }
 
   // Whoever is still stopped is let go with the schedule abandoned, and its end awaited.
   const stopped = [...points.keys()];
   for (const worker of stopped) {
-    link(worker).grant(false);
+    letGo(worker, false);
     let a = await link(worker).next();
     while (a.type !== 'end') {
-      link(worker).grant(false);
+      letGo(worker, false);
       a = await link(worker).next();
     }
     take(worker, a);
