@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,6 +8,7 @@ import '../lib/vitest/index.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../lib/explore/index.js';
 import { registerLock, runMatrix, unregisterLock } from '../lib/index.js';
 import { runAudit } from '../lib/audit/audit.js';
+import { fdTargets } from '../lib/servers/process.js';
 import { withStretchedClock } from '../lib/explore/clock.js';
 import { runSchedule } from '../lib/explore/run.js';
 import { START } from '../lib/explore/point.js';
@@ -241,15 +242,7 @@ describe('determinism', () => {
 describe('nothing left open', () => {
   // Schedules are abandoned as soon as they can add nothing: an actor held at a close then, or
   // with a file open, must still close it, or its thread keeps the descriptor for good.
-  const openUnder = (dir: string): string[] =>
-    readdirSync('/proc/self/fd').flatMap((fd) => {
-      try {
-        const target = readlinkSync(`/proc/self/fd/${fd}`);
-        return target.startsWith(dir) ? [target] : [];
-      } catch {
-        return [];
-      }
-    });
+  const openUnder = (dir: string): string[] => fdTargets('self').filter((target) => target.startsWith(dir));
 
   test.each(['async', 'thread'] as const)('abandoned schedules of %s actors close every file they opened', async (kind) => {
     const base = mkdtempSync(join(tmpdir(), 'contend-open-'));

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { processTree } from '../../lib/servers/process.js';
+import { fdTargets, processTree } from '../../lib/servers/process.js';
 
 /** Temporary directories contend creates for cases. */
 export function caseDirs(): string[] {
@@ -21,15 +21,4 @@ export function hostProcesses(): number[] {
 }
 
 /** Files of a case directory this process still has open. */
-export function openCaseFiles(): string[] {
-  const open: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.includes('/contend-')) open.push(target);
-    } catch {
-      // closed while we looked (readdir's own fd)
-    }
-  }
-  return open;
-}
+export const openCaseFiles = (): string[] => fdTargets('self').filter((target) => target.includes('/contend-'));

@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAdapter } from '../locks/registry.js';
 import { ContendError, WorkerFaultError } from '../errors.js';
 import { formatVector } from '../case/outcome.js';
 import type { Lock, WorkerKind } from '../locks/types.js';
 import { runCase } from '../case/run-case.js';
-import { untilStopped } from '../servers/process.js';
+import { fdTargets, untilStopped } from '../servers/process.js';
 import { tcpConnectionsOf, untilPeersClosed } from '../servers/connections.js';
 import { pausedAt, withHosts } from './host.js';
 import type { AuditedLibrary } from './libraries.js';
@@ -60,19 +60,7 @@ async function explored(lib: AuditedLibrary, kind: WorkerKind, stepped: string):
 }
 
 /** Fds of a process open on a path: the kernel keeps a lock held through them. */
-function openFds(pid: number, path: string): number {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
-      } catch {
-        return false;
-      }
-    }).length;
-  } catch {
-    return 0;
-  }
-}
+const openFds = (pid: number, path: string): number => fdTargets(pid).filter((target) => target === path).length;
 
 /** How long a server may take to close a dead holder's connection: far beyond any server's own pace. */
 const SESSION_END_BOUND_MS = 30_000;

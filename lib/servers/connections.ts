@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { retryWithin } from '../locks/wait.js';
+import { fdTargets } from './process.js';
 
 /** One TCP connection of a process, by its two ports. */
 export interface TcpConnection {
@@ -35,20 +36,8 @@ const OPEN = new Set(['01', '08']);
  * to the kernel's TCP tables. Empty where /proc cannot be read.
  */
 export function tcpConnectionsOf(pid: number): TcpConnection[] {
-  let inodes: Set<string>;
-  try {
-    inodes = new Set(
-      readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-        try {
-          return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? [];
-        } catch {
-          return [];
-        }
-      }),
-    );
-  } catch {
-    return [];
-  }
+  const inodes = new Set(fdTargets(pid).flatMap((target) => /^socket:\[(\d+)\]$/.exec(target)?.[1] ?? []));
+  if (!inodes.size) return [];
   return tcpRows()
     .filter(([, , state, inode]) => state === '01' && inodes.has(inode))
     .map(([localPort, remotePort]) => ({ localPort, remotePort }));

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -230,6 +230,27 @@ export function statOf(pid: number): string[] | undefined {
 
 /** A process's state letter (R, S, T, Z, …), undefined once it is gone. */
 export const processState = (pid: number): string | undefined => statOf(pid)?.[0];
+
+/**
+ * What each open fd of a process points at, from /proc/PID/fd: a file's path, `socket:[inode]`,
+ * `pipe:[inode]`. Empty when the process is gone or there is no /proc (Linux's).
+ */
+export function fdTargets(pid: number | 'self'): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  return fds.flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      // Closed while listed (readdir's own fd among them).
+      return [];
+    }
+  });
+}
 
 /**
  * A process and its descendants, from /proc (Linux): parents first. Elsewhere, the process alone.
