@@ -192,6 +192,24 @@ describe('determinism', () => {
     await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 3 went otherwise than on an earlier run \(run 2 of the replay: actor 2 stopped at readFile state\.json, now at appendFile state\.json\)/);
   });
 
+  test.each(['async', 'thread', 'process'] as const)('%s: a call an actor leaves behind, made after its run, stops the search and is named with where it came from', async (kind) => {
+    const where = kind === 'async' ? "the explorer's thread" : `actor 2's ${kind}`;
+    await expect(explore({ ops: ops('leavesCallBehind'), kind, workers: 2 })).rejects.toThrow(
+      new RegExp(`^fs calls in the exploration's directory that no actor made at a point, seen in ${where}: writeFile late \\(actor 2's, after its run ended; from [^)]*explore-ops`),
+    );
+  });
+
+  test("a call made where no actor's async context reaches stops an async search; a thread or a process takes it for its actor's", async () => {
+    await expect(explore({ ops: ops('writesByCourier'), kind: 'async', workers: 2 })).rejects.toThrow(
+      /^fs calls in the exploration's directory that no actor made at a point, seen in the explorer's thread: writeFile couriered \(in no actor's name; from [^)]*explore-ops/,
+    );
+    for (const kind of ['thread', 'process'] as const) {
+      const result = await explore({ ops: ops('writesByCourier'), kind, workers: 2 });
+      expect(result.outcomes).toEqual([{ outcome: 'ok', grade: 'acceptable', count: result.schedules }]);
+      expect(result.exhaustive).toBe(true);
+    }
+  });
+
   test('an actor that goes on from a point it was not let go from stops the schedule: the explorer counts its grants', async () => {
     // A host whose actor slips past a point: after its start it announces having gone on from one
     // more point than the explorer let it go from.

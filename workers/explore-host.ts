@@ -5,7 +5,7 @@ import { parentChannel } from '../lib/hosts/parent.js';
 import { servePinned, type PinnedTask } from '../lib/hosts/pools.js';
 import { actorState, runActor, type Announce } from '../lib/explore/actor.js';
 import { loadSubject, type LoadedSubject } from '../lib/explore/subjects.js';
-import { tallyOf, type Holder } from '../lib/explore/gate.js';
+import { tallyOf, watchForStrays, type Holder } from '../lib/explore/gate.js';
 import { mailboxWriter } from '../lib/explore/mailbox.js';
 import {
   ANNOUNCE_FD, GO, GRANT_FD, GRANT_SEQ, GRANT_WORD,
@@ -50,13 +50,19 @@ export default function exploreInThread(task: ExploreThreadTask & PinnedTask): P
       },
     });
     const closed = new Promise<void>((resolve) => port.once('close', () => resolve()));
-    const subject = await serve(spec, post, holder, new Int32Array(shared), (begin) =>
-      port.on('message', (m: ExploreDriverMessage) => {
-        run = m.run;
-        begin(m);
-      }),
-    );
-    if (subject) await closed;
+    // The host makes no call of its own into the exploration's directory: any made in no actor's name is a stray.
+    const unwatch = watchForStrays(spec.dir);
+    try {
+      const subject = await serve(spec, post, holder, new Int32Array(shared), (begin) =>
+        port.on('message', (m: ExploreDriverMessage) => {
+          run = m.run;
+          begin(m);
+        }),
+      );
+      if (subject) await closed;
+    } finally {
+      unwatch();
+    }
   });
 }
 
@@ -83,7 +89,10 @@ if (isMainThread && process.env.CONTEND_EXPLORE_CHILD === '1' && process.send) {
   });
   let begin: ((m: ExploreDriverMessage) => void) | undefined;
   parent.onMessage((m) => {
-    if (m.type === 'setup') void serve(m.spec, post, holder, new Int32Array(new SharedArrayBuffer(64)), (b) => (begin = b));
+    if (m.type === 'setup') {
+      watchForStrays(m.spec.dir);
+      void serve(m.spec, post, holder, new Int32Array(new SharedArrayBuffer(64)), (b) => (begin = b));
+    }
     else {
       run = m.run;
       begin?.(m);

@@ -15,7 +15,7 @@ export function actorState(spec: ExploreActorSpec, holder: Holder, free = false)
     const rel = relative(spec.dir, path);
     return rel.startsWith('..') ? path : rel || '.';
   };
-  return { worker: spec.worker, holder, shorten, holds: false, inLock: false, releases: 0, inflight: 0, went: 0, abandoned: false, unseen: free };
+  return { worker: spec.worker, holder, dir: spec.dir, shorten, holds: false, inLock: false, releases: 0, inflight: 0, went: 0, abandoned: false, unseen: free, ended: false };
 }
 
 /**
@@ -34,6 +34,7 @@ export async function runActor(subject: LoadedSubject, spec: ExploreActorSpec, s
   } catch (error) {
     end = state.abandoned || error instanceof ScheduleAbandoned ? { abandoned: true } : { error: toErrorInfo(error) };
   }
+  state.ended = true;
   announce({ type: 'end', run, end, ...tallyOf(state) });
 }
 

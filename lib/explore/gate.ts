@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { relative, resolve, sep } from 'node:path';
 import { addFsCallHook, type FsCall } from '../support/fs-calls.js';
 import { ContendError } from '../errors.js';
 import { pointOfCall, type Point } from './point.js';
@@ -19,6 +20,8 @@ export interface Holder {
 export interface ActorState {
   readonly worker: number;
   readonly holder: Holder;
+  /** The exploration's directory. */
+  readonly dir: string;
   /** Turns a path into what a timeline prints (relative to the exploration's directory). */
   readonly shorten: (path: string) => string;
   /** The actor holds its lock now (between a successful tryAcquire and its release). */
@@ -35,10 +38,15 @@ export interface ActorState {
   abandoned: boolean;
   /** Its calls go unseen for now, and it stops nowhere (clean-up after an abandoned schedule; the uncounted first run). */
   unseen: boolean;
+  /** Its run has ended and been announced: a call made in its name now is a stray. */
+  ended: boolean;
 }
 
-/** What an announcement carries of the actor's state. */
-export const tallyOf = (state: ActorState): Tally => ({ releases: state.releases, inflight: state.inflight, went: state.went });
+/** What an announcement carries of the actor's state, and the strays its thread saw since the last. */
+export function tallyOf(state: ActorState): Tally {
+  const strays = takeStrays(state.dir);
+  return { releases: state.releases, inflight: state.inflight, went: state.went, ...(strays.length ? { strays } : {}) };
+}
 
 /** Thrown at a point of an abandoned schedule (a deadlock, the depth bound, a fault elsewhere). */
 export class ScheduleAbandoned extends ContendError {
@@ -58,8 +66,10 @@ const current = (): ActorState | undefined => scoped.getStore() ?? threadActor;
 export function runAsActor<T>(state: ActorState, body: () => Promise<T>): Promise<T> {
   installExploreCalls();
   if (state.holder.blocks) {
+    // The thread's actor is whoever runs now, also where a library's callback has lost the async
+    // context; the context still tells a call left behind by an earlier run from this run's own.
     threadActor = state;
-    return body().finally(() => {
+    return scoped.run(state, body).finally(() => {
       if (threadActor === state) threadActor = undefined;
     });
   }
@@ -84,12 +94,64 @@ export function stopAt(state: ActorState, point: Point): void | Promise<void> {
   return go.then(settle);
 }
 
+/*
+ * Strays: fs calls into an exploration's directory that no actor made at a point. An actor's call
+ * is either held at a point, or made while the explorer knows it goes unseen (its clean-up after
+ * an abandoned schedule, the uncounted first run). A call that outlives its actor's run (not
+ * awaited, or a library's timer), or that has lost its actor's async context (a callback an event
+ * emitter runs), happens where the explorer cannot order it: runs of one schedule then differ for
+ * no reason the search can see. Each is noted with where it came from, and the explorer stops.
+ */
+const strays = new Map<string, string[]>();
+/** Directories where a call in no actor's name is a stray: the hosts' always, the explorer's while a schedule runs. */
+const watched = new Set<string>();
+
+/** Starts noting calls into `dir` made in no actor's name; returns the stop. */
+export function watchForStrays(dir: string): () => void {
+  installExploreCalls();
+  watched.add(dir);
+  return () => void watched.delete(dir);
+}
+
+/** The strays into `dir` noted in this thread since the last call. */
+export function takeStrays(dir: string): string[] {
+  const found = strays.get(dir) ?? [];
+  strays.delete(dir);
+  return found;
+}
+
+const inside = (dir: string, path: string): boolean => {
+  const rel = relative(dir, resolve(path));
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+};
+
+function noteStray(call: FsCall, state: ActorState | undefined): void {
+  const dirs = state ? [state.dir] : [...watched];
+  for (const dir of dirs) {
+    const paths = call.paths.filter((p) => !p.startsWith('fd ') && inside(dir, p));
+    if (!paths.length) continue;
+    // The first frames outside contend's hooks: whose call it was.
+    const from = (new Error().stack ?? '')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().replace(/^at /, ''))
+      .filter((line) => !/fs-calls\.|explore[/\\]gate\.|node:internal/.test(line))
+      .slice(0, 3);
+    const what = `${call.form === 'sync' ? `${call.op}Sync` : call.op} ${paths.map((p) => relative(dir, resolve(p)) || '.').join(' → ')}`;
+    const whose = state ? `actor ${state.worker}'s, after its run ended` : "in no actor's name";
+    const list = strays.get(dir) ?? [];
+    list.push(`${what} (${whose}; from ${from.join(' < ') || 'unknown'})`);
+    strays.set(dir, list);
+  }
+}
+
 function beforeCall(call: FsCall): void | Promise<void> {
   const state = current();
+  if (!call.nested && (state ? state.ended : watched.size > 0)) noteStray(call, state);
   // Calls fs makes inside a call already held are part of it; an async actor's synchronous calls
   // cannot interleave with the other actors of its thread, so they are no points of their own.
   const sync = call.form === 'sync' || call.form === 'external';
-  if (!state || state.unseen || call.nested || (sync && !state.holder.blocks)) return undefined;
+  if (!state || state.ended || state.unseen || call.nested || (sync && !state.holder.blocks)) return undefined;
   const stop = (): void | Promise<void> => stopAt(state, pointOfCall(call, state.shorten));
   const waited = call.op === 'close' ? closeAnyway(stop) : stop();
   if (sync) return waited;
@@ -118,7 +180,7 @@ function closeAnyway(stop: () => void | Promise<void>): void | Promise<void> {
 
 function afterCall(call: FsCall): void {
   const state = current();
-  if (state && call.form !== 'sync' && call.form !== 'external' && !call.nested && state.inflight > 0) state.inflight--;
+  if (state && !state.ended && call.form !== 'sync' && call.form !== 'external' && !call.nested && state.inflight > 0) state.inflight--;
 }
 
 let installed = false;

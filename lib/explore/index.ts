@@ -8,4 +8,4 @@ export type { ExploreOps, ExploreContext, OpsActorContext, CheckContext, Grade }
 export type { Point } from './point.js';
 export type { Step } from './run.js';
 export { NondeterminismError } from './search.js';
-export { ConcurrentCallsError } from './run.js';
+export { ConcurrentCallsError, StrayCallError } from './run.js';

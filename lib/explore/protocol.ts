@@ -39,6 +39,8 @@ export interface Tally {
   releases: number;
   inflight: number;
   went: number;
+  /** fs calls into the exploration's directory that the actor's thread saw made at no point (gate.ts). */
+  strays?: string[];
 }
 
 /** From an actor to the explorer: it stopped at a point, or its body ended. */

@@ -2,6 +2,7 @@ import { readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkerKind } from '../locks/types.js';
 import type { Actors } from './actors.js';
+import { takeStrays, watchForStrays } from './gate.js';
 import { describePoint, START, type Point } from './point.js';
 import type { ActorEnd, Announcement } from './protocol.js';
 import type { Grade } from './subjects.js';
@@ -56,6 +57,29 @@ export class ConcurrentCallsError extends ContendError {
   }
 }
 
+/**
+ * fs calls into the exploration's directory that no actor made at a point (gate.ts): the explorer
+ * could not order them, so runs of one schedule may differ for no reason the search can see.
+ */
+export class StrayCallError extends ContendError {
+  constructor(
+    readonly calls: string[],
+    where: string,
+  ) {
+    super(
+      'E_EXPLORE_STRAY',
+      `fs calls in the exploration's directory that no actor made at a point, seen in ${where}: ${calls.join('; ')}. A call still running after its actor's run (not awaited, or a library's timer) or one that lost its actor's async context (a callback an event emitter runs) cannot be ordered, so the search cannot be trusted`,
+    );
+  }
+}
+
+/** Throws what the explorer's own thread, or an announcement from an actor's, says of strays. */
+function checkStrays(ctx: RunContext, a?: Announcement & { worker: number }): void {
+  const own = takeStrays(ctx.dir);
+  if (own.length) throw new StrayCallError(own, "the explorer's thread");
+  if (a?.strays?.length) throw new StrayCallError(a.strays, ctx.kind === 'async' ? "the explorer's thread" : `actor ${a.worker}'s ${ctx.kind}`);
+}
+
 export interface RunContext {
   actors: Actors;
   kind: WorkerKind;
@@ -90,20 +114,44 @@ async function resetState(ctx: RunContext): Promise<void> {
 export async function warmUp(ctx: RunContext): Promise<void> {
   const run = ++runs;
   await resetState(ctx);
-  for (const link of ctx.actors.links) {
-    link.begin(run, true);
-    const a = await link.next();
-    if (a.type !== 'end') throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${link.worker} stopped at ${a.point.op} in a run without stops`);
-    if (a.end.error) throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
+  const unwatch = watchForStrays(ctx.dir);
+  try {
+    for (const link of ctx.actors.links) {
+      link.begin(run, true);
+      const a = await link.next();
+      checkStrays(ctx, { ...a, worker: link.worker });
+      if (a.type !== 'end') throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${link.worker} stopped at ${a.point.op} in a run without stops`);
+      if (a.end.error) throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
+    }
+  } finally {
+    unwatch();
   }
 }
 
 /** Runs one schedule: the state reset, every actor begun, each step the chooser's, the outcome checked. */
 export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Execution> {
-  const { actors, workers } = ctx;
   const run = ++runs;
   await resetState(ctx);
+  // From here until every actor has ended, the explorer's own thread makes no call into the
+  // directory: any there is a stray. The outcome's check reads it after.
+  const unwatch = watchForStrays(ctx.dir);
+  let ran: Steps;
+  try {
+    ran = await runSteps(ctx, chooser, run);
+  } finally {
+    unwatch();
+  }
+  const { steps, end, preemptions } = ran;
+  if (end === 'redundant') return { steps, end, outcome: '', grade: 'acceptable', preemptions };
+  const outcome = await outcomeOf(ctx, end, ran.ends, ran.overlap);
+  return { steps, end, outcome, grade: gradeOf(ctx, end, outcome), preemptions };
+}
 
+/** The steps of one schedule, from every actor's start to every actor's end. */
+type Steps = Omit<Execution, 'outcome' | 'grade'> & { ends: Map<number, ActorEnd>; overlap: number };
+
+async function runSteps(ctx: RunContext, chooser: Chooser, run: number): Promise<Steps> {
+  const { actors, workers } = ctx;
   const points = new Map<number, Point>();
   const ends = new Map<number, ActorEnd>();
   const releases = new Map<number, number>();
@@ -122,6 +170,7 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
     link(worker).grant(go);
   };
   const take = (worker: number, a: Announcement): void => {
+    checkStrays(ctx, { ...a, worker });
     if (a.run !== run) throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} announced for schedule ${a.run} during ${run}`);
     // An actor that went on from a point nobody let it go from has left the schedule unseen.
     const given = granted.get(worker) ?? 0;
@@ -194,9 +243,7 @@ export async function runSchedule(ctx: RunContext, chooser: Chooser): Promise<Ex
     }
     take(worker, a);
   }
-  if (end === 'redundant') return { steps, end, outcome: '', grade: 'acceptable', preemptions };
-  const outcome = await outcomeOf(ctx, end, ends, overlap);
-  return { steps, end, outcome, grade: gradeOf(ctx, end, outcome), preemptions };
+  return { steps, end, preemptions, ends, overlap };
 }
 
 function stuckActors(points: ReadonlyMap<number, Point>, enabled: number[], ends: ReadonlyMap<number, ActorEnd>, released: number): Map<number, string> {
