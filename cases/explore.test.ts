@@ -25,6 +25,8 @@ const OPS = './cases/fixtures/explore-ops.ts';
 const CHECK_THEN_ACT = { module: './cases/fixtures/check-then-act-lock.ts', export: 'CheckThenActLockAdapter' };
 const EXCL = { module: './cases/fixtures/excl-lock.ts', export: 'ExclusiveFileLockAdapter' };
 const ops = (name: string): ExploreOptions['ops'] => ({ module: OPS, export: name });
+/** `contend explore ARGS`, the built CLI as a child process. */
+const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'explore', ...args], { encoding: 'utf8', timeout: 120_000 });
 
 const forbidden = (r: ExploreResult): string[] => r.outcomes.filter((o) => o.grade === 'forbidden').map((o) => o.outcome);
 const outcomes = (r: ExploreResult): string[] => r.outcomes.map((o) => o.outcome);
@@ -192,11 +194,15 @@ describe('determinism', () => {
     await expect(explore({ ...replay, budget: 2 })).rejects.toThrow(/^step 3 went otherwise than on an earlier run \(run 2 of the replay: actor 2 stopped at readFile state\.json, now at appendFile state\.json\)/);
   });
 
-  test.each(['async', 'thread', 'process'] as const)('%s: a call an actor leaves behind, made after its run, stops the search and is named with where it came from', async (kind) => {
+  test.each(['async', 'thread', 'process'] as const)('%s: a call an actor leaves behind, made after its run, stops the search and is named with where it came from; the CLI exits 1', async (kind) => {
     const where = kind === 'async' ? "the explorer's thread" : `actor 2's ${kind}`;
-    await expect(explore({ ops: ops('leavesCallBehind'), kind, workers: 2 })).rejects.toThrow(
-      new RegExp(`^fs calls in the exploration's directory that no actor made at a point, seen in ${where}: writeFile late \\(actor 2's, after its run ended; from [^)]*explore-ops`),
-    );
+    const stray = `fs calls in the exploration's directory that no actor made at a point, seen in ${where}: writeFile late \\(actor 2's, after its run ended; from `;
+    await expect(explore({ ops: ops('leavesCallBehind'), kind, workers: 2 })).rejects.toThrow(new RegExp(`^${stray}[^)]*explore-ops`));
+    // From the shell, the frame is the fixture's own line, through the compiled module's source map.
+    const line = readFileSync(OPS, 'utf8').split('\n').findIndex((l) => l.includes("writeFile(join(dir, 'late')")) + 1;
+    const r = contend('--ops', `${OPS}#leavesCallBehind`, '--kind', kind);
+    expect(r.stderr).toMatch(new RegExp(`^contend: ${stray}[^)]*cases/fixtures/explore-ops\\.ts:${line}:\\d+\\)\\)`));
+    expect(r.status).toBe(1);
   });
 
   test("a call made where no actor's async context reaches stops an async search; a thread or a process takes it for its actor's", async () => {
@@ -341,7 +347,6 @@ describe('verdicts use it: no PASS and no "yes" for a lock explore can break', (
 });
 
 describe('the CLI', () => {
-  const contend = (...args: string[]) => spawnSync(process.execPath, ['dist/lib/cli/main.js', 'explore', ...args], { encoding: 'utf8', timeout: 120_000 });
 
   test.each(['async', 'thread', 'process'] as const)('%s: a violation exits 1 with the timeline and the replay; a sound lock exits 0', (kind) => {
     const bad = contend('--lock-module', `${CHECK_THEN_ACT.module}#${CHECK_THEN_ACT.export}`, '--kind', kind);
