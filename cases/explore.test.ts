@@ -355,11 +355,12 @@ describe('the CLI', () => {
       // Synchronous calls cannot interleave between async actors of one thread: the same lock holds there.
       expect(bad.status).toBe(0);
     } else {
-      expect(bad.stdout).toMatch(/^FAIL: threw ENOENT, in \d+ steps with 2 preemptions:$/m);
+      // What it wrote to stderr, if anything, says why when it did not fail as it should.
+      expect(bad.stdout, bad.stderr).toMatch(/^FAIL: threw ENOENT, in \d+ steps with 2 preemptions:$/m);
       expect(bad.stdout).toMatch(/^contend explore --replay '\{"lock":\{"module":.*"replay":\[[\d,]+\]\}'$/m);
       expect(bad.status).toBe(1);
     }
-    expect(good.stdout).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
+    expect(good.stdout, good.stderr).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
     expect(good.status).toBe(0);
   });
 
