@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
 import { docBlock } from './support/docs.js';
 import '../lib/vitest/index.js';
@@ -12,6 +14,7 @@ import { fdTargets } from '../lib/servers/process.js';
 import { withStretchedClock } from '../lib/explore/clock.js';
 import { runSchedule } from '../lib/explore/run.js';
 import { START } from '../lib/explore/point.js';
+import { ABANDON, GO, GRANT_SEQ, GRANT_WORD } from '../lib/explore/protocol.js';
 import type { ActorLink, Actors } from '../lib/explore/actors.js';
 import type { Announcement } from '../lib/explore/protocol.js';
 import type { LoadedSubject } from '../lib/explore/subjects.js';
@@ -214,6 +217,31 @@ describe('determinism', () => {
       expect(result.outcomes).toEqual([{ outcome: 'ok', grade: 'acceptable', count: result.schedules }]);
       expect(result.exhaustive).toBe(true);
     }
+  });
+
+  test("a thread actor woken by the notify of the explorer's previous grant waits on for its own grant", async () => {
+    // The explorer bumps the counter, then notifies; a thread that saw the bump first is at its next
+    // point when that notify comes. Here a notify with no bump wakes the waiting thread, the word
+    // still saying go from the last grant; then the real grant says abandon.
+    const grant = new SharedArrayBuffer(8);
+    const word = new Int32Array(grant);
+    Atomics.store(word, GRANT_WORD, GO);
+    const protocol = pathToFileURL(join(process.cwd(), 'dist/lib/explore/protocol.js')).href;
+    const thread = new Worker(
+      `import { workerData, parentPort } from 'node:worker_threads';
+       import { awaitGrant, GRANT_SEQ } from ${JSON.stringify(protocol)};
+       const word = new Int32Array(workerData);
+       parentPort.postMessage(awaitGrant(word, Atomics.load(word, GRANT_SEQ)));`,
+      { eval: true, workerData: grant, type: 'module' } as WorkerOptions,
+    );
+    const said = new Promise((resolve) => thread.once('message', resolve));
+    // Until the thread sleeps in its wait, a notify wakes nobody; this one wakes it.
+    while (Atomics.notify(word, GRANT_SEQ) === 0) await new Promise((resolve) => setImmediate(resolve));
+    Atomics.store(word, GRANT_WORD, ABANDON);
+    Atomics.add(word, GRANT_SEQ, 1);
+    Atomics.notify(word, GRANT_SEQ);
+    expect(await said).toBe(false);
+    await thread.terminate();
   });
 
   test('an actor that goes on from a point it was not let go from stops the schedule: the explorer counts its grants', async () => {

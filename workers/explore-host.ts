@@ -8,7 +8,7 @@ import { loadSubject, type LoadedSubject } from '../lib/explore/subjects.js';
 import { tallyOf, watchForStrays, type Holder } from '../lib/explore/gate.js';
 import { mailboxWriter } from '../lib/explore/mailbox.js';
 import {
-  ANNOUNCE_FD, GO, GRANT_FD, GRANT_SEQ, GRANT_WORD,
+  ANNOUNCE_FD, awaitGrant, GRANT_FD, GRANT_SEQ,
   type ExploreActorSpec, type ExploreDriverMessage, type ExploreHostMessage, type ExploreThreadTask,
 } from '../lib/explore/protocol.js';
 
@@ -45,8 +45,7 @@ export default function exploreInThread(task: ExploreThreadTask & PinnedTask): P
       hold(point, state) {
         const seq = Atomics.load(word, GRANT_SEQ);
         post({ type: 'point', run, point, ...tallyOf(state) });
-        Atomics.wait(word, GRANT_SEQ, seq);
-        return Atomics.load(word, GRANT_WORD) === GO;
+        return awaitGrant(word, seq);
       },
     });
     const closed = new Promise<void>((resolve) => port.once('close', () => resolve()));

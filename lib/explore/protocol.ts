@@ -62,6 +62,17 @@ export const GRANT_WORD = 1;
 export const GO = 1;
 export const ABANDON = 2;
 
+/**
+ * In an actor's thread: blocks until the explorer grants past `seq` (GRANT_SEQ as read before the
+ * announcement), and says whether the grant is to go on. A wake-up alone is no grant: the
+ * explorer bumps the counter, then notifies, and a thread that saw the bump before it slept has
+ * gone on to its next point by the time that notify comes, which would wake its next wait.
+ */
+export function awaitGrant(word: Int32Array, seq: number): boolean {
+  while (Atomics.load(word, GRANT_SEQ) === seq) Atomics.wait(word, GRANT_SEQ, seq);
+  return Atomics.load(word, GRANT_WORD) === GO;
+}
+
 /** To a thread host: its actor, the exploration's memory, the grant word, the port. */
 export interface ExploreThreadTask {
   spec: ExploreActorSpec;
