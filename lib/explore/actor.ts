@@ -1,7 +1,7 @@
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { toErrorInfo } from '../case/protocol.js';
 import { runAsActor, ScheduleAbandoned, stopAt, tallyOf, type ActorState, type Holder } from './gate.js';
-import { START } from './point.js';
+import { pathWithin, START } from './point.js';
 import type { ActorEnd, Announcement, ExploreActorSpec } from './protocol.js';
 import type { ActorMemory, LoadedSubject } from './subjects.js';
 
@@ -11,10 +11,7 @@ export type Announce = (announcement: Announcement) => void;
 /** A fresh state for one actor's run of one schedule. */
 /** @param free no stops at all: every call unseen (the uncounted first run) */
 export function actorState(spec: ExploreActorSpec, holder: Holder, free = false): ActorState {
-  const shorten = (path: string): string => {
-    const rel = relative(spec.dir, path);
-    return rel.startsWith('..') ? path : rel || '.';
-  };
+  const shorten = (path: string): string => pathWithin(spec.dir, path) ?? path;
   return { worker: spec.worker, holder, dir: spec.dir, shorten, holds: false, inLock: false, releases: 0, inflight: 0, went: 0, abandoned: false, unseen: free, ended: false };
 }
 

@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { relative, resolve, sep } from 'node:path';
 import { addFsCallHook, type FsCall } from '../support/fs-calls.js';
 import { ContendError } from '../errors.js';
-import { pointOfCall, type Point } from './point.js';
+import { pathWithin, pointOfCall, type Point } from './point.js';
 import type { Tally } from './protocol.js';
 
 /**
@@ -120,28 +119,23 @@ export function takeStrays(dir: string): string[] {
   return found;
 }
 
-const inside = (dir: string, path: string): boolean => {
-  const rel = relative(dir, resolve(path));
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
-};
+// The first frames outside contend's hooks: whose call it was.
+const callerFrames = (): string =>
+  (new Error().stack ?? '')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().replace(/^at /, ''))
+    .filter((line) => !/fs-calls\.|explore[/\\]gate\.|node:internal/.test(line))
+    .slice(0, 3)
+    .join(' < ') || 'unknown';
 
 function noteStray(call: FsCall, state: ActorState | undefined): void {
-  const dirs = state ? [state.dir] : [...watched];
-  for (const dir of dirs) {
-    const paths = call.paths.filter((p) => !p.startsWith('fd ') && inside(dir, p));
+  for (const dir of state ? [state.dir] : watched) {
+    const paths = call.paths.flatMap((p) => (p.startsWith('fd ') ? [] : (pathWithin(dir, p) ?? [])));
     if (!paths.length) continue;
-    // The first frames outside contend's hooks: whose call it was.
-    const from = (new Error().stack ?? '')
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().replace(/^at /, ''))
-      .filter((line) => !/fs-calls\.|explore[/\\]gate\.|node:internal/.test(line))
-      .slice(0, 3);
-    const what = `${call.form === 'sync' ? `${call.op}Sync` : call.op} ${paths.map((p) => relative(dir, resolve(p)) || '.').join(' → ')}`;
+    const what = `${call.form === 'sync' ? `${call.op}Sync` : call.op} ${paths.join(' → ')}`;
     const whose = state ? `actor ${state.worker}'s, after its run ended` : "in no actor's name";
-    const list = strays.get(dir) ?? [];
-    list.push(`${what} (${whose}; from ${from.join(' < ') || 'unknown'})`);
-    strays.set(dir, list);
+    strays.set(dir, [...(strays.get(dir) ?? []), `${what} (${whose}; from ${callerFrames()})`]);
   }
 }
 

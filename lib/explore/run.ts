@@ -73,11 +73,11 @@ export class StrayCallError extends ContendError {
   }
 }
 
-/** Throws what the explorer's own thread, or an announcement from an actor's, says of strays. */
-function checkStrays(ctx: RunContext, a?: Announcement & { worker: number }): void {
+/** Throws what the explorer's own thread, or the announcement of actor `worker`, says of strays. */
+function checkStrays(ctx: RunContext, worker: number, a: Announcement): void {
   const own = takeStrays(ctx.dir);
   if (own.length) throw new StrayCallError(own, "the explorer's thread");
-  if (a?.strays?.length) throw new StrayCallError(a.strays, ctx.kind === 'async' ? "the explorer's thread" : `actor ${a.worker}'s ${ctx.kind}`);
+  if (a.strays?.length) throw new StrayCallError(a.strays, ctx.kind === 'async' ? "the explorer's thread" : `actor ${worker}'s ${ctx.kind}`);
 }
 
 export interface RunContext {
@@ -119,7 +119,7 @@ export async function warmUp(ctx: RunContext): Promise<void> {
     for (const link of ctx.actors.links) {
       link.begin(run, true);
       const a = await link.next();
-      checkStrays(ctx, { ...a, worker: link.worker });
+      checkStrays(ctx, link.worker, a);
       if (a.type !== 'end') throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${link.worker} stopped at ${a.point.op} in a run without stops`);
       if (a.end.error) throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
     }
@@ -170,7 +170,7 @@ async function runSteps(ctx: RunContext, chooser: Chooser, run: number): Promise
     link(worker).grant(go);
   };
   const take = (worker: number, a: Announcement): void => {
-    checkStrays(ctx, { ...a, worker });
+    checkStrays(ctx, worker, a);
     if (a.run !== run) throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${worker} announced for schedule ${a.run} during ${run}`);
     // An actor that went on from a point nobody let it go from has left the schedule unseen.
     const given = granted.get(worker) ?? 0;
