@@ -349,8 +349,9 @@ try {
   for (const [name, run] of Object.entries(SECTIONS)) {
     if (!wanted(name)) continue;
     // Started after startup, which comes first: hosts starting meanwhile would be in its cold starts.
+    // Hosts for any actor, since some sections run locks on a server.
     if (name !== 'startup' && !warmed) {
-      prewarmProcesses(8);
+      prewarmProcesses(8, false);
       warmed = true;
     }
     await run();

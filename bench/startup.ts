@@ -7,6 +7,7 @@ import { removeAtExit } from '../lib/support/cleanup.js';
 import { closePools, runMatrix } from '../lib/index.js';
 import type { WriterOrder } from '../lib/fuzz/protocol.js';
 import { launch } from '../lib/hosts/launch.js';
+import { ownFileCode } from '../lib/locks/index.js';
 import { packageRoot } from '../lib/support/paths.js';
 import type { ActorSpec } from '../lib/case/protocol.js';
 import { formatColumns } from '../lib/case/report.js';
@@ -64,10 +65,10 @@ interface Sample {
 }
 
 /** One run of a command with its output discarded: wall time, and CPU when GNU time is there. */
-function runOnce(argv: string[], timeFile: string | undefined): Sample {
+function runOnce(argv: string[], timeFile: string | undefined, env: NodeJS.ProcessEnv | undefined): Sample {
   const [command, args] = timeFile ? [GNU_TIME, ['-f', '%U %S', '-o', timeFile, ...argv]] : [argv[0]!, argv.slice(1)];
   const started = performance.now();
-  const result = spawnSync(command, args, { stdio: 'ignore', timeout: 120_000 });
+  const result = spawnSync(command, args, { stdio: 'ignore', timeout: 120_000, ...(env ? { env } : {}) });
   const ms = performance.now() - started;
   let cpuMs: number | undefined;
   if (timeFile) {
@@ -82,6 +83,8 @@ function runOnce(argv: string[], timeFile: string | undefined): Sample {
 interface Probe {
   label: string;
   argv: string[];
+  /** The environment, when not this process's own. */
+  env?: NodeJS.ProcessEnv;
   samples: Sample[];
 }
 
@@ -93,7 +96,7 @@ interface Probe {
 function measureCommands(probes: Probe[], runs: number, timeFile: string | undefined): void {
   for (let round = 0; round <= runs; round++) {
     for (const probe of probes) {
-      const sample = runOnce(probe.argv, timeFile);
+      const sample = runOnce(probe.argv, timeFile, probe.env);
       if (round > 0) probe.samples.push(sample);
     }
   }
@@ -122,7 +125,8 @@ async function processHostStart(dir: string): Promise<{ loaded: number; ready: n
     waiting: 'driver',
   };
   const started = performance.now();
-  const host = launch('process-host');
+  // Launched as the process kind launches a host for this spec.
+  const host = launch('process-host', { filesOnly: ownFileCode(spec) });
   const seen: { loaded?: number; ready?: number } = {};
   const ready = new Promise<void>((resolve, reject) => {
     host.onMessage((message) => {
@@ -150,7 +154,7 @@ async function fuzzWriterStart(dir: string): Promise<number> {
   const order: WriterOrder = { state: join(dir, 'state.json'), journal, key: 'child-1', start: 0, lock: { builtin: 'flock' }, write: { builtin: 'atomic' } };
   const journaled = (): boolean => existsSync(journal) && readFileSync(journal, 'utf8').includes('\n');
   const started = performance.now();
-  const writer = launch('fuzz-writer');
+  const writer = launch('fuzz-writer', { filesOnly: ownFileCode(order) });
   let stop = (): void => {};
   const firstPut = new Promise<number>((resolve, reject) => {
     const check = (): void => {
@@ -241,13 +245,22 @@ export async function startup(section: (title: string) => void): Promise<void> {
   const node = process.execPath;
   const main = join(packageRoot, 'dist', 'lib', 'cli', 'main.js');
   const entry = pathToFileURL(join(packageRoot, 'dist', 'lib', 'index.js')).href;
+  const coldMatrix: Probe = { label: 'contend matrix (30 cases, cold, from the shell)', argv: [node, main, 'matrix'], samples: [] };
   const probes: Probe[] = [
     { label: 'node -e 0 (bare node)', argv: [node, '-e', '0'], samples: [] },
     { label: "import('contend') in a fresh node", argv: [node, '--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], samples: [] },
     { label: 'contend --help', argv: [node, main, '--help'], samples: [] },
     { label: 'contend schedule', argv: [node, main, 'schedule'], samples: [] },
-    { label: 'contend matrix (30 cases, cold, from the shell)', argv: [node, main, 'matrix'], samples: [] },
+    coldMatrix,
   ];
+  // Set here, it is part of every node start (lib/hosts/launch.ts, withoutCertificates): shown apart.
+  if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+    const { NODE_EXTRA_CA_CERTS: _certificates, ...env } = process.env;
+    probes.push(
+      { label: 'node -e 0 without NODE_EXTRA_CA_CERTS', argv: [node, '-e', '0'], env, samples: [] },
+      { label: 'contend matrix without NODE_EXTRA_CA_CERTS', argv: [node, main, 'matrix'], env, samples: [] },
+    );
+  }
   const timing = hasGnuTime();
   const timeDir = timing ? mkdtempSync(join(tmpdir(), 'contend-bench-time-')) : undefined;
   const forgetTimeDir = timeDir ? removeAtExit(timeDir) : () => {};
@@ -271,7 +284,7 @@ export async function startup(section: (title: string) => void): Promise<void> {
     const label = failed ? `${probe.label} [${failed} of ${probe.samples.length} exited non-zero]` : probe.label;
     rows.push([label, ms(wall), cpuOf(probe.samples), probe === probes[0] ? '×1.0 (baseline)' : `×${(wall / bare).toFixed(1)} bare node`]);
   }
-  const cold = median(probes.at(-1)!.samples.map((s) => s.ms));
+  const cold = median(coldMatrix.samples.map((s) => s.ms));
 
   // In-process, as a test file's second matrix: threads and process hosts already up. CPU is left
   // out: this process's own usage would miss the process hosts' share.

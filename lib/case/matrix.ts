@@ -2,7 +2,7 @@ import { ORDERINGS, type Ordering } from '../../schedules/types.js';
 import { lockNames, lockRegistry } from '../locks/registry.js';
 import { InvalidOptionError } from '../errors.js';
 import { prewarmProcesses } from './kinds/index.js';
-import { ecosystemLocks } from '../locks/index.js';
+import { ecosystemLocks, ownFileCode } from '../locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import type { Outcome } from './outcome.js';
 import { integerIn } from '../support/check.js';
@@ -78,7 +78,12 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   // does. Only in step mode: there the outcomes do not depend on what else the machine does;
   // period mode's cases are timed, and each must see the machine alike.
   const processCase = resolved.filter((c) => c.kind === 'process');
-  if (processCase.length && resolved.every((c) => c.mode === 'step')) prewarmProcesses(Math.max(...processCase.map((c) => c.workers)));
+  if (processCase.length && resolved.every((c) => c.mode === 'step')) {
+    prewarmProcesses(
+      Math.max(...processCase.map((c) => c.workers)),
+      processCase.every((c) => ownFileCode({ lock: c.ref, write: c.writeRef })),
+    );
+  }
   const rows = await (cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow));
   if (options.explore !== false) await exploreClaims(rows);
   return rows;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import seedrandom from 'seedrandom';
 import { lockRegistry } from '../locks/registry.js';
+import { ownFileCode } from '../locks/index.js';
 import { launch, type LaunchedHost } from '../hosts/launch.js';
 import type { AdapterRef } from '../locks/types.js';
 import { validateSeed } from '../../schedules/generate.js';
@@ -213,7 +214,7 @@ async function runWave(state: string, journals: string[], wave: number, settings
 
 async function driveWave(state: string, journals: string[], settings: WaveSettings): Promise<string | undefined> {
   const running: { writer: LaunchedHost<'fuzz-writer'>; status?: string }[] = journals.map((journal, i) => {
-    const writer = launch('fuzz-writer', { keepStderr: 2_000 });
+    const writer = launch('fuzz-writer', { keepStderr: 2_000, filesOnly: ownFileCode(settings) });
     const record: { writer: LaunchedHost<'fuzz-writer'>; status?: string } = { writer };
     void writer.exited.then((how) => void (record.status = how));
     const order: WriterOrder = {

@@ -11,7 +11,7 @@ import { PgAdvisoryXactAdapter } from './pg-advisory-xact.js';
 import { RedisLeaseAdapter } from './redis-lease.js';
 import { RedlockAdapter } from './redlock.js';
 import { EtcdLeaseAdapter } from './etcd-lease.js';
-import type { LockAdapter } from './types.js';
+import type { AdapterRef, LockAdapter } from './types.js';
 
 /** The built-in lock adapters, by name, in the order tables list them. */
 export const builtinLocks: ReadonlyMap<string, LockAdapter> = new Map(
@@ -40,6 +40,16 @@ export const builtinLocks: ReadonlyMap<string, LockAdapter> = new Map(
 export const ecosystemLocks: ReadonlySet<string> = new Set(
   [FsExtAdapter, OsLockAdapter, NpmLockfileAdapter, PgAdvisoryAdapter, PgAdvisoryXactAdapter, RedisLeaseAdapter, RedlockAdapter, EtcdLeaseAdapter].map((a) => a.name),
 );
+
+/**
+ * Whether a worker with this lock and write strategy runs contend's own code on local files only:
+ * both built in, and the lock on no server (whose url may be anyone's, over TLS). Such a worker's
+ * process never makes a TLS connection (launch's `filesOnly`).
+ */
+export function ownFileCode({ lock, write }: { lock?: AdapterRef; write: AdapterRef }): boolean {
+  const adapter = lock && 'builtin' in lock ? builtinLocks.get(lock.builtin) : undefined;
+  return (lock === undefined || (adapter !== undefined && adapter.server === undefined)) && 'builtin' in write;
+}
 
 export { FlockAdapter, FsExtAdapter, LockfileAdapter, MutexAdapter, NoLockAdapter, NpmLockfileAdapter, OsLockAdapter, SpinlockAdapter };
 export { PgAdvisoryAdapter, PgAdvisoryXactAdapter, RedisLeaseAdapter, RedlockAdapter, EtcdLeaseAdapter };

@@ -34,7 +34,8 @@ export interface CrashChild {
 
 /** Starts a writer child (workers/crash-writer) on one save, for crash points and the interrupted scenario. */
 export function startCrashWriter(order: CrashOrder): CrashChild {
-  const writer = launch('crash-writer', { keepStderr: 2_000 });
+  // A crash writer runs a strategy and no lock: built in, it touches local files only (ownFileCode).
+  const writer = launch('crash-writer', { keepStderr: 2_000, filesOnly: 'builtin' in order.strategy });
   let report: CrashChildEnd['report'];
   let onStart!: () => void;
   const started = new Promise<void>((resolve) => (onStart = resolve));

@@ -2,18 +2,31 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 
+type Promised = (...args: unknown[]) => Promise<unknown>;
+const promisified = new WeakMap<object, Promised>();
+
+/**
+ * util.promisify of the function given, made once per function: it is looked up at call time,
+ * and is the same (Node's own, or the trace's wrapper of it) from one save to the next.
+ */
+function promised(fn: object): Promised {
+  let made = promisified.get(fn);
+  if (!made) promisified.set(fn, (made = promisify(fn as (...args: unknown[]) => void) as Promised));
+  return made;
+}
+
 /**
  * The file-system calls of the built-in strategies, in their callback form looked up at call time:
  * that is the form the step trace can hold (pause points) as well as count (crash points).
  */
 export const steps = {
-  open: (path: string, flags: string): Promise<number> => promisify(fs.open)(path, flags),
+  open: (path: string, flags: string): Promise<number> => promised(fs.open)(path, flags) as Promise<number>,
   write: (fd: number, data: Buffer, offset: number, length: number, position: number): Promise<unknown> =>
-    promisify(fs.write)(fd, data, offset, length, position),
-  fsync: (fd: number): Promise<void> => promisify(fs.fsync)(fd),
-  close: (fd: number): Promise<void> => promisify(fs.close)(fd),
-  rename: (from: string, to: string): Promise<void> => promisify(fs.rename)(from, to),
-  unlink: (path: string): Promise<void> => promisify(fs.unlink)(path),
+    promised(fs.write)(fd, data, offset, length, position),
+  fsync: (fd: number): Promise<void> => promised(fs.fsync)(fd) as Promise<void>,
+  close: (fd: number): Promise<void> => promised(fs.close)(fd) as Promise<void>,
+  rename: (from: string, to: string): Promise<void> => promised(fs.rename)(from, to) as Promise<void>,
+  unlink: (path: string): Promise<void> => promised(fs.unlink)(path) as Promise<void>,
 };
 
 /**

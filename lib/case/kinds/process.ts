@@ -1,11 +1,16 @@
 import { launch, type LaunchedHost } from '../../hosts/launch.js';
+import { ownFileCode } from '../../locks/index.js';
 import type { ActorSpec, HostMessage } from '../protocol.js';
 import type { ToHost } from '../../hosts/messages.js';
 import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, started, withinTime, type ActorChannel } from './channel.js';
 
 const IDLE_KEPT = 16;
 
-/** A child process that hosts one actor at a time. */
+/**
+ * A child process that hosts one actor at a time. One started `filesOnly`, for actors that run
+ * contend's own code on local files only (ownFileCode), lacks NODE_EXTRA_CA_CERTS (launch's
+ * `filesOnly`), so it takes no other actor; any other host takes any actor.
+ */
 class ProcessHost {
   readonly process: LaunchedHost<'process-host'>;
   readonly exited: Promise<void>;
@@ -13,8 +18,8 @@ class ProcessHost {
   onMessage: ((message: HostMessage) => void) | undefined;
   onExit: ((fault: ChannelFault) => void) | undefined;
 
-  constructor() {
-    this.process = launch('process-host');
+  constructor(readonly filesOnly: boolean) {
+    this.process = launch('process-host', { filesOnly });
     this.process.onMessage((message) => this.onMessage?.(message));
     this.exited = this.process.exited.then((how) => {
       const at = idle.indexOf(this);
@@ -49,17 +54,29 @@ export async function closeProcessPool(): Promise<void> {
   await Promise.all(idle.splice(0).map((h) => h.kill()));
 }
 
-/** Starts hosts ahead of need, so the first process case does not pay for their start. */
-export function prewarmProcesses(count: number): void {
+/**
+ * Starts hosts ahead of need, so the first process case does not pay for their start: `filesOnly`
+ * when every actor they are for runs contend's own code on files only (ownFileCode).
+ */
+export function prewarmProcesses(count: number, filesOnly: boolean): void {
   while (idle.length < Math.min(count, IDLE_KEPT)) {
-    const host = new ProcessHost();
+    const host = new ProcessHost(filesOnly);
     host.process.hold(false);
     idle.push(host);
   }
 }
 
+/** The idle host this actor can run on, the most recently idle first; a new one if none can. */
+function hostFor(spec: ActorSpec): ProcessHost {
+  const filesOnly = ownFileCode(spec);
+  for (let i = idle.length - 1; i >= 0; i--) {
+    if (filesOnly || !idle[i]!.filesOnly) return idle.splice(i, 1)[0]!;
+  }
+  return new ProcessHost(filesOnly);
+}
+
 export async function startProcessActor(spec: ActorSpec, startTimeoutMs: number): Promise<ActorChannel> {
-  const host = idle.pop() ?? new ProcessHost();
+  const host = hostFor(spec);
   host.process.hold(true);
   // What an earlier actor of this host wrote is no evidence about this one.
   host.process.clearStderr();

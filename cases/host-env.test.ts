@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerLock, runCase, unregisterLock } from '../lib/index.js';
+import { closeProcessPool } from '../lib/case/kinds/process.js';
+import { builtinLocks, ownFileCode } from '../lib/locks/index.js';
+import { hostProcesses } from './support/leftovers.js';
+
+/** Whether each process host under this one has NODE_EXTRA_CA_CERTS in its environment, by pid. */
+function certificatesOfHosts(): boolean[] {
+  return hostProcesses().map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')));
+}
+
+describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code of yours runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contend-certificates-'));
+  const saved = process.env.NODE_EXTRA_CA_CERTS;
+
+  beforeAll(async () => {
+    // A real certificate (the first of Node's own bundle), so that the hosts that load it start cleanly.
+    const file = join(dir, 'extra.pem');
+    writeFileSync(file, rootCertificates[0]!);
+    process.env.NODE_EXTRA_CA_CERTS = file;
+    // Hosts started before with another environment must not be taken for these.
+    await closeProcessPool();
+    await registerLock({ module: new URL('./fixtures/needs-certificates-lock.ts', import.meta.url).href, export: 'NeedsCertificatesAdapter' });
+  });
+
+  afterAll(async () => {
+    await closeProcessPool();
+    unregisterLock('needs-certificates');
+    if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('own file code: built-in locks on no server, built-in write strategies', () => {
+    const atomic = { builtin: 'atomic' };
+    for (const [name, adapter] of builtinLocks) expect(ownFileCode({ lock: { builtin: name }, write: atomic }), name).toBe(adapter.server === undefined);
+    expect(ownFileCode({ lock: { builtin: 'redis-lease' }, write: atomic })).toBe(false);
+    expect(ownFileCode({ lock: { module: 'file:///my-lock.js', export: 'MyLock' }, write: atomic })).toBe(false);
+    expect(ownFileCode({ lock: { builtin: 'flock' }, write: { module: 'file:///my-save.js', export: 'MySave' } })).toBe(false);
+    expect(ownFileCode({ write: atomic })).toBe(true);
+  });
+
+  test('hosts of a built-in file lock start without it; your adapter, after them, gets hosts with it', async () => {
+    const own = await runCase({ kind: 'process', lock: 'flock', workers: 3 });
+    expect(own.outcomes).toEqual(own.predicted);
+    // The three hosts stay, idle, for the next case.
+    expect(certificatesOfHosts()).toEqual([false, false, false]);
+    // The adapter fails to be made where the variable is missing: an idle host of the case
+    // before must not be given to it.
+    const yours = await runCase({ kind: 'process', lock: 'needs-certificates', workers: 3 });
+    expect(yours.outcomes).toEqual(yours.predicted);
+    expect(certificatesOfHosts().sort()).toEqual([false, false, false, true, true, true]);
+  });
+});
