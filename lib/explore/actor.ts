@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { toErrorInfo } from '../case/protocol.js';
 import { runAsActor, ScheduleAbandoned, stopAt, tallyOf, type ActorState, type Holder } from './gate.js';
-import { pathWithin, START } from './point.js';
+import { START } from './point.js';
+import { pathWithin } from '../support/paths.js';
 import type { ActorEnd, Announcement, ExploreActorSpec } from './protocol.js';
 import type { ActorMemory, LoadedSubject } from './subjects.js';
 

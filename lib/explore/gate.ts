@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { addFsCallHook, type FsCall } from '../support/fs-calls.js';
 import { ContendError } from '../errors.js';
-import { pathWithin, pointOfCall, type Point } from './point.js';
+import { pointOfCall, type Point } from './point.js';
+import { pathWithin } from '../support/paths.js';
 import type { Tally } from './protocol.js';
 
 /**

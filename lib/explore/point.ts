@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { FsCall } from '../support/fs-calls.js';
 
 /**
@@ -39,13 +39,6 @@ function opensToChange(flags: unknown): boolean {
   if (flags === undefined || flags === null) return false;
   if (typeof flags === 'number') return (flags & 3) !== 0 || (flags & 0o100) !== 0 || (flags & 0o1000) !== 0;
   return String(flags) !== 'r' && String(flags) !== 'rs';
-}
-
-/** `path` relative to `dir` (`.` for `dir` itself), or undefined when it lies outside. */
-export function pathWithin(dir: string, path: string): string | undefined {
-  const rel = relative(dir, resolve(path));
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
-  return rel || '.';
 }
 
 /** The point an fs call is; `shorten` names a path relative to the exploration's directory. */

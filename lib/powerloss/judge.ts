@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { sameDocument } from '../writes/document.js';
+import { pathWithin } from '../support/paths.js';
 import type { CrashState } from './model.js';
 import type { CrashCheck, CrashCheckContext, CrashVerdict } from './ops.js';
 
@@ -38,17 +39,13 @@ export function badKind(verdict: CrashVerdict): string | undefined {
 export function materialize(state: CrashState, from: string, to: string): void {
   rmSync(to, { recursive: true, force: true });
   mkdirSync(to, { recursive: true });
-  const inside = (path: string): string | undefined => {
-    const rel = relative(from, path);
-    return rel.startsWith('..') || rel.startsWith('/') ? undefined : rel;
-  };
   for (const dir of state.dirs) {
-    const rel = inside(dir);
-    if (rel) mkdirSync(join(to, rel), { recursive: true });
+    const rel = pathWithin(from, dir);
+    if (rel !== undefined) mkdirSync(join(to, rel), { recursive: true });
   }
   for (const [path, bytes] of state.files) {
-    const rel = inside(path);
-    if (rel === undefined || rel === '') continue;
+    const rel = pathWithin(from, path);
+    if (rel === undefined || rel === '.') continue;
     mkdirSync(dirname(join(to, rel)), { recursive: true });
     writeFileSync(join(to, rel), bytes);
   }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join, relative } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { removeAtExit } from '../support/cleanup.js';
+import { pathWithin } from '../support/paths.js';
 import { scratchBase } from '../support/scratch.js';
 import { makeDocument } from '../writes/document.js';
 import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../writes/index.js';
@@ -149,8 +150,7 @@ const textOf = (path: string): string | undefined => (existsSync(path) ? readFil
 function unaccounted(dir: string, expected: ReadonlyMap<string, Buffer>): string[] {
   const actual = imageOf(dir);
   const found = new Map([...actual.entries].map(([path, inode]) => [path, actual.contents.get(inode)!]));
-  const under = (path: string): boolean => !relative(dir, path).startsWith('..');
-  const paths = new Set([...found.keys(), ...[...expected.keys()].filter(under)]);
+  const paths = new Set([...found.keys(), ...[...expected.keys()].filter((path) => pathWithin(dir, path) !== undefined)]);
   const differs = (path: string): boolean => {
     const [f, e] = [found.get(path), expected.get(path)];
     return !f || !e || !f.equals(e);

@@ -1,6 +1,13 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
 // From the sources (lib/support/paths.ts, as vitest runs them) or from the build (dist/lib/support/paths.js).
 export const packageRoot = here.endsWith('.ts') ? resolve(dirname(here), '../..') : resolve(dirname(here), '../../..');
+
+/** `path` relative to `dir` (`.` for `dir` itself), or undefined when it lies outside. */
+export function pathWithin(dir: string, path: string): string | undefined {
+  const rel = relative(dir, resolve(path));
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel || '.';
+}
