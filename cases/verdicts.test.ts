@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,20 @@ describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
     expect(r.stderr).toMatch(/^contend: worker 1 threw during 'write': Error: ENOSPC: no space left on device/);
     expect(r.stdout).toBe('');
     expect(r.code).toBe(1);
+  });
+
+  // As `contend matrix 2>&1 | head -1` ends it: its next progress line meets EPIPE, which ends
+  // the CLI at once, whatever it was doing (making the next case's directory, say).
+  test('its output closed after the first progress line: exit status 1, and no directory left behind', async () => {
+    const tmp = mkdtempSync(join(scratch, `epipe-${kind}-`));
+    const cli = spawn(process.execPath, ['dist/lib/cli/main.js', 'matrix', '--kinds', kind, '--locks', 'none,mutex'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    cli.stderr.once('data', () => cli.stderr.destroy());
+    const [code] = (await once(cli, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   test('a failing case with --json FILE: the report is written, and the status is still 1', () => {

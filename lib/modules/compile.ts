@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OnResolveArgs, PluginBuild, ResolveResult } from 'esbuild';
-import { removeAtExit } from '../support/cleanup.js';
+import { tempDirectory } from '../support/cleanup.js';
 import { oncePerKey } from '../support/memo.js';
 import { TYPESCRIPT } from './typescript.js';
 
@@ -129,9 +128,9 @@ function cacheDir(): string {
     }
     if (dirname(dir) === dir) break;
   }
-  cache = mkdtempSync(join(tmpdir(), 'contend-modules-'));
-  removeAtExit(cache);
-  return cache;
+  const made = tempDirectory('contend-modules-').dir;
+  cache = made;
+  return made;
 }
 
 /** esbuild's errors as `/abs/file.ts:2:0: message`, one after another. */

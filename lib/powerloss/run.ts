@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
-import { removeAtExit } from '../support/cleanup.js';
+import { tempDirectory } from '../support/cleanup.js';
 import { pathWithin } from '../support/paths.js';
 import { scratchBase } from '../support/scratch.js';
 import { makeDocument } from '../writes/document.js';
@@ -161,9 +161,9 @@ function unaccounted(dir: string, expected: ReadonlyMap<string, Buffer>): string
 /** Records one writer's save, computes every state a power cut can leave of it, and checks each. */
 async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck | undefined, base: string): Promise<PowerlossRow> {
   const started = performance.now();
-  const dir = mkdtempSync(join(base, 'contend-powerloss-'));
-  const scratch = mkdtempSync(join(base, 'contend-powerloss-state-'));
-  const forget = [removeAtExit(dir), removeAtExit(scratch)];
+  const { dir, forget: forgetDir } = tempDirectory('contend-powerloss-', base);
+  const { dir: scratch, forget: forgetScratch } = tempDirectory('contend-powerloss-state-', base);
+  const forget = [forgetDir, forgetScratch];
   try {
     const subject = 'strategy' in writer.subject ? { ...writer.subject, target: join(dir, writer.subject.target) } : writer.subject;
     if ('strategy' in subject) writeFileSync(subject.target, OLD);

@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { ContendError } from '../errors.js';
 import { tiedToParent } from '../hosts/launch.js';
-import { onExitUndo, removeAtExit } from '../support/cleanup.js';
+import { onExitUndo, tempDirectory } from '../support/cleanup.js';
 
 /** A port on 127.0.0.1 that was free a moment ago: the kernel picks it, and the server binds it next. */
 export function freePort(): Promise<number> {
@@ -45,8 +45,7 @@ function traversable(dir: string): boolean {
  */
 export function serverDirectory(kind: string, user: { uid: number; gid: number } | undefined): { dir: string; remove(): void } {
   const base = user && !traversable(tmpdir()) ? '/tmp' : tmpdir();
-  const dir = mkdtempSync(join(base, `contend-${kind}-`));
-  const forget = removeAtExit(dir);
+  const { dir, forget } = tempDirectory(`contend-${kind}-`, base);
   if (user) chownSync(dir, user.uid, user.gid);
   return {
     dir,

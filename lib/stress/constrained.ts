@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { removeAtExit } from '../support/cleanup.js';
+import { tempDirectory } from '../support/cleanup.js';
 import { withCpuLoad } from '../support/load.js';
 import { concurrentScenario, type ConcurrentResult } from './concurrent.js';
 
@@ -19,8 +18,7 @@ for (;;) { const fd = openSync(workerData, 'w'); writeSync(fd, block); fsyncSync
  * keep every core loaded and another thread keeps the disk busy with fsynced writes.
  */
 export async function constrainedScenario(options: { write: string; iterations?: number; payloadItems?: number; cpuThreads?: number }): Promise<ConcurrentResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'contend-hog-'));
-  const forget = removeAtExit(dir);
+  const { dir, forget } = tempDirectory('contend-hog-');
   const io = new Worker(IO_HOG, { eval: true, workerData: join(dir, 'hog.bin') });
   io.on('error', () => {});
   try {

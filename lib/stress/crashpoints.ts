@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { removeAtExit } from '../support/cleanup.js';
+import { tempDirectory } from '../support/cleanup.js';
 import { integerIn } from '../support/check.js';
 import { ContendError } from '../errors.js';
 import { startCrashWriter, writerFailure } from './crash-child.js';
@@ -51,8 +50,7 @@ export async function crashPoints(options: CrashPointOptions): Promise<CrashTabl
   const newData = makeDocument(items, 'new');
 
   const attempt = async (crashBefore?: number) => {
-    const dir = mkdtempSync(join(tmpdir(), 'contend-crash-'));
-    const forget = removeAtExit(dir);
+    const { dir, forget } = tempDirectory('contend-crash-');
     const path = join(dir, 'state.json');
     writeFileSync(path, oldData);
     try {

@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { removeAtExit } from '../support/cleanup.js';
+import { tempDirectory } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import { failureWhere } from '../writes/failure.js';
 import { fileState, makeDocument, type FileState } from '../writes/document.js';
@@ -62,8 +61,7 @@ export function analyzeDurability(strategy: string, steps: FsStep[], target: str
  */
 export async function traceDurability(strategyName: string, options: { items?: number } = {}): Promise<Durability> {
   const strategy = await writeRegistry.load(writeRegistry.resolve(strategyName).ref);
-  const dir = await mkdtemp(join(tmpdir(), 'contend-durability-'));
-  const forget = removeAtExit(dir);
+  const { dir, forget } = tempDirectory('contend-durability-');
   try {
     const target = join(dir, 'state.json');
     const old = makeDocument(options.items ?? 100, 'old');

@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
-import { removeAtExit } from '../support/cleanup.js';
+import { tempDirectory } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import { startCrashWriter, writerFailure } from './crash-child.js';
 import { makeDocument } from '../writes/document.js';
@@ -28,8 +27,7 @@ export async function interruptedScenario(options: { write: string; trials?: num
   const data = makeDocument(options.items ?? 5000, 'new');
   const rng = seedrandom(String(options.seed ?? 1));
   const counts: Record<InterruptResult, number> = { VALID_JSON: 0, INVALID_JSON: 0, FILE_NOT_CREATED: 0 };
-  const dir = mkdtempSync(join(tmpdir(), 'contend-interrupt-'));
-  const forget = removeAtExit(dir);
+  const { dir, forget } = tempDirectory('contend-interrupt-');
   try {
     const strategy = await loadWriteStrategy(ref);
     const started = performance.now();

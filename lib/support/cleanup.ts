@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Last-resort clean-up: whatever way the driver's process ends — a normal exit, process.exit(), or
@@ -56,6 +58,17 @@ export function removeAtExit(dir: string): () => void {
     directories.delete(dir);
     forget();
   };
+}
+
+/**
+ * Makes a temporary directory `<base>/<prefix>XXXXXX`, removed at exit unless removed before
+ * (removeAtExit); returns it with the unregistering. Made synchronously and registered at once: a
+ * directory made by an await could come into being after an exit that never learned of it, as
+ * when `contend matrix 2>&1 | head -1` ends the CLI on EPIPE while a case's directory is on its way.
+ */
+export function tempDirectory(prefix: string, base = tmpdir()): { dir: string; forget: () => void } {
+  const dir = mkdtempSync(join(base, prefix));
+  return { dir, forget: removeAtExit(dir) };
 }
 
 /**

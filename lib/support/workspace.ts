@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { removeAtExit } from './cleanup.js';
+import { rm } from 'node:fs/promises';
+import { tempDirectory } from './cleanup.js';
 
 /** What a workspace ends by force at teardown: an actor's channel, a host. */
 export interface Killable {
@@ -23,9 +21,8 @@ export interface Workspace<C extends Killable = Killable> {
  * The life of a run of actors (a case, a stress scenario): a temporary directory and the workers
  * in it, all ended and removed when the body returns or throws, and at process exit at the latest.
  */
-export async function withWorkspace<T, C extends Killable = Killable>(prefix: string, body: (ws: Workspace<C>) => Promise<T>, base = tmpdir()): Promise<T> {
-  const dir = await mkdtemp(join(base, prefix));
-  const forget = removeAtExit(dir);
+export async function withWorkspace<T, C extends Killable = Killable>(prefix: string, body: (ws: Workspace<C>) => Promise<T>, base?: string): Promise<T> {
+  const { dir, forget } = tempDirectory(prefix, base);
   const teardown = new AbortController();
   let channels: C[] = [];
   try {
