@@ -56,6 +56,16 @@ describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  test('its stdout closed before the report: exit status 1, quietly', async () => {
+    const cli = spawn(process.execPath, ['dist/lib/cli/main.js', 'run', '--workers-kind', kind, '--lock', 'flock'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cli.stdout.destroy();
+    let stderr = '';
+    cli.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(cli, 'close')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+  });
+
   test('a failing case with --json FILE: the report is written, and the status is still 1', () => {
     const file = join(scratch, `liar-${kind}.json`);
     const r = contend('run', '--workers-kind', kind, '--lock-module', LIAR, '--lock', 'liar', '--json', file);

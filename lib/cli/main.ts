@@ -128,6 +128,21 @@ export async function main(args: string[]): Promise<number> {
   return exitCode;
 }
 
+/**
+ * A reader that goes away (`contend matrix | head -1`) ends the command as SIGPIPE ends others: at
+ * once and quietly, through the exit hooks (children and temporary directories go too), with
+ * status 1, since the verdict was not delivered. Node would print the EPIPE's stack instead.
+ */
+function endOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(1);
+    });
+  }
+}
+
 exitOnSignals();
+endOnClosedOutput();
 // As yargs' hideBin does for node itself, without loading yargs/helpers for it.
 process.exitCode = await main(process.argv.slice(2));
