@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerLock, runCase, unregisterLock } from '../lib/index.js';
+import { explore } from '../lib/explore/index.js';
 import { closeProcessPool } from '../lib/case/kinds/process.js';
 import { builtinLocks, ownFileCode } from '../lib/locks/index.js';
 import { hostProcesses } from './support/leftovers.js';
@@ -24,7 +25,7 @@ describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code o
     process.env.NODE_EXTRA_CA_CERTS = file;
     // Hosts started before with another environment must not be taken for these.
     await closeProcessPool();
-    await registerLock({ module: new URL('./fixtures/needs-certificates-lock.ts', import.meta.url).href, export: 'NeedsCertificatesAdapter' });
+    await registerLock({ module: new URL('./fixtures/needs-certificates.ts', import.meta.url).href, export: 'NeedsCertificatesAdapter' });
   });
 
   afterAll(async () => {
@@ -54,5 +55,11 @@ describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code o
     const yours = await runCase({ kind: 'process', lock: 'needs-certificates', workers: 3 });
     expect(yours.outcomes).toEqual(yours.predicted);
     expect(certificatesOfHosts().sort()).toEqual([false, false, false, true, true, true]);
+  });
+
+  test('an exploration of your operations runs them with it, in processes', async () => {
+    const r = await explore({ ops: { module: new URL('./fixtures/needs-certificates.ts', import.meta.url).href, export: 'needsCertificates' }, kind: 'process', workers: 2 });
+    expect(r.failure?.outcome).toBeUndefined();
+    expect(r.schedules).toBeGreaterThan(1);
   });
 });

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { launch } from '../hosts/launch.js';
+import { ownFileCode } from '../locks/index.js';
 import { runPinned } from '../hosts/pools.js';
 import type { WorkerKind } from '../locks/types.js';
 import { WorkerFaultError } from '../errors.js';
@@ -128,7 +129,9 @@ async function threadLink(spec: ExploreActorSpec, shared: SharedArrayBuffer): Pr
 
 async function processLink(spec: ExploreActorSpec): Promise<ActorLink> {
   const inbox = new Inbox(spec.worker);
-  const host = launch('explore-host', { env: { ...process.env, CONTEND_EXPLORE_CHILD: '1' }, extraPipes: 2 });
+  // A user's operations are code of the user's; a lock or strategy subject may be contend's own alone.
+  const filesOnly = spec.subject.type !== 'ops' && ownFileCode(spec.subject);
+  const host = launch('explore-host', { env: { ...process.env, CONTEND_EXPLORE_CHILD: '1' }, extraPipes: 2, filesOnly });
   const { started, ready } = startSignal(spec.worker);
   const grants = host.pid === undefined ? undefined : host.pipe(GRANT_FD);
   if (grants) {

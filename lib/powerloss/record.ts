@@ -306,7 +306,9 @@ export async function recordIn(kind: WorkerKind, order: RecordOrder): Promise<Re
     return revive(reply);
   }
   const { launch } = await import('../hosts/launch.js');
-  const host = launch('powerloss-recorder', { env: { ...process.env, CONTEND_POWERLOSS_CHILD: '1' } });
+  // A built-in strategy writes local files only (ownFileCode); a user's operations are the user's code.
+  const filesOnly = 'strategy' in order.subject && 'builtin' in order.subject.strategy;
+  const host = launch('powerloss-recorder', { env: { ...process.env, CONTEND_POWERLOSS_CHILD: '1' }, filesOnly });
   let reply: RecordReply | undefined;
   host.onMessage((m) => (reply = m));
   host.send(order);

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { WorkerFaultError, type WorkerFault } from '../errors.js';
 import { BOOT_TIMEOUT_MS, ChannelFault, readiness, withinTime } from '../case/kinds/channel.js';
 import { launch } from '../hosts/launch.js';
+import { ownFileCode } from '../locks/index.js';
 import { runPinned } from '../hosts/pools.js';
 import type { ClientSpec, OpRecord } from './protocol.js';
 import type { ClientMessage } from './protocol.js';
@@ -74,7 +75,10 @@ function startThreadClient(spec: ClientSpec): ClientHandle {
 
 function startProcessClient(spec: ClientSpec): ClientHandle {
   const life = lifecycle();
-  const host = launch('workload-client', { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' } });
+  // Storage on a server is reached over the network; a file or memory store is contend's own code.
+  const { storage } = spec;
+  const filesOnly = storage.type === 'memory' || (storage.type === 'file' && ownFileCode(storage));
+  const host = launch('workload-client', { env: { ...process.env, CONTEND_WORKLOAD_CHILD: '1' }, filesOnly });
   host.onMessage((m) => life.receive(m));
   const ended = host.exited.then((how) => {
     life.stop(host.pid === undefined ? new ClientFault('died', 'start', how) : new ClientFault('died', 'run', `process ${host.pid} ${how}`));
