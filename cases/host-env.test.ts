@@ -15,10 +15,12 @@ function certificatesOfHosts(): boolean[] {
 }
 
 describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code of yours runs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'contend-certificates-'));
   const saved = process.env.NODE_EXTRA_CA_CERTS;
+  let dir: string;
 
   beforeAll(async () => {
+    // In the file's own temporary directory, which the suite checks is left empty.
+    dir = mkdtempSync(join(tmpdir(), 'certificates-'));
     // A real certificate (the first of Node's own bundle), so that the hosts that load it start cleanly.
     const file = join(dir, 'extra.pem');
     writeFileSync(file, rootCertificates[0]!);
