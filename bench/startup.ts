@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { removeAtExit } from '../lib/support/cleanup.js';
 import { closePools, runMatrix } from '../lib/index.js';
 import type { WriterOrder } from '../lib/fuzz/protocol.js';
-import { launch } from '../lib/hosts/launch.js';
+import { launch, withoutCertificates } from '../lib/hosts/launch.js';
 import { ownFileCode } from '../lib/locks/index.js';
 import { packageRoot } from '../lib/support/paths.js';
 import type { ActorSpec } from '../lib/case/protocol.js';
@@ -253,9 +253,9 @@ export async function startup(section: (title: string) => void): Promise<void> {
     { label: 'contend schedule', argv: [node, main, 'schedule'], samples: [] },
     coldMatrix,
   ];
-  // Set here, it is part of every node start (lib/hosts/launch.ts, withoutCertificates): shown apart.
+  // Set here, it is part of every node start (withoutCertificates): shown apart.
   if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
-    const { NODE_EXTRA_CA_CERTS: _certificates, ...env } = process.env;
+    const env = withoutCertificates(process.env);
     probes.push(
       { label: 'node -e 0 without NODE_EXTRA_CA_CERTS', argv: [node, '-e', '0'], env, samples: [] },
       { label: 'contend matrix without NODE_EXTRA_CA_CERTS', argv: [node, main, 'matrix'], env, samples: [] },

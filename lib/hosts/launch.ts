@@ -110,7 +110,7 @@ export function tiedToParent(argv: string[], as?: { uid: number; gid: number }):
  * connection is spared it; any other child keeps the variable, since code of the user's may
  * connect through that proxy.
  */
-function withoutCertificates(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function withoutCertificates(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (env.NODE_EXTRA_CA_CERTS === undefined) return env;
   const { NODE_EXTRA_CA_CERTS: _certificates, ...rest } = env;
   return rest;

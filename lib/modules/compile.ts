@@ -128,9 +128,7 @@ function cacheDir(): string {
     }
     if (dirname(dir) === dir) break;
   }
-  const made = tempDirectory('contend-modules-').dir;
-  cache = made;
-  return made;
+  return (cache = tempDirectory('contend-modules-').dir);
 }
 
 /** esbuild's errors as `/abs/file.ts:2:0: message`, one after another. */
