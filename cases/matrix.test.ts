@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'vitest';
-import { runCase, runMatrix } from '../lib/index.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerLock, runCase, runMatrix, unregisterLock, type MatrixRow } from '../lib/index.js';
 import { MATRIX, ORDERS } from './support/table.js';
 
 // The full matrix: worker kind × lock × ordering, 5 workers, deterministic step mode.
@@ -20,4 +23,55 @@ test('runMatrix takes a write strategy of the user\'s by module and export, as r
     ['captured-fs', 'pass'],
   ]);
   expect(rows[0]!.last!.case.write).toBe('captured-fs');
+});
+
+describe('how the matrix runs its cases in step mode', () => {
+  const LOGGING = new URL('./fixtures/logging-lock.ts', import.meta.url);
+  let dir: string;
+  beforeAll(async () => {
+    await registerLock({ module: LOGGING.href, export: 'LoggingLockAdapter' });
+    dir = mkdtempSync(join(tmpdir(), 'matrix-'));
+  });
+  afterAll(() => {
+    unregisterLock('logging');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no async actor is alive beside a thread or process actor, and rows come in the matrix\'s order', async () => {
+    const log = join(dir, 'alive.log');
+    const reported: [MatrixRow, number][] = [];
+    // Async in the middle: the order of the table is not the order the cases run in.
+    const rows = await runMatrix({ kinds: ['thread', 'async', 'process'], locks: ['logging', 'none'], lockOptions: { log }, workers: 3 }, (row, index) => {
+      reported.push([row, index]);
+    });
+    expect(rows.map((r) => `${r.options.kind}/${r.options.lock}/${r.verdict}`)).toEqual(
+      ['thread', 'async', 'process'].flatMap((kind) => ['logging', 'logging', 'none', 'none'].map((lock) => `${kind}/${lock}/pass`)),
+    );
+    expect(reported.map(([, index]) => index)).toEqual(rows.map((_, i) => i));
+    reported.forEach(([row, index]) => expect(row).toBe(rows[index]));
+    // Read in the order the actors made and closed their locks: an async actor's adapter code runs
+    // in the driver's own thread, and one that blocked it would stall every case beside it.
+    const alive = { async: 0, thread: 0, process: 0 };
+    const beside: string[] = [];
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    for (const line of lines) {
+      const [kind, worker, event] = line.split(' ') as [keyof typeof alive, string, string];
+      const others = kind === 'async' ? alive.thread + alive.process : alive.async;
+      if (event === 'open' && others > 0) beside.push(`${kind} ${worker} opened beside ${others} of another kind`);
+      alive[kind] += event === 'open' ? 1 : -1;
+    }
+    expect(beside).toEqual([]);
+    // 3 kinds × 2 orders × 3 workers, each opened and closed.
+    expect(lines.length).toBe(36);
+  });
+
+  test('a reader that throws ends the run with its error, and hears of no row after it', async () => {
+    let calls = 0;
+    const reader = (): void => {
+      calls++;
+      throw new Error('the reader went away');
+    };
+    await expect(runMatrix({ kinds: ['thread', 'process'], locks: ['none', 'spinlock'], workers: 2 }, reader)).rejects.toThrow('the reader went away');
+    expect(calls).toBe(1);
+  });
 });

@@ -38,7 +38,7 @@ export interface MatrixRow {
   runs: Outcome[][];
   verdict: 'pass' | 'fail' | 'error';
   error?: string;
-  /** Mean wall time of one run, ms. */
+  /** Mean wall time of one run, ms; in step mode a thread case shares the machine with a process case. */
   ms: number;
   last?: CaseResult;
   /** The exploration of this row's lock and kind, when the lock claims to exclude the kind. */
@@ -63,8 +63,8 @@ export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
 }
 
 /**
- * Runs the matrix one case at a time (cases never overlap, so each sees the machine alike) and
- * compares each vector with the one the rule and the schedule give.
+ * Runs the matrix and compares each vector with the one the rule and the schedule give. Rows
+ * come to `onRow` in the matrix's order, each as soon as it and every row before it are done.
  */
 export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
   const repeat = integerIn('repeat', options.repeat ?? 1, 1, 100_000);
@@ -74,17 +74,19 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   const cases = matrixCases({ ...options, ...write });
   // Every case's options are checked before the first runs: bad input is one error, not a row each.
   const resolved = cases.map((c) => resolveCase(c));
-  // Process hosts start while the async and thread cases run, not when the first process case
-  // does. Only in step mode: there the outcomes do not depend on what else the machine does;
-  // period mode's cases are timed, and each must see the machine alike.
+  // Process hosts start while the async cases run, not when the first process case does. Only in
+  // step mode: there the outcomes do not depend on what else the machine does; period mode's
+  // cases are timed, and each must see the machine alike.
+  const step = resolved.every((c) => c.mode === 'step');
   const processCase = resolved.filter((c) => c.kind === 'process');
-  if (processCase.length && resolved.every((c) => c.mode === 'step')) {
+  if (processCase.length && step) {
     prewarmProcesses(
       Math.max(...processCase.map((c) => c.workers)),
       processCase.every((c) => ownFileCode({ lock: c.ref, write: c.writeRef })),
     );
   }
-  const rows = await (cpuLoad > 0 ? withCpuLoad(cpuLoad, () => runCases(cases, repeat, onRow)) : runCases(cases, repeat, onRow));
+  const run = (): Promise<MatrixRow[]> => runCases(cases, repeat, step, onRow);
+  const rows = await (cpuLoad > 0 ? withCpuLoad(cpuLoad, run) : run());
   if (options.explore !== false) await exploreClaims(rows);
   return rows;
 }
@@ -125,38 +127,68 @@ async function exploreClaims(rows: MatrixRow[]): Promise<void> {
   }
 }
 
-async function runCases(cases: MatrixCase[], repeat: number, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
-  const rows: MatrixRow[] = [];
-  for (const [index, c] of cases.entries()) {
-    const runs: Outcome[][] = [];
-    let expected: Outcome[] = [];
-    let total = 0;
-    let last: CaseResult | undefined;
-    let error: string | undefined;
-    for (let i = 0; i < repeat && !error; i++) {
+type OnRow = (row: MatrixRow, index: number, total: number) => void;
+
+/**
+ * Runs the cases and reports each row in the matrix's order. In step mode the thread cases and
+ * the process cases run side by side: each kind has its own threads or hosts, and a step
+ * schedule's outcomes do not depend on what else the machine does (`--cpu-load` is how a run
+ * shows it), while each kind alone leaves a core idle between its actions. The async cases run
+ * alone: their adapter code runs in the driver's own thread, and one that blocks it would hold
+ * every other case's timers and be counted against them. Period mode's cases are timed, so there
+ * every case runs alone, and each sees the machine alike.
+ */
+async function runCases(cases: MatrixCase[], repeat: number, sideBySide: boolean, onRow?: OnRow): Promise<MatrixRow[]> {
+  const rows: (MatrixRow | undefined)[] = cases.map(() => undefined);
+  let reported = 0;
+  // A reader that throws stops every lane before its next case, and is rethrown once all have.
+  let stopped: { error: unknown } | undefined;
+  const lane = async (indices: number[]): Promise<void> => {
+    for (const index of indices) {
+      if (stopped) return;
+      rows[index] = await runRow(cases[index]!, repeat);
+      if (stopped) return;
       try {
-        last = await runCase(c);
-        expected = last.predicted;
-        total += last.ms;
-        runs.push(last.outcomes);
-      } catch (e) {
-        error = (e as Error).message;
+        for (; reported < rows.length && rows[reported]; reported++) onRow?.(rows[reported]!, reported, cases.length);
+      } catch (error) {
+        stopped ??= { error };
       }
     }
-    const same = runs.every((r) => sameVector(r, expected));
-    const row: MatrixRow = {
-      options: c,
-      expected,
-      runs,
-      verdict: error ? 'error' : same ? 'pass' : 'fail',
-      ...(error ? { error } : {}),
-      ms: runs.length ? total / runs.length : 0,
-      ...(last ? { last } : {}),
-    };
-    rows.push(row);
-    onRow?.(row, index, cases.length);
+  };
+  const all = cases.map((_, i) => i);
+  const of = (kind: WorkerKind): number[] => all.filter((i) => cases[i]!.kind === kind);
+  const phases = sideBySide ? [[of('async')], [of('thread'), of('process')]] : [[all]];
+  for (const phase of phases) await Promise.all(phase.map(lane));
+  if (stopped) throw stopped.error;
+  return rows as MatrixRow[];
+}
+
+async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
+  const runs: Outcome[][] = [];
+  let expected: Outcome[] = [];
+  let total = 0;
+  let last: CaseResult | undefined;
+  let error: string | undefined;
+  for (let i = 0; i < repeat && !error; i++) {
+    try {
+      last = await runCase(c);
+      expected = last.predicted;
+      total += last.ms;
+      runs.push(last.outcomes);
+    } catch (e) {
+      error = (e as Error).message;
+    }
   }
-  return rows;
+  const same = runs.every((r) => sameVector(r, expected));
+  return {
+    options: c,
+    expected,
+    runs,
+    verdict: error ? 'error' : same ? 'pass' : 'fail',
+    ...(error ? { error } : {}),
+    ms: runs.length ? total / runs.length : 0,
+    ...(last ? { last } : {}),
+  };
 }
 
 export function sameVector(a: readonly Outcome[], b: readonly Outcome[]): boolean {
