@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AdapterLoadError, lockNames, registerLock, runCase, runMatrix, unregisterLock } from '../lib/index.js';
 import { builtinLocks } from '../lib/locks/index.js';
 import { lockLoader } from '../lib/locks/load.js';
+import type { AdapterLoader } from '../lib/modules/registry.js';
 import { builtinWrites } from '../lib/writes/index.js';
 import { strategyLoader } from '../lib/writes/load.js';
 import { docBlock } from './support/docs.js';
@@ -79,6 +80,17 @@ describe('built-ins as a worker loads them: from their own file, one adapter eac
   test('a name that is no built-in, or no name, is refused by name, not looked for elsewhere', async () => {
     for (const name of ['nope', 'index', 'wait', '../writes/atomic', 'Flock']) {
       await expect(lockLoader.load({ builtin: name })).rejects.toThrow(new AdapterLoadError(`no built-in lock adapter named ${JSON.stringify(name)}`));
+    }
+  });
+  // The test runner loads the TypeScript sources through import(); threads and hosts run the build,
+  // whose loaders require() the built-ins' JavaScript instead.
+  test('from the build too, as threads and hosts load them', async () => {
+    const built = (path: string): Promise<Record<string, AdapterLoader<{ name: string }>>> => import(/* @vite-ignore */ new URL(`../dist/lib/${path}`, import.meta.url).href);
+    const [{ lockLoader: locks }, { strategyLoader: strategies }] = await Promise.all([built('locks/load.js'), built('writes/load.js')]);
+    for (const name of builtinLocks.keys()) expect((await locks!.load({ builtin: name })).name).toBe(name);
+    for (const name of builtinWrites.keys()) expect((await strategies!.load({ builtin: name })).name).toBe(name);
+    for (const name of ['nope', 'index', 'wait', '../writes/atomic', 'Flock']) {
+      await expect(locks!.load({ builtin: name })).rejects.toThrow(`no built-in lock adapter named ${JSON.stringify(name)}`);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { AdapterLoadError, InvalidOptionError } from '../errors.js';
-import { AdapterLoader, adapterProblems } from '../modules/registry.js';
+import { AdapterLoader, adapterProblems, builtinImporter } from '../modules/registry.js';
 import { WORKER_KINDS, type AdapterRef, type Lock, type LockAdapter, type LockContext } from './types.js';
 
 // What every worker needs to make its lock: no table of the built-ins, which would load them all
@@ -17,8 +17,13 @@ function checkLock(value: unknown, where: string): LockAdapter {
   return { ...adapter, description: adapter.description ?? '' };
 }
 
-/** Loads locks from their reference: a built-in from its own file here, `<name>.ts` (an import the test runner leaves as written). */
-export const lockLoader = new AdapterLoader<LockAdapter>('lock', checkLock, undefined, (name) => import(/* @vite-ignore */ `./${name}.js`));
+/** Loads locks from their reference: a built-in from its own file here, `<name>.js` (builtinImporter; the import() is one the test runner leaves as written). */
+export const lockLoader = new AdapterLoader<LockAdapter>(
+  'lock',
+  checkLock,
+  undefined,
+  builtinImporter(import.meta.url, (name) => import(/* @vite-ignore */ `./${name}.js`)),
+);
 
 /** Loads the lock adapter a reference names; runs in the driver and in every worker. */
 export const loadAdapter = (ref: AdapterRef): Promise<LockAdapter> => lockLoader.load(ref);

@@ -1,4 +1,4 @@
-import { AdapterLoader, adapterProblems } from '../modules/registry.js';
+import { AdapterLoader, adapterProblems, builtinImporter } from '../modules/registry.js';
 import type { AdapterRef } from '../locks/types.js';
 import { installFsTrace } from './trace.js';
 import type { WriteStrategy } from './types.js';
@@ -12,7 +12,12 @@ function checkStrategy(value: unknown, where: string): WriteStrategy {
   return { ...strategy, description: strategy.description ?? '' };
 }
 
-/** Loads write strategies from their reference: a built-in from its own file here, `<name>.ts` (an import the test runner leaves as written). */
-export const strategyLoader = new AdapterLoader<WriteStrategy>('strategy', checkStrategy, installFsTrace, (name) => import(/* @vite-ignore */ `./${name}.js`));
+/** Loads write strategies from their reference: a built-in from its own file here, `<name>.js` (builtinImporter; the import() is one the test runner leaves as written). */
+export const strategyLoader = new AdapterLoader<WriteStrategy>(
+  'strategy',
+  checkStrategy,
+  installFsTrace,
+  builtinImporter(import.meta.url, (name) => import(/* @vite-ignore */ `./${name}.js`)),
+);
 
 export const loadWriteStrategy = (ref: AdapterRef): Promise<WriteStrategy> => strategyLoader.load(ref);
