@@ -9,6 +9,7 @@ import { startThreadActor } from './thread.js';
 
 import { closeThreadPool } from './thread.js';
 import { closeProcessPool } from './process.js';
+import { stopSharedServers } from '../../servers/shared.js';
 
 export { closeThreadPool } from './thread.js';
 export { closeProcessPool, prewarmProcesses } from './process.js';
@@ -20,7 +21,7 @@ export { ChannelFault, type ActorChannel } from './channel.js';
  * you are done (contend/vitest does it after each file).
  */
 export async function closePools(): Promise<void> {
-  await Promise.all([closeThreadPool(), closeProcessPool(), import('../../servers/index.js').then((s) => s.stopSharedServers())]);
+  await Promise.all([closeThreadPool(), closeProcessPool(), stopSharedServers()]);
 }
 
 export function validateKind(kind: unknown): WorkerKind {
