@@ -7,37 +7,49 @@ import { ContendError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
 import { checkOutputs } from './io.js';
 
+const require = createRequire(import.meta.url);
+
 // yargs' CommonJS build is one bundled file; its ES module entry goes through Node's ES module
 // loader file by file, which cost every command about 40 ms more of CPU to start on Node 20.
-const yargs = createRequire(import.meta.url)('yargs') as typeof yargsModule;
+const yargs = require('yargs') as typeof yargsModule;
+
+type CommandModule = { default: CommandFactory };
+
+/**
+ * A command's module, through require(): Node ≥ 20.19 loads an ES module graph that way
+ * synchronously, without import()'s asynchronous loader, whose cost per module came to about 25 ms
+ * of CPU for the matrix command's 84 before its first case. So no command's graph may await at its
+ * top level (require() refuses one that does); what such a module needs is imported when used.
+ */
+const loadCommand = async (path: string): Promise<CommandModule> => require(path) as CommandModule;
 
 /**
  * Every command, in the order help lists them. A command's code is imported only when that command
  * runs, so `contend schedule` does not load the workload's or the audit's dependencies.
  */
-const COMMANDS: readonly { command: string; describe: string; load: () => Promise<{ default: CommandFactory }> }[] = [
-  { command: 'schedule', describe: 'print a schedule (the staggered overlap table by default)', load: () => import('./commands/schedule.js') },
-  { command: 'run', describe: 'run one case and print its outcome vector', load: () => import('./commands/run.js') },
-  { command: 'matrix', describe: 'run every kind × lock × ordering and print the verdicts', load: () => import('./commands/matrix.js') },
-  { command: 'explore', describe: 'every interleaving of a lock, write strategy or your operations at each fs call, shrunk to the smallest failing schedule', load: () => import('./commands/explore.js') },
-  { command: 'locks', describe: 'list the lock adapters and whom each excludes', load: () => import('./commands/locks.js') },
-  { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left', load: () => import('./commands/crashpoints.js') },
-  { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy', load: () => import('./commands/stress.js') },
-  { command: 'fuzz', describe: 'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost', load: () => import('./commands/fuzz.js') },
-  { command: 'powerloss', describe: 'every state a power cut can leave of each write strategy\'s save, judged (ALICE\'s model)', load: () => import('./commands/powerloss.js') },
-  { command: 'durability', describe: 'what each write strategy fsyncs, read off the file-system calls of one traced save', load: () => import('./commands/durability.js') },
+const COMMANDS: readonly { command: string; describe: string; load: () => Promise<CommandModule> }[] = [
+  { command: 'schedule', describe: 'print a schedule (the staggered overlap table by default)', load: () => loadCommand('./commands/schedule.js') },
+  { command: 'run', describe: 'run one case and print its outcome vector', load: () => loadCommand('./commands/run.js') },
+  { command: 'matrix', describe: 'run every kind × lock × ordering and print the verdicts', load: () => loadCommand('./commands/matrix.js') },
+  { command: 'explore', describe: 'every interleaving of a lock, write strategy or your operations at each fs call, shrunk to the smallest failing schedule', load: () => loadCommand('./commands/explore.js') },
+  { command: 'locks', describe: 'list the lock adapters and whom each excludes', load: () => loadCommand('./commands/locks.js') },
+  { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left', load: () => loadCommand('./commands/crashpoints.js') },
+  { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy', load: () => loadCommand('./commands/stress.js') },
+  { command: 'fuzz', describe: 'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost', load: () => loadCommand('./commands/fuzz.js') },
+  { command: 'powerloss', describe: 'every state a power cut can leave of each write strategy\'s save, judged (ALICE\'s model)', load: () => loadCommand('./commands/powerloss.js') },
+  { command: 'durability', describe: 'what each write strategy fsyncs, read off the file-system calls of one traced save', load: () => loadCommand('./commands/durability.js') },
   {
     command: 'audit',
     describe: "npm's locks and JSON writers under contention, SIGKILL and stalls: one conformance table, each cell with its evidence",
-    load: () => import('./commands/audit.js'),
+    load: () => loadCommand('./commands/audit.js'),
   },
   {
     command: 'sweep',
     describe: 'workload sweep: writer and reader fleets over a grid, optimistic writes, metrics, isolation checked per config',
-    load: () => import('./commands/sweep.js'),
+    load: () => loadCommand('./commands/sweep.js'),
   },
-  { command: 'chaos', describe: 'chaos scenarios (latency, blocked storage, CPU overload, combined) against a baseline of one config', load: () => import('./commands/chaos.js') },
-  { command: 'plot <file>', describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html', load: () => import('./commands/plot.js') },
+  { command: 'chaos', describe: 'chaos scenarios (latency, blocked storage, CPU overload, combined) against a baseline of one config', load: () => loadCommand('./commands/chaos.js') },
+  { command: 'plot <file>', describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html', load: () => loadCommand('./commands/plot.js') },
 ];
 
 /** How long the clean-up after the exit status is settled may take before the process ends anyway, ms. */
