@@ -17,9 +17,9 @@ type CommandModule = { default: CommandFactory };
 
 /**
  * A command's module, through require(): Node ≥ 20.19 loads an ES module graph that way
- * synchronously, without import()'s asynchronous loader, whose cost per module came to about 25 ms
- * of CPU for the matrix command's 84 before its first case. So no command's graph may await at its
- * top level (require() refuses one that does); what such a module needs is imported when used.
+ * synchronously, without import()'s asynchronous loader, which cost the matrix command's 84 modules
+ * about 25 ms more of CPU before its first case. So no command's graph may await at its top level
+ * (require() refuses one that does); what such a module needs is imported when used.
  */
 const loadCommand = async (path: string): Promise<CommandModule> => require(path) as CommandModule;
 
