@@ -13,43 +13,40 @@ const require = createRequire(import.meta.url);
 // loader file by file, which cost every command about 40 ms more of CPU to start on Node 20.
 const yargs = require('yargs') as typeof yargsModule;
 
-type CommandModule = { default: CommandFactory };
+/**
+ * The module of the command of that name, `commands/<name>.js`, through require(): Node ≥ 20.19
+ * loads an ES module graph that way synchronously, without import()'s asynchronous loader, which
+ * cost the matrix command's 84 modules about 25 ms more of CPU before its first case. So no
+ * command's graph may await at its top level (require() refuses one that does); what such a
+ * module needs is imported when used.
+ */
+const loadCommand = (name: string): CommandFactory => (require(`./commands/${name}.js`) as { default: CommandFactory }).default;
 
 /**
- * A command's module, through require(): Node ≥ 20.19 loads an ES module graph that way
- * synchronously, without import()'s asynchronous loader, which cost the matrix command's 84 modules
- * about 25 ms more of CPU before its first case. So no command's graph may await at its top level
- * (require() refuses one that does); what such a module needs is imported when used.
+ * Every command, in the order help lists them. A command's code (loadCommand) is loaded only when
+ * that command runs, so `contend schedule` does not load the workload's or the audit's dependencies.
  */
-const loadCommand = async (path: string): Promise<CommandModule> => require(path) as CommandModule;
-
-/**
- * Every command, in the order help lists them. A command's code is imported only when that command
- * runs, so `contend schedule` does not load the workload's or the audit's dependencies.
- */
-const COMMANDS: readonly { command: string; describe: string; load: () => Promise<CommandModule> }[] = [
-  { command: 'schedule', describe: 'print a schedule (the staggered overlap table by default)', load: () => loadCommand('./commands/schedule.js') },
-  { command: 'run', describe: 'run one case and print its outcome vector', load: () => loadCommand('./commands/run.js') },
-  { command: 'matrix', describe: 'run every kind × lock × ordering and print the verdicts', load: () => loadCommand('./commands/matrix.js') },
-  { command: 'explore', describe: 'every interleaving of a lock, write strategy or your operations at each fs call, shrunk to the smallest failing schedule', load: () => loadCommand('./commands/explore.js') },
-  { command: 'locks', describe: 'list the lock adapters and whom each excludes', load: () => loadCommand('./commands/locks.js') },
-  { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left', load: () => loadCommand('./commands/crashpoints.js') },
-  { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy', load: () => loadCommand('./commands/stress.js') },
-  { command: 'fuzz', describe: 'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost', load: () => loadCommand('./commands/fuzz.js') },
-  { command: 'powerloss', describe: 'every state a power cut can leave of each write strategy\'s save, judged (ALICE\'s model)', load: () => loadCommand('./commands/powerloss.js') },
-  { command: 'durability', describe: 'what each write strategy fsyncs, read off the file-system calls of one traced save', load: () => loadCommand('./commands/durability.js') },
+const COMMANDS: readonly { command: string; describe: string }[] = [
+  { command: 'schedule', describe: 'print a schedule (the staggered overlap table by default)' },
+  { command: 'run', describe: 'run one case and print its outcome vector' },
+  { command: 'matrix', describe: 'run every kind × lock × ordering and print the verdicts' },
+  { command: 'explore', describe: 'every interleaving of a lock, write strategy or your operations at each fs call, shrunk to the smallest failing schedule' },
+  { command: 'locks', describe: 'list the lock adapters and whom each excludes' },
+  { command: 'crashpoints', describe: 'kill a write strategy before each of its file-system steps and show what is left' },
+  { command: 'stress', describe: 'four stress scenarios (interrupted, concurrent, rapid, constrained) for each write strategy' },
+  { command: 'fuzz', describe: 'kill fuzz of the JSON store: children put, get SIGKILLed, and nothing journaled may be lost' },
+  { command: 'powerloss', describe: 'every state a power cut can leave of each write strategy\'s save, judged (ALICE\'s model)' },
+  { command: 'durability', describe: 'what each write strategy fsyncs, read off the file-system calls of one traced save' },
   {
     command: 'audit',
     describe: "npm's locks and JSON writers under contention, SIGKILL and stalls: one conformance table, each cell with its evidence",
-    load: () => loadCommand('./commands/audit.js'),
   },
   {
     command: 'sweep',
     describe: 'workload sweep: writer and reader fleets over a grid, optimistic writes, metrics, isolation checked per config',
-    load: () => loadCommand('./commands/sweep.js'),
   },
-  { command: 'chaos', describe: 'chaos scenarios (latency, blocked storage, CPU overload, combined) against a baseline of one config', load: () => loadCommand('./commands/chaos.js') },
-  { command: 'plot <file>', describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html', load: () => loadCommand('./commands/plot.js') },
+  { command: 'chaos', describe: 'chaos scenarios (latency, blocked storage, CPU overload, combined) against a baseline of one config' },
+  { command: 'plot <file>', describe: 'render a sweep or chaos CSV as SVG plots and one self-contained report.html' },
 ];
 
 /** How long the clean-up after the exit status is settled may take before the process ends anyway, ms. */
@@ -113,7 +110,7 @@ export async function main(args: string[]): Promise<number> {
         });
         continue;
       }
-      const { builder, handler } = (await entry.load()).default(context);
+      const { builder, handler } = loadCommand(nameOf(entry.command))(context);
       cli.command(entry.command, entry.describe, builder, async (argv) => {
         ran = true;
         await handler(argv);
