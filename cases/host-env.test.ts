@@ -7,11 +7,15 @@ import { registerLock, runCase, unregisterLock } from '../lib/index.js';
 import { explore } from '../lib/explore/index.js';
 import { closeProcessPool } from '../lib/case/kinds/process.js';
 import { builtinLocks, ownFileCode } from '../lib/locks/index.js';
+import { runAudit } from '../lib/audit/index.js';
+import { AuditHost } from '../lib/audit/host.js';
 import { hostProcesses } from './support/leftovers.js';
+
+const hasCertificates = (pid: number): boolean => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((v) => v.startsWith('NODE_EXTRA_CA_CERTS='));
 
 /** Whether each process host under this one has NODE_EXTRA_CA_CERTS in its environment, by pid. */
 function certificatesOfHosts(): boolean[] {
-  return hostProcesses().map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')));
+  return hostProcesses().map(hasCertificates);
 }
 
 describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code of yours runs', () => {
@@ -45,6 +49,8 @@ describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code o
     expect(ownFileCode({ lock: { module: 'file:///my-lock.js', export: 'MyLock' }, write: atomic })).toBe(false);
     expect(ownFileCode({ lock: { builtin: 'flock' }, write: { module: 'file:///my-save.js', export: 'MySave' } })).toBe(false);
     expect(ownFileCode({ write: atomic })).toBe(true);
+    expect(ownFileCode({ lock: { builtin: 'flock' } })).toBe(true);
+    expect(ownFileCode({})).toBe(true);
   });
 
   test('hosts of a built-in file lock start without it; your adapter, after them, gets hosts with it', async () => {
@@ -63,5 +69,29 @@ describe('a process host starts without NODE_EXTRA_CA_CERTS only where no code o
     const r = await explore({ ops: { module: new URL('./fixtures/needs-certificates.ts', import.meta.url).href, export: 'needsCertificates' }, kind: 'process', workers: 2 });
     expect(r.failure?.outcome).toBeUndefined();
     expect(r.schedules).toBeGreaterThan(1);
+  });
+
+  test('an audit host starts without it only for a built-in row on no server', async () => {
+    const yours = { module: 'file:///my-lock.js', export: 'MyLock' };
+    const rows = [
+      { role: 'lock', ref: { builtin: 'lockfile' }, spared: true },
+      { role: 'writer', ref: { builtin: 'steno' }, spared: true },
+      { role: 'lock', ref: { builtin: 'redis-lease' }, spared: false },
+      { role: 'lock', ref: yours, spared: false },
+      { role: 'writer', ref: yours, spared: false },
+    ] as const;
+    const hosts = rows.map((row, i) => new AuditHost(`row ${i + 1}`, row));
+    try {
+      const spared = await Promise.all(hosts.map(async (host) => !hasCertificates(await host.hostPid())));
+      expect(spared).toEqual(rows.map((r) => r.spared));
+    } finally {
+      await Promise.all(hosts.map((h) => h.kill()));
+    }
+  });
+
+  test("the audit of your lock runs it with it, in the holder's process", async () => {
+    const report = await runAudit({ libraries: [{ name: 'needs-certificates', role: 'lock' }], properties: ['holder-killed'] });
+    // Made in the holder (it would throw there without the variable), then never freed: O_EXCL.
+    expect(report.cells.map((c) => [c.property, c.verdict, c.detail])).toEqual([['holder-killed', 'no', expect.stringContaining('nothing will free it')]]);
   });
 });

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { ContendError } from '../errors.js';
 import { launch, type LaunchedHost } from '../hosts/launch.js';
+import { ownFileCode } from '../locks/index.js';
 import { withWorkspace, type Workspace } from '../support/workspace.js';
+import type { AuditedLibrary } from './libraries.js';
 import type { Empty, HostCommand, HostEvent, HostOp, HostResults } from './protocol.js';
 
 /** How long one command may take before the host is reported hung: far beyond any lock's stale time. */
@@ -35,12 +37,15 @@ export class AuditHost {
   ended = false;
 
   /**
+   * @param library the row the host runs: one built in and on no server spares the host
+   *   NODE_EXTRA_CA_CERTS (launch's `filesOnly`); a user's, or a lock on a server, keeps it.
    * @param options.poolSize libuv's thread pool size in the host (UV_THREADPOOL_SIZE).
    * @param options.strace run the host under strace with these options (see `straceAvailable`).
    */
-  constructor(readonly name: string, options: { poolSize?: number; strace?: string[] } = {}) {
+  constructor(readonly name: string, library: Pick<AuditedLibrary, 'role' | 'ref'>, options: { poolSize?: number; strace?: string[] } = {}) {
     this.host = launch('audit-host', {
       env: { ...process.env, UV_THREADPOOL_SIZE: String(options.poolSize ?? 4) },
+      filesOnly: ownFileCode(library.role === 'lock' ? { lock: library.ref } : { write: library.ref }),
       serialization: 'json',
       ...(options.strace ? { strace: options.strace } : {}),
     });
@@ -130,12 +135,12 @@ export class AuditHost {
   }
 }
 
-/** Runs a scenario's `body` in a temp directory of its own with fresh hosts: all gone when it returns or throws. */
-export function withHosts<T>(names: string[], body: (hosts: AuditHost[], ws: Workspace) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
+/** Runs a scenario's `body` on a row in a temp directory of its own with fresh hosts: all gone when it returns or throws. */
+export function withHosts<T>(library: AuditedLibrary, names: string[], body: (hosts: AuditHost[], ws: Workspace) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
   return withWorkspace('contend-audit-', async (ws) => {
     const hosts: AuditHost[] = [];
     try {
-      for (const name of names) hosts.push(new AuditHost(name, options));
+      for (const name of names) hosts.push(new AuditHost(name, library, options));
       return await body(hosts, ws);
     } finally {
       await Promise.all(hosts.map((h) => h.kill()));

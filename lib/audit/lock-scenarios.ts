@@ -73,7 +73,7 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
     role: 'lock',
     properties: [id],
     async run(lib) {
-      return withHosts(['holder'], async ([holder], { dir, signal }) => {
+      return withHosts(lib, ['holder'], async ([holder], { dir, signal }) => {
         const lockPath = join(dir, 'shared.lock');
         try {
           await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath, inThread });
@@ -127,7 +127,7 @@ const stall: AuditScenario = {
   role: 'lock',
   properties: ['stall-safe'],
   async run(lib) {
-    return withHosts(['holder'], async ([holder], { dir, signal }) => {
+    return withHosts(lib, ['holder'], async ([holder], { dir, signal }) => {
       const lockPath = join(dir, 'shared.lock');
       const go = join(dir, 'go');
       await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
@@ -180,7 +180,7 @@ const staleRace: AuditScenario = {
     const bound = staleBound(lib);
     if (bound === undefined) return { 'stale-race': { verdict: 'n/a', detail: 'nothing is ever reclaimed as stale' } };
     if (lib.lockOptions.staleMs === undefined) return { 'stale-race': { verdict: 'n/a', detail: 'its server ends a lease that ran out: no contender reclaims it' } };
-    return withHosts(['holder', 'first', 'second'], async ([holder, a, b], { dir }) => {
+    return withHosts(lib, ['holder', 'first', 'second'], async ([holder, a, b], { dir }) => {
       const order = { lock: lib.ref, lockOptions: lib.lockOptions, lockPath: join(dir, 'shared.lock') };
       await holder!.call({ op: 'hold', ...order });
       await holder!.kill('SIGKILL');
@@ -232,7 +232,7 @@ const fdClose: AuditScenario = {
   async run(lib) {
     const { server } = await loadAdapter(lib.ref);
     if (server) return { 'fd-close-safe': { verdict: 'n/a', detail: `it locks on its ${server} server: no file of its own to close` } };
-    return withHosts(['holder'], async ([holder], { dir, signal }) => {
+    return withHosts(lib, ['holder'], async ([holder], { dir, signal }) => {
       const lockPath = join(dir, 'shared.lock');
       writeFileSync(lockPath, '', { flag: 'a' });
       await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath });
@@ -264,6 +264,7 @@ const pool: AuditScenario = {
     const native = nativeWaits[lib.name];
     if (!native) return { 'pool-free': { verdict: 'n/a', detail: 'no waiting call of its own is known to the audit' } };
     return withHosts(
+      lib,
       ['waiter'],
       async ([waiter], { dir, signal }) => {
         const lockPath = join(dir, 'shared.lock');
@@ -318,7 +319,7 @@ const pause: AuditScenario = {
   role: 'lock',
   properties: ['pause-safe', 'fencing'],
   async run(lib) {
-    return withHosts(['paused'], async ([paused], { dir, signal }) => {
+    return withHosts(lib, ['paused'], async ([paused], { dir, signal }) => {
       const path = join(dir, 'counter.json');
       const lockPath = join(dir, 'shared.lock');
       const counter = { writer: 'truncate', strategy: { builtin: 'truncate' }, path };

@@ -23,6 +23,7 @@ const lostUpdates: AuditScenario = {
   properties: ['no-lost-updates'],
   async run(lib) {
     return withHosts(
+      lib,
       Array.from({ length: PROCESSES }, (_, i) => `counter-${i + 1}`),
       async (hosts, { dir }) => {
         const path = join(dir, 'counter.json');
@@ -58,7 +59,7 @@ const concurrentSaves: AuditScenario = {
   role: 'writer',
   properties: ['temp-unique'],
   async run(lib) {
-    return withHosts(['first', 'second'], async ([a, b], { dir }) => {
+    return withHosts(lib, ['first', 'second'], async ([a, b], { dir }) => {
       const path = join(dir, 'state.json');
       writeFileSync(path, JSON.stringify({ saved: 'old' }));
       const data = (who: string): string => JSON.stringify({ saved: who, padding: 'x'.repeat(4096) });
@@ -123,12 +124,12 @@ async function tornRead(lib: AuditedLibrary, path: string, temp: string): Promis
   if (!straceAvailable()) return 'strace is not installed, so no save can be stopped inside a write: no torn read shown';
   const big = (who: string): string => JSON.stringify({ saved: who, padding: 'x'.repeat(2 * 1024 * 1024) });
   writeFileSync(path, JSON.stringify({ saved: 'old' }));
-  const a = new AuditHost('first');
+  const a = new AuditHost('first', lib);
   // Stopped (SIGSTOP, injected) when a thread first writes to the temp file; the write itself goes
   // through. strace's own log says when the stop has happened.
   const log = join(dirname(path), 'strace.log');
   const writes = 'write,pwrite64,writev,pwritev';
-  const b = new AuditHost('second', { strace: ['-f', '-qq', '-o', log, '-P', temp, '-e', `trace=${writes}`, '-e', `inject=${writes}:signal=SIGSTOP:when=1`] });
+  const b = new AuditHost('second', lib, { strace: ['-f', '-qq', '-o', log, '-P', temp, '-e', `trace=${writes}`, '-e', `inject=${writes}:signal=SIGSTOP:when=1`] });
   try {
     await b.hostPid();
     const first = a.until({ op: 'save', strategy: lib.ref, path, data: big('first'), pauseBefore: 'rename' });

@@ -43,12 +43,12 @@ export const ecosystemLocks: ReadonlySet<string> = new Set(
 
 /**
  * Whether a worker with this lock and write strategy runs contend's own code on local files only:
- * both built in, and the lock on no server (whose url may be anyone's, over TLS). Such a worker's
- * process never makes a TLS connection (launch's `filesOnly`).
+ * each built in (or none given), and the lock on no server (whose url may be anyone's, over TLS).
+ * Such a worker's process never makes a TLS connection (launch's `filesOnly`).
  */
-export function ownFileCode({ lock, write }: { lock?: AdapterRef; write: AdapterRef }): boolean {
+export function ownFileCode({ lock, write }: { lock?: AdapterRef; write?: AdapterRef }): boolean {
   const adapter = lock && 'builtin' in lock ? builtinLocks.get(lock.builtin) : undefined;
-  return (lock === undefined || (adapter !== undefined && adapter.server === undefined)) && 'builtin' in write;
+  return (lock === undefined || (adapter !== undefined && adapter.server === undefined)) && (write === undefined || 'builtin' in write);
 }
 
 export { FlockAdapter, FsExtAdapter, LockfileAdapter, MutexAdapter, NoLockAdapter, NpmLockfileAdapter, OsLockAdapter, SpinlockAdapter };
