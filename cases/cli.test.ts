@@ -195,9 +195,29 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     expect(caseDirs().length).toBe(before);
   });
 
-  test('an unknown option or command is refused', () => {
-    expect(contend('run', '--wrokers', '3').code).toBe(2);
-    expect(contend('frobnicate').code).toBe(2);
+  const COMMAND_NAMES = 'schedule, run, matrix, explore, locks, crashpoints, stress, fuzz, powerloss, durability, audit, sweep, chaos, plot';
+  const RUN_OPTIONS = '--json, --lock-module, --write-module, --workers, --mode, --period, --pattern, --seed, --granularity, --write, --calibrate, --lock-options, --workers-kind, --lock, --order, --trace, --schedule, --replay';
+  test.each([
+    [['run', '--wrokers', '3'], `unknown option --wrokers for contend run; allowed: ${RUN_OPTIONS}`],
+    [['run', '--kinds', 'thread'], `unknown option --kinds for contend run (did you mean --workers-kind?); allowed: ${RUN_OPTIONS}`],
+    [['run', '-x', '--seeed', '3'], `unknown options -x, --seeed for contend run; allowed: ${RUN_OPTIONS}`],
+    [['run', 'thread'], `unexpected argument "thread" for contend run; allowed: ${RUN_OPTIONS}`],
+    [['matrix', '--kind', 'thread'], 'unknown option --kind for contend matrix (did you mean --kinds?); allowed: --json, --lock-module, --write-module, --workers, --mode, --period, --pattern, --seed, --granularity, --write, --calibrate, --lock-options, --kinds, --locks, --orders, --repeat, --cpu-load, --explore'],
+    [['plot', 'a.csv', 'b.csv'], 'unexpected argument "b.csv" for contend plot; allowed: --json, --lock-module, --write-module, --out, --title'],
+    [['matrx'], `unknown command "matrx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],
+    [['--json', 'out.json', 'matrx'], `unknown command "matrx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],
+    [['frobnicate'], `unknown command "frobnicate"; allowed: ${COMMAND_NAMES}`],
+  ])('an unknown option or command is refused, naming what is allowed: %j', (args, message) => {
+    const r = contend(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`contend: ${message}\n`);
+    expect(r.stdout).toBe('');
+  });
+
+  test('run takes --kind for --workers-kind, as sweep names it', () => {
+    const r = contend('run', '--kind', 'thread', '--lock', 'mutex');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('thread × mutex × force-write');
   });
 });
 

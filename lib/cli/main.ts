@@ -6,6 +6,7 @@ import { exitOnSignals } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
 import { checkOutputs } from './io.js';
+import type { UsageContext } from './unknown.js';
 
 const require = createRequire(import.meta.url);
 
@@ -65,6 +66,16 @@ const globalOptions = (y: Argv): Argv =>
     .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
     .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' });
 
+/**
+ * The long options a command takes, as typed (kebab-case), without its positionals (`<file>` of
+ * `plot <file>`) and aliases. yargs keeps them in getOptions(), which its types do not declare.
+ */
+function optionNames(y: Argv, command = ''): string[] {
+  const { key, alias } = (y as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+  const skipped = new Set([...Object.values(alias).flat(), ...[...command.matchAll(/[<[](\w+)[\]>]/g)].map((m) => m[1]!), 'help', 'version']);
+  return Object.keys(key).filter((k) => k.length > 1 && !skipped.has(k) && !/[A-Z]/.test(k));
+}
+
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
 async function loadModules(argv: Record<string, unknown>): Promise<void> {
   const locks = argv['lock-module'] as string[] | undefined;
@@ -82,7 +93,8 @@ export async function main(args: string[]): Promise<number> {
   // Which one it is, yargs says, given the options that may come before it: `--json locks run`
   // names run, and writes its JSON to ./locks.
   // Most often the command comes first, and no parse is needed to see it.
-  const named = isCommand(args[0]) ? args[0] : args.some(isCommand) ? globalOptions(yargs(args)).help(false).version(false).parseSync()._[0] : undefined;
+  const firstWord = (): string => String(globalOptions(yargs(args)).help(false).version(false).parseSync()._[0] ?? '');
+  const named = isCommand(args[0]) ? args[0] : args.some(isCommand) ? firstWord() : undefined;
   const chosen = COMMANDS.find((c) => nameOf(c.command) === named);
   const cli: Argv = globalOptions(yargs(args))
     .scriptName('contend')
@@ -97,9 +109,16 @@ export async function main(args: string[]): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
+    .recommendCommands()
     .fail((message, error) => {
-      throw error ?? new ContendError('E_USAGE', message);
+      if (error) throw error;
+      const usage: UsageContext = { args, typedCommand: firstWord, options: optionNames(commandArgs ?? cli, chosen?.command), commands: COMMANDS.map((c) => nameOf(c.command)) };
+      // Loaded only when something was not understood.
+      const { explainUsage } = require('./unknown.js') as typeof import('./unknown.js');
+      throw new ContendError('E_USAGE', explainUsage(message, chosen ? { ...usage, command: nameOf(chosen.command) } : usage));
     });
+  // The chosen command's own yargs, once its builder has run: its options are what a refusal lists.
+  let commandArgs: Argv | undefined;
   let ran = false;
   try {
     for (const entry of COMMANDS) {
@@ -111,7 +130,7 @@ export async function main(args: string[]): Promise<number> {
         continue;
       }
       const { builder, handler } = loadCommand(nameOf(entry.command))(context);
-      cli.command(entry.command, entry.describe, builder, async (argv) => {
+      cli.command(entry.command, entry.describe, (y) => (commandArgs = builder(y)), async (argv) => {
         ran = true;
         await handler(argv);
       });

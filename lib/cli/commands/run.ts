@@ -45,7 +45,7 @@ async function caseOf(argv: Args): Promise<CaseOptions> {
 const run: CommandFactory = ({ fail }) => ({
   builder: (y) =>
     caseOptions(y)
-      .option('workers-kind', { type: 'string', describe: `worker kind: ${WORKER_KINDS.join(', ')} (default async)` })
+      .option('workers-kind', { alias: 'kind', type: 'string', describe: `worker kind: ${WORKER_KINDS.join(', ')} (default async)` })
       .option('lock', { type: 'string', describe: 'lock adapter (see `contend locks`; default none)' })
       .option('order', { type: 'string', describe: `${ORDERINGS.join(', ')} (default force-write)` })
       .option('trace', { type: 'boolean', describe: 'print every action the driver sent and what became of it' })

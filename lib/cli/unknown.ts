@@ -1,0 +1,51 @@
+/** What the refusal of an unknown option or command is told. */
+export interface UsageContext {
+  /** The words typed after `contend`. */
+  args: readonly string[];
+  /** The word taken for the command, when it names none. */
+  typedCommand: () => string;
+  /** The command that runs, if one was named. */
+  command?: string;
+  /** Its options (long names), or the global ones when no command was named. */
+  options: readonly string[];
+  commands: readonly string[];
+}
+
+const words = (name: string): string[] => name.split('-').map((w) => w.replace(/s$/, ''));
+
+/**
+ * The option whose words hold all of the typed one's, plural or not: `--workers-kind` for `--kind`,
+ * `--kinds` for `--kind`; of several, the shortest. A typo (`--wrokers`) gets no guess: the list
+ * of what is allowed follows anyway.
+ */
+function likely(typed: string, options: readonly string[]): string | undefined {
+  const mine = words(typed);
+  const holding = options.filter((option) => mine.every((w) => words(option).includes(w)));
+  return holding.sort((a, b) => words(a).length - words(b).length)[0];
+}
+
+/**
+ * yargs' refusal of an unknown option or word, said as every other bad input is: what was not
+ * understood, and what is allowed (the command's options, or the commands). Any other yargs
+ * message is returned as it is.
+ */
+export function explainUsage(message: string, { args, typedCommand, command, options, commands }: UsageContext): string {
+  const where = command ? `contend ${command}` : 'contend';
+  const listed = options.map((o) => `--${o}`).join(', ');
+  const suggested = /^Did you mean (\S+)\?$/.exec(message);
+  if (suggested) return `unknown command "${typedCommand()}" (did you mean ${suggested[1]}?); allowed: ${commands.join(', ')}`;
+  const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
+  if (!unknown) return message;
+  // yargs names an unknown --foo-bar twice, the second time as fooBar.
+  const names = unknown[1]!.split(', ').filter((n, _, all) => !all.some((o) => o !== n && o.includes('-') && o.replace(/-(.)/g, (_m, c: string) => c.toUpperCase()) === n));
+  const typedAsOption = (name: string): boolean => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `--no-${name}` || a === `-${name}`);
+  const asOptions = names.filter(typedAsOption);
+  if (asOptions.length) {
+    const guesses = asOptions.map((n) => likely(n, options)).filter((g): g is string => g !== undefined);
+    const guess = guesses.length ? ` (did you mean ${guesses.map((g) => `--${g}`).join(', ')}?)` : '';
+    const typed = asOptions.map((n) => (n.length === 1 && args.includes(`-${n}`) ? `-${n}` : `--${n}`));
+    return `unknown option${asOptions.length > 1 ? 's' : ''} ${typed.join(', ')} for ${where}${guess}; allowed: ${listed}`;
+  }
+  if (!command) return `unknown command "${names[0]}"; allowed: ${commands.join(', ')}`;
+  return `unexpected argument${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} for ${where}; allowed: ${listed}`;
+}
