@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidOptionError, runCase, runMatrix, type CaseOptions } from '../lib/index.js';
+import { generateSchedule, InvalidOptionError, runCase, runMatrix, type CaseOptions } from '../lib/index.js';
+import { runAudit } from '../lib/audit/index.js';
+import { runFuzz } from '../lib/fuzz/index.js';
+import { runPowerloss } from '../lib/powerloss/index.js';
+import { crashPoints, runStress } from '../lib/stress/public.js';
+import { runWorkload } from '../lib/workload/index.js';
 import { caseDirs } from './support/leftovers.js';
+
+const CASE_KEYS = 'kind, lock, order, workers, mode, period, pattern, seed, schedule, granularity, write, lockOptions, calibrate, actionTimeoutMs, startTimeoutMs';
 
 describe('bad options are refused before anything runs', () => {
   test.each<[Partial<CaseOptions>, string]>([
@@ -12,6 +19,9 @@ describe('bad options are refused before anything runs', () => {
     [{ kind: 'async', lock: 'none', mode: 'fast' as never }, 'invalid mode: "fast"; allowed: step, period'],
     [{ kind: 'async', lock: 'none', actionTimeoutMs: 0 }, 'invalid actionTimeoutMs: 0; allowed: a number of ms above 0 to 2147483647'],
     [{ kind: 'async', lock: 'none', startTimeoutMs: -5 }, 'invalid startTimeoutMs: -5; allowed: a number of ms above 0 to 2147483647'],
+    // A misspelt option would otherwise be dropped, and the case run with 5 workers.
+    [{ kind: 'async', lock: 'none', wrokers: 3 } as never, `invalid case option: "wrokers"; allowed: ${CASE_KEYS}`],
+    [{ kind: 'async', lock: { module: './fixtures/excl-lock.ts', export: 'ExclusiveFileLockAdapter' }, lockOption: {} } as never, `invalid case option: "lockOption"; allowed: ${CASE_KEYS}`],
   ])('%o', async (options, message) => {
     const before = caseDirs().length;
     const error = await runCase(options as CaseOptions).catch((e: unknown) => e);
@@ -24,5 +34,29 @@ describe('bad options are refused before anything runs', () => {
   test('the matrix checks its lists the same way', async () => {
     await expect(runMatrix({ locks: ['flock', 'nope'] })).rejects.toThrow('invalid locks: "nope"; allowed: none, spinlock, mutex, flock, lockfile');
     await expect(runMatrix({ repeat: 0 })).rejects.toThrow('invalid repeat: 0; allowed: an integer from 1 to 100000');
+    await expect(runMatrix({ kind: 'thread' } as never)).rejects.toThrow(
+      'invalid matrix option: "kind"; allowed: kinds, locks, orders, repeat, cpuLoad, explore, workers, mode, period, pattern, seed, schedule, granularity, write, lockOptions, calibrate, actionTimeoutMs, startTimeoutMs',
+    );
+  });
+
+  test.each<[string, () => unknown, string]>([
+    ['generateSchedule', () => generateSchedule({ workers: 2, period: 1, patern: 'random' } as never), 'invalid schedule option: "patern"; allowed: workers, period, pattern, seed, span'],
+    ['runAudit', () => runAudit({ propertes: ['fencing'] } as never), 'invalid audit option: "propertes"; allowed: libraries, properties, onCell'],
+    ['runFuzz', () => runFuzz({ child: 2 } as never), 'invalid fuzz option: "child"; allowed: children, waves, lock, write, firstWriteTimeoutMs, observeMs, onWave, cycles, seed, quitter'],
+    ['runPowerloss', () => runPowerloss({ strategy: ['atomic'] } as never), 'invalid powerloss option: "strategy"; allowed: strategies, ops, check, kind, dir'],
+    ['runStress', () => runStress({ trial: 3 } as never), 'invalid stress option: "trial"; allowed: strategies, scenarios, trials, kinds, seed, onProgress'],
+    ['crashPoints', () => crashPoints({ strategy: 'atomic', item: 3 } as never), 'invalid crash point option: "item"; allowed: strategy, items, onPoint'],
+    ['runWorkload', () => runWorkload({ writers: 1 }, { histroy: true } as never), 'invalid workload run option: "histroy"; allowed: scenario, history'],
+  ])('%s refuses a misspelt option before it starts, naming the ones it takes', async (_name, call, message) => {
+    const before = caseDirs().length;
+    const error = await (async () => call())().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect((error as Error).message).toBe(message);
+    expect(caseDirs().length).toBe(before);
+  });
+
+  test('an option left undefined, as a spread of optional fields leaves it, is not a misspelling', async () => {
+    const result = await runCase({ kind: 'async', lock: 'none', workers: 2, ...({ wrokers: undefined } as object) } as CaseOptions);
+    expect(result.outcomes).toEqual(result.predicted);
   });
 });

@@ -36,3 +36,23 @@ function describe(v: unknown): string {
     return String(v);
   }
 }
+
+/**
+ * The name of every option of T, each once, as the object literal lists them: an option T lacks
+ * does not compile, nor does a list that misses one of T's.
+ */
+export function optionNames<T>(names: { [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.keys(names);
+}
+
+/**
+ * Refuses an option the function does not take (a misspelt `wrokers` would otherwise be dropped
+ * without a word, and the default used), naming the ones it does. A key whose value is undefined
+ * is let through, as a spread of optional fields leaves them.
+ */
+export function onlyKnown<T extends object>(what: string, options: T, known: readonly string[]): T {
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !known.includes(key)) throw new InvalidOptionError(what, known.join(', '), key);
+  }
+  return options;
+}

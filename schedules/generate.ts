@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError, onlyKnown, optionNames } from './errors.js';
 import { PATTERNS, type Action, type Pattern, type Schedule, type Tick } from './types.js';
 
 // Required on the first random schedule, not at import: it is the only package schedules need.
@@ -52,7 +52,11 @@ export function validateSeed(seed: unknown): number {
  * at (n+1)·period, so every read overlaps the next worker's write. `random` gives each worker one
  * write and a later read at seeded random ticks.
  */
+const SCHEDULE_OPTIONS = optionNames<ScheduleOptions>({ workers: true, period: true, pattern: true, seed: true, span: true });
+
 export function generateSchedule(options: ScheduleOptions): Schedule {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('schedule options', 'an object { workers, period, … }', options);
+  onlyKnown('schedule option', options, SCHEDULE_OPTIONS);
   const workers = validateWorkers(options.workers);
   const period = validatePeriod(options.period);
   const pattern = validatePattern(options.pattern ?? 'staggered');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
+import { onlyKnown, optionNames } from '../support/check.js';
 import { lockRegistry } from '../locks/registry.js';
 import { withServerUrl } from '../locks/server-lock.js';
 import { packageRoot } from '../support/paths.js';
@@ -61,6 +62,7 @@ export function selectProperties(ids: readonly unknown[] | undefined): Property[
  * time lock takeovers; running them side by side would only blur that), and returns the table.
  */
 export async function runAudit(options: AuditOptions = {}): Promise<AuditReport> {
+  onlyKnown('audit option', options, optionNames<AuditOptions>({ libraries: true, properties: true, onCell: true }));
   const properties = selectProperties(options.properties);
   const libraries = (options.libraries ?? DEFAULT_LIBRARIES).map(auditedLibrary);
   const wanted = new Set<PropertyId>(properties.map((p) => p.id));

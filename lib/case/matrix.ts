@@ -5,7 +5,7 @@ import { prewarmProcesses } from './kinds/index.js';
 import { ecosystemLocks, ownFileCode } from '../locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import type { Outcome } from './outcome.js';
-import { integerIn } from '../support/check.js';
+import { integerIn, onlyKnown, optionNames } from '../support/check.js';
 import { checkCpuLoad, withCpuLoad } from '../support/load.js';
 import { resolveCase, type CaseOptions } from './options.js';
 import { runCase, type CaseResult } from './run-case.js';
@@ -52,13 +52,20 @@ function pick<T extends string>(name: string, allowed: readonly T[], given: read
   return given as T[];
 }
 
+/** A case's options, but kinds, locks and orders instead of one of each. */
+const MATRIX_OPTIONS = optionNames<MatrixOptions>({
+  kinds: true, locks: true, orders: true, repeat: true, cpuLoad: true, explore: true, workers: true, mode: true, period: true, pattern: true,
+  seed: true, schedule: true, granularity: true, write: true, lockOptions: true, calibrate: true, actionTimeoutMs: true, startTimeoutMs: true,
+});
+
 /** The cases of the matrix, kind-major, as the tables print them. */
 export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
+  onlyKnown('matrix option', options, MATRIX_OPTIONS);
   const kinds = pick('kinds', WORKER_KINDS, options.kinds);
   const names = lockNames();
   const locks = pick('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
   const orders = pick('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
-  const { kinds: _k, locks: _l, orders: _o, repeat: _r, explore: _e, ...shared } = options;
+  const { kinds: _k, locks: _l, orders: _o, repeat: _r, explore: _e, cpuLoad: _c, ...shared } = options;
   return kinds.flatMap((kind) => locks.flatMap((lock) => orders.map((order) => ({ ...shared, kind, lock, order }))));
 }
 
@@ -67,6 +74,7 @@ export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
  * come to `onRow` in the matrix's order, each as soon as it and every row before it are done.
  */
 export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: MatrixRow, index: number, total: number) => void): Promise<MatrixRow[]> {
+  onlyKnown('matrix option', options, MATRIX_OPTIONS);
   const repeat = integerIn('repeat', options.repeat ?? 1, 1, 100_000);
   const cpuLoad = checkCpuLoad(options.cpuLoad ?? 0);
   // A write strategy of the user's, given by module and export, is registered and named once for all cases.

@@ -5,7 +5,7 @@ import { validateSchedule } from '../../schedules/validate.js';
 import { lockOptionsOf, resolveLock } from '../locks/registry.js';
 import { requireServerPrograms } from '../locks/server-lock.js';
 import { resolveWriteStrategy } from '../writes/index.js';
-import { MAX_TIMER_MS, numberIn, oneOf } from '../support/check.js';
+import { MAX_TIMER_MS, numberIn, oneOf, onlyKnown, optionNames } from '../support/check.js';
 import { InvalidOptionError } from '../errors.js';
 import { validateKind } from './kinds/index.js';
 import type { AdapterRef, LockAdapter, WorkerKind } from '../locks/types.js';
@@ -52,6 +52,17 @@ export interface CaseOptions {
   startTimeoutMs?: number;
 }
 
+const CASE_OPTIONS = optionNames<CaseOptions>({
+  kind: true, lock: true, order: true, workers: true, mode: true, period: true, pattern: true, seed: true, schedule: true,
+  granularity: true, write: true, lockOptions: true, calibrate: true, actionTimeoutMs: true, startTimeoutMs: true,
+});
+
+/** Refuses a key no case takes (`wrokers`), naming those it does; before anything is loaded or run. */
+export function checkCaseKeys(options: CaseOptions): CaseOptions {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
+  return onlyKnown('case option', options, CASE_OPTIONS);
+}
+
 export interface ResolvedCase {
   kind: WorkerKind;
   lock: string;
@@ -80,7 +91,7 @@ const orDefault = <T>(value: unknown, fallback: T): unknown => (value === undefi
 
 /** Checks every option once, at the boundary, and fills the defaults. */
 export function resolveCase(options: CaseOptions): ResolvedCase {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
+  checkCaseKeys(options);
   const kind = validateKind(options.kind);
   const { adapter, ref, source: lockSource } = resolveLock(options.lock);
   const order = oneOf('order', ORDERINGS, orDefault(options.order, 'force-write'));

@@ -11,7 +11,7 @@ import { CaseSession, type TraceEntry, type WorkerRead, type WriteFailure } from
 import { runStepSchedule } from './driver/step.js';
 import { ChannelFault, startActors, type ActorChannel } from './kinds/index.js';
 import type { Outcome } from './outcome.js';
-import { resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
+import { checkCaseKeys, resolveCase, type CaseOptions, type ResolvedCase } from './options.js';
 import { lockRegistry } from '../locks/registry.js';
 import { withServerUrl } from '../locks/server-lock.js';
 import { writeRegistry } from '../writes/index.js';
@@ -49,7 +49,8 @@ export interface CaseResult {
  * returns or throws; a thrown ContendError carries the replay literal.
  */
 export async function runCase(options: CaseOptions): Promise<CaseResult> {
-  const resolved = resolveCase(await registerModules(options));
+  // A misspelt option is refused before a module of the user's is loaded for the case.
+  const resolved = resolveCase(await registerModules(checkCaseKeys(options)));
   const started = performance.now();
   let schedule = resolved.ordered;
   try {

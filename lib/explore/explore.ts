@@ -4,7 +4,7 @@ import { withServerUrl } from '../locks/server-lock.js';
 import { writeRegistry } from '../writes/index.js';
 import type { ModuleRef } from '../modules/registry.js';
 import { InvalidOptionError } from '../errors.js';
-import { integerIn, numberIn, oneOf } from '../support/check.js';
+import { integerIn, numberIn, oneOf, onlyKnown, optionNames } from '../support/check.js';
 import { asTyped, shellQuote } from '../support/literal.js';
 import { withWorkspace } from '../support/workspace.js';
 import { scratchBase } from '../support/scratch.js';
@@ -136,11 +136,14 @@ interface Resolved {
 }
 
 
-const known = new Set(['lock', 'lockOptions', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'reduce', 'depth', 'maxSteps', 'budget', 'time', 'seed', 'stopAtFailure', 'replay', 'dir', 'onProgress', 'stretchClock']);
+const KNOWN_OPTIONS = optionNames<ExploreOptions>({
+  lock: true, lockOptions: true, strategy: true, ops: true, kind: true, workers: true, search: true, preemptions: true, reduce: true, depth: true,
+  maxSteps: true, budget: true, time: true, seed: true, stopAtFailure: true, replay: true, dir: true, onProgress: true, stretchClock: true,
+});
 
 /** Every option checked, and the user's modules registered, before any actor starts. */
 async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
-  for (const key of Object.keys(options)) if (!known.has(key)) throw new InvalidOptionError('explore option', [...known].join(', '), key);
+  onlyKnown('explore option', options, KNOWN_OPTIONS);
   if (options.lock === undefined && options.ops === undefined && options.strategy === undefined) throw new InvalidOptionError('subject', 'lock, strategy or ops (ops may take a lock)', 'none');
   if (options.ops !== undefined && options.strategy !== undefined) throw new InvalidOptionError('subject', 'lock, strategy or ops (ops may take a lock)', 'ops and strategy');
   const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'thread');

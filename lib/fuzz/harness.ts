@@ -7,7 +7,7 @@ import { ownFileCode } from '../locks/index.js';
 import { launch, type LaunchedHost } from '../hosts/launch.js';
 import type { AdapterRef } from '../locks/types.js';
 import { validateSeed } from '../../schedules/generate.js';
-import { integerIn, MAX_TIMER_MS } from '../support/check.js';
+import { integerIn, MAX_TIMER_MS, onlyKnown, optionNames } from '../support/check.js';
 import { ContendError } from '../errors.js';
 import { CorruptStoreError, readStore } from '../store/json-file-store.js';
 import { writeRegistry } from '../writes/index.js';
@@ -81,7 +81,12 @@ export const keyForChild = (child: number): string => `child-${child}`;
  * and holds at least every journaled sequence; later waves start from 0 again and must not move any
  * key backwards.
  */
+const FUZZ_OPTIONS = optionNames<FuzzOptions>({
+  children: true, waves: true, lock: true, write: true, firstWriteTimeoutMs: true, observeMs: true, onWave: true, cycles: true, seed: true, quitter: true,
+});
+
 export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
+  onlyKnown('fuzz option', options, FUZZ_OPTIONS);
   const children = integerIn('children', options.children ?? 4, 1, 64);
   const waves = integerIn('waves', options.waves ?? 2, 1, 10_000);
   const cycles = integerIn('cycles', options.cycles ?? 1, 1, 1_000_000);

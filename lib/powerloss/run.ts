@@ -12,7 +12,7 @@ import { crashStates, persistedWhole, type LogicalOp } from './model.js';
 import { imageOf, recordIn } from './record.js';
 import { powerlossOpsRegistry, type CrashCheck } from './ops.js';
 import type { RecordSubject } from './protocol.js';
-import { oneOf } from '../support/check.js';
+import { oneOf, onlyKnown, optionNames } from '../support/check.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 
 /** A writer by name, or a module of yours by `{ module, export }`. */
@@ -216,6 +216,7 @@ async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck |
  * checks each, materialized in a directory of its own.
  */
 export async function runPowerloss(options: PowerlossOptions = {}): Promise<PowerlossReport> {
+  onlyKnown('powerloss option', options, optionNames<PowerlossOptions>({ strategies: true, ops: true, check: true, kind: true, dir: true }));
   const started = performance.now();
   const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'async');
   if (options.check !== undefined && typeof options.check !== 'function') throw new InvalidOptionError('check', 'a function (state) => true, or what is wrong', options.check);

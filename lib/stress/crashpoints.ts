@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tempDirectory } from '../support/cleanup.js';
-import { integerIn } from '../support/check.js';
+import { integerIn, onlyKnown, optionNames } from '../support/check.js';
 import { ContendError } from '../errors.js';
 import { startCrashWriter, writerFailure } from './crash-child.js';
 import { fileState, makeDocument, type FileState } from '../writes/document.js';
@@ -42,6 +42,7 @@ export interface CrashPointOptions {
  * depend on timing, so the table is the same on every run.
  */
 export async function crashPoints(options: CrashPointOptions): Promise<CrashTable> {
+  onlyKnown('crash point option', options, optionNames<CrashPointOptions>({ strategy: true, items: true, onPoint: true }));
   const { adapter, ref } = resolveWriteStrategy(options.strategy);
   // 100,000 items make a 13 MB document saved in as many steps as it has writes; more only makes
   // a table of thousands of kills, and at a billion the document alone fills the memory.

@@ -1,6 +1,6 @@
 import { msPercentiles } from '../support/latency.js';
 import { validateSeed } from '../../schedules/generate.js';
-import { integerIn } from '../support/check.js';
+import { integerIn, onlyKnown, optionNames } from '../support/check.js';
 import { InvalidOptionError } from '../errors.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { formatColumns } from '../case/report.js';
@@ -65,6 +65,7 @@ function list<T extends string>(name: string, allowed: readonly T[], given: read
  * a valid document; interrupted_write the count of each result over the trials.
  */
 export async function runStress(options: StressOptions = {}): Promise<StressReport> {
+  onlyKnown('stress option', options, optionNames<StressOptions>({ strategies: true, scenarios: true, trials: true, kinds: true, seed: true, onProgress: true }));
   // By default every strategy that can run here: those of the optional peers that are installed.
   const strategies = options.strategies === undefined ? writeRegistry.installed() : list('strategies', writeStrategyNames(), options.strategies);
   for (const name of strategies) writeRegistry.resolve(name);

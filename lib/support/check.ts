@@ -1,5 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
 
+export { onlyKnown, optionNames } from '../../schedules/errors.js';
+
 /**
  * The checks options share: each throws one InvalidOptionError that names the option, echoes the
  * value given (text typed where a number was wanted stays text) and says what is allowed.
@@ -28,3 +30,4 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[], val
   if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
   return value as T;
 }
+

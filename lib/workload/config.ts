@@ -1,4 +1,4 @@
-import { integerIn, numberIn, oneOf } from '../support/check.js';
+import { integerIn, numberIn, oneOf, onlyKnown } from '../support/check.js';
 import { definedOnly } from '../support/defined.js';
 import { InvalidOptionError } from '../errors.js';
 import { resolveLock } from '../locks/registry.js';
@@ -101,10 +101,7 @@ export const MAX_CLIENTS = 64;
 /** Fills in defaults and checks every field once, at the boundary; unknown fields are refused by name. */
 export function resolveWorkload(given: Partial<WorkloadConfig> = {}): WorkloadConfig {
   if (typeof given !== 'object' || given === null) throw new InvalidOptionError('workload config', 'an object', given);
-  const known = Object.keys(WORKLOAD_DEFAULTS);
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key)) throw new InvalidOptionError('workload config field', known.join(', '), key);
-  }
+  onlyKnown('workload config field', given, Object.keys(WORKLOAD_DEFAULTS));
   const c = { ...WORKLOAD_DEFAULTS, ...definedOnly(given) };
   const config: WorkloadConfig = {
     writers: integerIn('writers', c.writers, 1, MAX_CLIENTS),

@@ -1,5 +1,6 @@
 import { basename, join } from 'node:path';
 import { resolveLock } from '../locks/registry.js';
+import { onlyKnown, optionNames } from '../support/check.js';
 import { withCpuLoad } from '../support/load.js';
 import { withWorkspace } from '../support/workspace.js';
 import { resolveWriteStrategy } from '../writes/index.js';
@@ -38,6 +39,7 @@ export interface WorkloadRunOptions {
  * The temp directory, threads and processes are gone when it returns or throws.
  */
 export async function runWorkload(given: Partial<WorkloadConfig> = {}, options: WorkloadRunOptions = {}): Promise<WorkloadResult> {
+  onlyKnown('workload run option', options, optionNames<WorkloadRunOptions>({ scenario: true, history: true }));
   const config = resolveWorkload(given);
   const durationMs = config.duration * 1000;
   const outages = outageWindows(config.chaos, durationMs, config.seed);
