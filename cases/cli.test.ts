@@ -207,6 +207,10 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['matrx'], `unknown command "matrx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],
     [['--json', 'out.json', 'matrx'], `unknown command "matrx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],
     [['frobnicate'], `unknown command "frobnicate"; allowed: ${COMMAND_NAMES}`],
+    // The parser's own refusals: bad input too, in one line, not a stack and exit status 1.
+    [['run', '--workers'], 'option --workers of contend run needs a value (see contend run --help)'],
+    [['plot'], 'missing argument of contend plot; usage: contend plot <file>'],
+    [['run', '--lock-module'], 'invalid lock-module: nothing; allowed: MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter'],
   ])('an unknown option or command is refused, naming what is allowed: %j', (args, message) => {
     const r = contend(...args);
     expect(r.code).toBe(2);

@@ -80,8 +80,11 @@ function optionNames(y: Argv, command = ''): string[] {
 async function loadModules(argv: Record<string, unknown>): Promise<void> {
   const locks = argv['lock-module'] as string[] | undefined;
   const writes = argv['write-module'] as string[] | undefined;
-  if (!locks?.length && !writes?.length) return;
+  if (locks === undefined && writes === undefined) return;
   const [{ moduleReference }, { lockRegistry }, { writeRegistry }] = await Promise.all([import('../modules/registry.js'), import('../locks/registry.js'), import('../writes/index.js')]);
+  // Given with no value, yargs makes the option an empty list: refused as the missing value it is.
+  if (locks?.length === 0) await moduleReference('lock-module', undefined);
+  if (writes?.length === 0) await moduleReference('write-module', undefined);
   for (const spec of locks ?? []) await lockRegistry.register(await moduleReference('lock-module', spec), spec);
   for (const spec of writes ?? []) await writeRegistry.register(await moduleReference('write-module', spec), spec);
 }
@@ -111,11 +114,13 @@ export async function main(args: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .recommendCommands()
     .fail((message, error) => {
-      if (error) throw error;
+      // A command's own error passes as it is; yargs' parser refuses input with a YError of its
+      // own (`--workers` with no value), which is bad input like any message it gives.
+      if (error && error.name !== 'YError') throw error;
       const usage: UsageContext = { args, typedCommand: firstWord, options: optionNames(commandArgs ?? cli, chosen?.command), commands: COMMANDS.map((c) => nameOf(c.command)) };
       // Loaded only when something was not understood.
       const { explainUsage } = require('./unknown.js') as typeof import('./unknown.js');
-      throw new ContendError('E_USAGE', explainUsage(message, chosen ? { ...usage, command: nameOf(chosen.command) } : usage));
+      throw new ContendError('E_USAGE', explainUsage(message ?? error?.message ?? '', chosen ? { ...usage, command: nameOf(chosen.command), usage: chosen.command } : usage));
     });
   // The chosen command's own yargs, once its builder has run: its options are what a refusal lists.
   let commandArgs: Argv | undefined;

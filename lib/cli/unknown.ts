@@ -4,8 +4,9 @@ export interface UsageContext {
   args: readonly string[];
   /** The word taken for the command, when it names none. */
   typedCommand: () => string;
-  /** The command that runs, if one was named. */
+  /** The command that runs, if one was named, and its usage line (`plot <file>`). */
   command?: string;
+  usage?: string;
   /** Its options (long names), or the global ones when no command was named. */
   options: readonly string[];
   commands: readonly string[];
@@ -29,8 +30,11 @@ function likely(typed: string, options: readonly string[]): string | undefined {
  * understood, and what is allowed (the command's options, or the commands). Any other yargs
  * message is returned as it is.
  */
-export function explainUsage(message: string, { args, typedCommand, command, options, commands }: UsageContext): string {
+export function explainUsage(message: string, { args, typedCommand, command, usage, options, commands }: UsageContext): string {
   const where = command ? `contend ${command}` : 'contend';
+  const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
+  if (noValue) return `option --${noValue[1]} of ${where} needs a value (see ${where} --help)`;
+  if (/^Not enough non-option arguments/.test(message) && usage) return `missing argument of ${where}; usage: contend ${usage}`;
   const listed = options.map((o) => `--${o}`).join(', ');
   const suggested = /^Did you mean (\S+)\?$/.exec(message);
   if (suggested) return `unknown command "${typedCommand()}" (did you mean ${suggested[1]}?); allowed: ${commands.join(', ')}`;

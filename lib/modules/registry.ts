@@ -249,9 +249,9 @@ export function adapterProblems(value: unknown, where: string, rules: [ok: (a: R
  * the working directory, not to contend's own files; anything else is a package, found from the
  * working directory too, as the user's own code would find it.
  */
-export async function moduleReference(option: string, spec: string, cwd = process.cwd()): Promise<{ module: string; export: string }> {
-  const at = spec.lastIndexOf('#');
-  if (at <= 0 || at === spec.length - 1) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter', spec);
+export async function moduleReference(option: string, spec: string | undefined, cwd = process.cwd()): Promise<{ module: string; export: string }> {
+  const at = spec?.lastIndexOf('#') ?? -1;
+  if (spec === undefined || at <= 0 || at === spec.length - 1) throw new InvalidOptionError(option, 'MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter', spec);
   const module = spec.slice(0, at);
   const name = spec.slice(at + 1);
   const file = resolve(cwd, module);
