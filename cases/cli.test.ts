@@ -211,6 +211,10 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['run', '--workers'], 'option --workers of contend run needs a value (see contend run --help)'],
     [['plot'], 'missing argument of contend plot; usage: contend plot <file>'],
     [['run', '--lock-module'], 'invalid lock-module: nothing; allowed: MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter'],
+    // yargs gave these '' or their default, and the command ran as if they had been left out.
+    [['matrix', '--kinds'], 'option --kinds of contend matrix needs a value (see contend matrix --help)'],
+    [['crashpoints', '--strategy'], 'option --strategy of contend crashpoints needs a value (see contend crashpoints --help)'],
+    [['schedule', '--format', '--workers', '3'], 'option --format of contend schedule needs a value (see contend schedule --help)'],
   ])('an unknown option or command is refused, naming what is allowed: %j', (args, message) => {
     const r = contend(...args);
     expect(r.code).toBe(2);

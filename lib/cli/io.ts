@@ -33,8 +33,8 @@ export async function readInput(option: string, file: string, what: string): Pro
   }
 }
 
-/** Report files and directories named on the command line, by option. */
-const OUTPUT_FILES = ['json', 'markdown', 'csv'] as const;
+/** Report files and directories named on the command line, by option. A report file may be left out: then it is printed. */
+export const OUTPUT_FILES = ['json', 'markdown', 'csv'] as const;
 const OUTPUT_DIRECTORIES = ['plot', 'out'] as const;
 
 /** Checks every output path given, before the command does any work. */

@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { exitOnSignals } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
-import { checkOutputs } from './io.js';
+import { checkOutputs, OUTPUT_FILES } from './io.js';
 import type { UsageContext } from './unknown.js';
 
 const require = createRequire(import.meta.url);
@@ -66,14 +66,36 @@ const globalOptions = (y: Argv): Argv =>
     .option('lock-module', { type: 'string', array: true, describe: 'load a lock adapter of your own: MODULE#EXPORT' })
     .option('write-module', { type: 'string', array: true, describe: 'load a write strategy of your own: MODULE#EXPORT' });
 
+/** What yargs keeps of a command's options, in getOptions(), which its types do not declare. */
+interface OptionTable {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+  string: string[];
+  array: string[];
+}
+const optionTable = (y: Argv): OptionTable => (y as unknown as { getOptions(): OptionTable }).getOptions();
+
 /**
  * The long options a command takes, as typed (kebab-case), without its positionals (`<file>` of
- * `plot <file>`) and aliases. yargs keeps them in getOptions(), which its types do not declare.
+ * `plot <file>`) and aliases.
  */
 function optionNames(y: Argv, command = ''): string[] {
-  const { key, alias } = (y as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
-  const skipped = new Set([...Object.values(alias).flat(), ...[...command.matchAll(/[<[](\w+)[\]>]/g)].map((m) => m[1]!), 'help', 'version']);
+  const { key, alias } = optionTable(y);
+  const skipped = new Set([...Object.values(alias).flat(), ...positionals(command), 'help', 'version']);
   return Object.keys(key).filter((k) => k.length > 1 && !skipped.has(k) && !/[A-Z]/.test(k));
+}
+
+const positionals = (command: string): string[] => [...command.matchAll(/[<[](\w+)[\]>]/g)].map((m) => m[1]!);
+
+/**
+ * Every text option of the command needs its value: yargs would give `--order` without one as ''
+ * or as its default, taken for an option left out. A report file (`--csv`) may be left out, which
+ * prints it; the lists (`--lock-module`) are checked where they are read.
+ */
+function requireValues(y: Argv, command: string): Argv {
+  const { string, array } = optionTable(y);
+  const optional = new Set<string>([...OUTPUT_FILES, ...array, ...positionals(command)]);
+  return y.requiresArg(string.filter((k) => !optional.has(k)));
 }
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
@@ -135,7 +157,7 @@ export async function main(args: string[]): Promise<number> {
         continue;
       }
       const { builder, handler } = loadCommand(nameOf(entry.command))(context);
-      cli.command(entry.command, entry.describe, (y) => (commandArgs = builder(y)), async (argv) => {
+      cli.command(entry.command, entry.describe, (y) => (commandArgs = requireValues(builder(y), entry.command)), async (argv) => {
         ran = true;
         await handler(argv);
       });

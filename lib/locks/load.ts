@@ -39,7 +39,7 @@ export function lockOptionsOf(adapter: LockAdapter, given: unknown = {}): Record
   if (adapter.defaults) {
     const known = Object.keys(defaults);
     for (const [key, value] of Object.entries(given)) {
-      if (!known.includes(key)) throw new InvalidOptionError(`${adapter.name} lock option`, known.length ? known.join(', ') : 'none', key);
+      if (!known.includes(key)) throw new InvalidOptionError(`${adapter.name} lock option`, known.length ? known.join(', ') : 'nothing (it takes no options)', key);
       const type = typeof defaults[key];
       if (typeof value !== type || (type === 'number' && !Number.isFinite(value))) throw new InvalidOptionError(`${adapter.name} lock option ${key}`, `a ${type === 'number' ? 'finite number' : type}`, value);
     }

@@ -13,6 +13,8 @@ export const MutexAdapter: LockAdapter = {
   name: 'mutex',
   description: 'async-mutex within a thread + Atomics across worker_threads; not across processes',
   excludes: { async: true, thread: true, process: false },
+  // No options: declared, so that one given (a misspelt option of another lock) is refused.
+  defaults: {},
   create(ctx) {
     const local = ctx.local('mutex', () => new (asyncMutex().Mutex)());
     const cross = new AtomicsMutex(ctx.shared, 0);

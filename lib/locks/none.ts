@@ -5,6 +5,8 @@ export const NoLockAdapter: LockAdapter = {
   name: 'none',
   description: 'no lock: every contender races',
   excludes: { async: false, thread: false, process: false },
+  // No options: declared, so that one given (a misspelt option of another lock) is refused.
+  defaults: {},
   create() {
     return {
       tryAcquire: () => true,
