@@ -215,11 +215,20 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['matrix', '--kinds'], 'option --kinds of contend matrix needs a value (see contend matrix --help)'],
     [['crashpoints', '--strategy'], 'option --strategy of contend crashpoints needs a value (see contend crashpoints --help)'],
     [['schedule', '--format', '--workers', '3'], 'option --format of contend schedule needs a value (see contend schedule --help)'],
+    // It takes no options: one given was dropped without a word.
+    [['run', '--lock-options', '{"staleMs":1}'], 'invalid none lock option: "staleMs"; allowed: nothing (it takes no options)'],
+    [['run', '--lock', 'mutex', '--lock-options', '{"maxPollMs":8}'], 'invalid mutex lock option: "maxPollMs"; allowed: nothing (it takes no options)'],
   ])('an unknown option or command is refused, naming what is allowed: %j', (args, message) => {
     const r = contend(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`contend: ${message}\n`);
     expect(r.stdout).toBe('');
+  });
+
+  test('a report file may be left out: --csv alone prints the CSV', () => {
+    const r = contend('sweep', '--writers', '1', '--writer-rates', '20', '--overlaps', '0.2', '--readers', '0', '--duration', '0.3', '--csv');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^config_label,num_writers,num_readers,/);
   });
 
   test('run takes --kind for --workers-kind, as sweep names it', () => {
