@@ -30,10 +30,12 @@ describe('how the matrix runs its cases in step mode', () => {
   let dir: string;
   beforeAll(async () => {
     await registerLock({ module: LOGGING.href, export: 'LoggingLockAdapter' });
+    await registerLock({ module: LOGGING.href, export: 'OtherLoggingLockAdapter' });
     dir = mkdtempSync(join(tmpdir(), 'matrix-'));
   });
   afterAll(() => {
     unregisterLock('logging');
+    unregisterLock('logging-other');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -41,11 +43,12 @@ describe('how the matrix runs its cases in step mode', () => {
     const log = join(dir, 'alive.log');
     const reported: [MatrixRow, number][] = [];
     // Async in the middle: the order of the table is not the order the cases run in.
-    const rows = await runMatrix({ kinds: ['thread', 'async', 'process'], locks: ['logging', 'none'], lockOptions: { log }, workers: 3 }, (row, index) => {
+    // Two locks, each taking the `log` option the matrix gives every lock.
+    const rows = await runMatrix({ kinds: ['thread', 'async', 'process'], locks: ['logging', 'logging-other'], lockOptions: { log }, workers: 3 }, (row, index) => {
       reported.push([row, index]);
     });
     expect(rows.map((r) => `${r.options.kind}/${r.options.lock}/${r.verdict}`)).toEqual(
-      ['thread', 'async', 'process'].flatMap((kind) => ['logging', 'logging', 'none', 'none'].map((lock) => `${kind}/${lock}/pass`)),
+      ['thread', 'async', 'process'].flatMap((kind) => ['logging', 'logging', 'logging-other', 'logging-other'].map((lock) => `${kind}/${lock}/pass`)),
     );
     expect(reported.map(([, index]) => index)).toEqual(rows.map((_, i) => i));
     reported.forEach(([row, index]) => expect(row).toBe(rows[index]));
@@ -61,8 +64,8 @@ describe('how the matrix runs its cases in step mode', () => {
       alive[kind] += event === 'open' ? 1 : -1;
     }
     expect(beside).toEqual([]);
-    // 3 kinds × 2 orders × 3 workers, each opened and closed.
-    expect(lines.length).toBe(36);
+    // 3 kinds × 2 locks × 2 orders × 3 workers, each opened and closed.
+    expect(lines.length).toBe(72);
   });
 
   test('a reader that throws ends the run with its error, and hears of no row after it', async () => {
