@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AdapterLoadError, lockNames, registerLock, runCase, runMatrix, unregisterLock } from '../lib/index.js';
@@ -57,10 +58,19 @@ describe('a lock written as a user would, against the public API only', () => {
 describe('registration checks the adapter', () => {
   test('a missing export is a clear error', async () => {
     await expect(registerLock({ module: FIXTURE.href, export: 'Nope' })).rejects.toThrow(AdapterLoadError);
-    await expect(registerLock({ module: FIXTURE.href, export: 'Nope' })).rejects.toThrow(/no object exported under that name/);
+    await expect(registerLock({ module: FIXTURE.href, export: 'Nope' })).rejects.toThrow(/^no export "Nope" in lock module file:\/\/\S+; it exports \w/);
   });
   test('a module that cannot be imported is a clear error', async () => {
-    await expect(registerLock({ module: '/nowhere/lock.js', export: 'x' })).rejects.toThrow(/cannot import lock adapter module/);
+    await expect(registerLock({ module: '/nowhere/lock.js', export: 'x' })).rejects.toThrow('cannot import lock adapter module /nowhere/lock.js: there is no file /nowhere/lock.js');
+  });
+  test("errors name the module as you gave it, not the file your TypeScript was compiled to", async () => {
+    await expect(registerLock({ module: './cases/fixtures/liar-lock.ts', export: 'LiarLock' })).rejects.toThrow(
+      'no export "LiarLock" in lock module ./cases/fixtures/liar-lock.ts; it exports LiarLockAdapter, NotALockAdapter',
+    );
+    await expect(registerLock({ module: './cases/fixtures/faulty-locks.ts', export: 'ImpostorFlock' })).rejects.toThrow(/^a lock adapter named "flock" is built in/);
+    await expect(registerLock({ module: './cases/fixtures/no-such-lock.ts', export: 'X' })).rejects.toThrow(
+      `cannot import lock adapter module ./cases/fixtures/no-such-lock.ts: there is no file ${join(process.cwd(), 'cases/fixtures/no-such-lock.ts')}`,
+    );
   });
   test('a built-in name cannot be taken', async () => {
     const module = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;

@@ -184,6 +184,7 @@ test.each<[string | undefined, string[]]>([
 });
 
 const OPS = './cases/fixtures/powerloss-ops.ts';
+const OPS_EXPORTS = 'appendLine, failingSave, judgedByNothing, parses, savedByAnotherProgram, storePutAtomic, storePutDefault, writevInPlace';
 const contend = (...args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist/lib/cli/main.js'), 'powerloss', ...args], { encoding: 'utf8', timeout: 120_000 });
 type Rows = { rows: { writer: string; durable: boolean; operations: number; bad: Record<string, number>; shortest: Record<string, string>; unseen: string[]; unaccounted: string[] }[]; failed: boolean };
 
@@ -241,9 +242,10 @@ describe('saves of your own (--ops)', () => {
 
   test.each([
     [['--ops', `${OPS}#judgedByNothing`], `contend: not an adapter: ${OPS}#judgedByNothing: give a target (for the default check) or a check of your own`],
-    [['--ops', `${OPS}#nothingHere`], `contend: not an adapter: ${OPS}#nothingHere: no object exported under that name`],
+    [['--ops', `${OPS}#nothingHere`], `contend: no export "nothingHere" in ops module ${OPS}; it exports ${OPS_EXPORTS}`],
     [['--ops', './cases/fixtures/no-such-file.ts#x'], /^contend: cannot import ops \.\/cases\/fixtures\/no-such-file\.ts: there is no file /],
     [['--check', `${OPS}#storePutDefault`], `contend: not a check: ${OPS}#storePutDefault: no function exported under that name`],
+    [['--check', `${OPS}#noSuchCheck`], `contend: no export "noSuchCheck" in check module ${OPS}; it exports ${OPS_EXPORTS}`],
     [['--check', 'no-hash'], /^contend: invalid check: "no-hash"; allowed: MODULE#EXPORT/],
     [['--dir', './cases/fixtures/no-such-dir'], 'contend: invalid dir: "./cases/fixtures/no-such-dir"; allowed: an existing directory where files can be written'],
   ])('bad input %j: one line, exit 2, before any save', (args, message) => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TYPESCRIPT } from './typescript.js';
 
 // The compiler (esbuild, hashing) is loaded when a module of TypeScript is registered or looked
@@ -155,9 +155,12 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
    * a package name.
    * @param label how the user named the module (`./my-lock.ts#MyLock`), for messages
    */
-  async register(ref: ModuleRef, label?: string): Promise<T> {
+  async register(ref: ModuleRef, label = `${ref.module}#${ref.export}`): Promise<T> {
     const path = RELATIVE.test(ref.module) ? resolve(ref.module) : ref.module;
     const url = isAbsolute(path) ? pathToFileURL(path).href : path;
+    // Said as the CLI says it, not in the words of whichever loader would have tried it.
+    const file = url.startsWith('file:') ? fileURLToPath(url) : undefined;
+    if (file !== undefined && !existsSync(file)) throw new AdapterLoadError(`cannot import ${this.option} adapter module ${label.replace(/#[^#]*$/, '')}: there is no file ${file}`);
     // Workers get the compiled module itself: TypeScript is compiled here, once, for all of them.
     const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: ref.export };
     const adapter = await this.load(normalised, label);
@@ -195,16 +198,22 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
 }
 
 /**
- * What a module exports under a name (undefined when nothing is), the module imported once per
- * process and compiled first when it is TypeScript; a module that cannot be imported is one
- * AdapterLoadError naming the option.
+ * What a module exports under a name, the module imported once per process and compiled first
+ * when it is TypeScript. A module that cannot be imported, or that exports nothing under the name
+ * (a misspelt export: the message lists what it does export), is one AdapterLoadError.
  */
 export async function importExport(option: string, ref: ModuleRef, where = `${ref.module}#${ref.export}`): Promise<unknown> {
+  let module: Record<string, unknown>;
   try {
-    return (await importOnce(ref.module))[ref.export];
+    module = await importOnce(ref.module);
   } catch (error) {
     throw cannotImport(option, where, error);
   }
+  if (module[ref.export] === undefined) {
+    const names = Object.keys(module).sort();
+    throw new AdapterLoadError(`no export "${ref.export}" in ${option} module ${where.replace(/#[^#]*$/, '')}; it exports ${names.length ? names.join(', ') : 'nothing'}`);
+  }
+  return module[ref.export];
 }
 
 
