@@ -56,6 +56,25 @@ describe('the packed package in a project of its own', () => {
     }
   }, 120_000);
 
+  test('its types check without the optional peers, library files included (skipLibCheck off)', () => {
+    // Every entry a user may import; none of pg, ioredis, etcd3, vega… is installed in the project.
+    const entries = ['contend', 'contend/writes', 'contend/audit', 'contend/workload', 'contend/fuzz', 'contend/explore', 'contend/powerloss', 'contend/vitest'];
+    writeFileSync(join(project, 'entries.ts'), entries.map((e, i) => `import * as e${i} from '${e}';\n`).join('') + `export const all = [${entries.map((_, i) => `e${i}`).join(', ')}];\n`);
+    const config = {
+      compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+      files: ['entries.ts'],
+    };
+    writeFileSync(join(project, 'tsconfig.entries.json'), JSON.stringify(config));
+    try {
+      const r = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.entries.json']);
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(join(project, 'entries.ts'));
+      rmSync(join(project, 'tsconfig.entries.json'));
+    }
+  }, 120_000);
+
   test('require() works, and importing contend leaves fs as it was', () => {
     const script = [
       "const fs = require('node:fs');",

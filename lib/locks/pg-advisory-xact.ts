@@ -1,5 +1,5 @@
 import { checkServerLockOptions, SERVER_LOCK_DEFAULTS, serverLock, type ServerLockOptions } from './server-lock.js';
-import { pgSession } from './pg-advisory.js';
+import { pgSession } from './pg-session.js';
 import type { LockAdapter } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { importPeer } from '../support/peer.js';
-import { redisClient } from './redis-lease.js';
+import { redisClient } from './redis-client.js';
 import { checkServerLockOptions, SERVER_LOCK_DEFAULTS, fenceKey, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
 import type { LockAdapter } from './types.js';
 

@@ -1,6 +1,6 @@
 import { importPeer } from '../support/peer.js';
-import { redisClient } from '../locks/redis-lease.js';
-import { createIfAbsent } from '../locks/pg-advisory.js';
+import { redisClient } from '../locks/redis-client.js';
+import { createIfAbsent } from '../locks/pg-session.js';
 import type { ServerKind } from '../servers/types.js';
 import type { CasMode, ConflictScope } from './config.js';
 import { applyMutation, parseManifest, preconditionHolds, serializeManifest, type CommitResult, type ManifestStorage, type Snapshot } from './manifest.js';
