@@ -231,6 +231,15 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     expect(r.stdout.split('\n')[0]).toMatch(/^config_label,num_writers,num_readers,/);
   });
 
+  test('--version prints the version of package.json, wherever it is typed', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const args of [['--version'], ['run', '--version']]) {
+      const r = contend(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+    }
+  });
+
   test('run takes --kind for --workers-kind, as sweep names it', () => {
     const r = contend('run', '--kind', 'thread', '--lock', 'mutex');
     expect(r.code).toBe(0);

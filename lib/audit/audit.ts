@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { onlyKnown, optionNames } from '../support/check.js';
 import { lockRegistry } from '../locks/registry.js';
 import { withServerUrl } from '../locks/server-lock.js';
-import { packageRoot } from '../support/paths.js';
+import { contendVersion } from '../support/paths.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
 import { LOCK_SCENARIOS } from './lock-scenarios.js';
 import { SERVER_SCENARIOS } from './server-scenarios.js';
@@ -88,7 +86,7 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditReport>
     }
   }
   return {
-    contend: (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version,
+    contend: contendVersion(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     libraries: libraries.map(({ ref: _r, ...rest }) => rest),

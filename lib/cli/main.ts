@@ -112,6 +112,12 @@ async function loadModules(argv: Record<string, unknown>): Promise<void> {
 }
 
 export async function main(args: string[]): Promise<number> {
+  // Answered before any command is looked for, as other tools answer it, wherever it is typed.
+  if (args.includes('--version')) {
+    const { contendVersion } = require('../support/paths.js') as typeof import('../support/paths.js');
+    process.stdout.write(`${contendVersion()}\n`);
+    return 0;
+  }
   let exitCode = 0;
   const context: CommandContext = { fail: () => void (exitCode = 1) };
   // Only the command named is loaded; the others are listed by name, for help and for yargs' checks.
@@ -124,6 +130,7 @@ export async function main(args: string[]): Promise<number> {
   const cli: Argv = globalOptions(yargs(args))
     .scriptName('contend')
     .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
+    .epilog("contend --version prints contend's version.")
     .middleware(async (argv) => {
       checkOutputs(argv);
       await loadModules(argv);
