@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerLock, runCase, runMatrix, unregisterLock, type MatrixRow } from '../lib/index.js';
+import { matrixLanes } from '../lib/case/matrix.js';
 import { MATRIX, ORDERS } from './support/table.js';
 
 // The full matrix: worker kind × lock × ordering, 5 workers, deterministic step mode.
@@ -26,6 +27,15 @@ test('runMatrix takes a write strategy of the user\'s by module and export, as r
 });
 
 describe('how the matrix runs its cases in step mode', () => {
+  test('each kind a lane of its own; the async cases first and alone unless all their adapters are built in; period mode one case at a time', () => {
+    const cases = (['thread', 'async', 'process', 'async', 'thread'] as const).map((kind) => ({ kind }));
+    expect(matrixLanes(cases, true, true)).toEqual([[[1, 3], [0, 4], [2]]]);
+    expect(matrixLanes(cases, true, false)).toEqual([[[1, 3]], [[0, 4], [2]]]);
+    expect(matrixLanes(cases, false, true)).toEqual([[[0, 1, 2, 3, 4]]]);
+    // No phase, nor lane, of a kind the matrix does not run.
+    expect(matrixLanes([{ kind: 'thread' }, { kind: 'thread' }], true, false)).toEqual([[[0, 1]]]);
+  });
+
   const LOGGING = new URL('./fixtures/logging-lock.ts', import.meta.url);
   let dir: string;
   beforeAll(async () => {

@@ -38,7 +38,7 @@ export interface MatrixRow {
   runs: Outcome[][];
   verdict: 'pass' | 'fail' | 'error';
   error?: string;
-  /** Mean wall time of one run, ms; in step mode a thread case shares the machine with a process case. */
+  /** Mean wall time of one run, ms; in step mode a case shares the machine with cases of the other kinds. */
   ms: number;
   last?: CaseResult;
   /** The exploration of this row's lock and kind, when the lock claims to exclude the kind. */
@@ -82,9 +82,9 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   const cases = matrixCases({ ...options, ...write });
   // Every case's options are checked before the first runs: bad input is one error, not a row each.
   const resolved = cases.map((c) => resolveCase(c));
-  // Process hosts start while the async cases run, not when the first process case does. Only in
-  // step mode: there the outcomes do not depend on what else the machine does; period mode's
-  // cases are timed, and each must see the machine alike.
+  // Process hosts start now, while the first cases of the other kinds run, not when the first
+  // process case does. Only in step mode: there the outcomes do not depend on what else the
+  // machine does; period mode's cases are timed, and each must see the machine alike.
   const step = resolved.every((c) => c.mode === 'step');
   const processCase = resolved.filter((c) => c.kind === 'process');
   if (processCase.length && step) {
@@ -93,7 +93,10 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
       processCase.every((c) => ownFileCode({ lock: c.ref, write: c.writeRef })),
     );
   }
-  const run = (): Promise<MatrixRow[]> => runCases(cases, repeat, step, onRow);
+  // Built-in adapters never block the driver's thread (their waits are polls, inotify wake-ups,
+  // Atomics.waitAsync): async cases of theirs can run beside the others.
+  const ownAsync = resolved.every((c) => c.kind !== 'async' || ('builtin' in c.ref && 'builtin' in c.writeRef));
+  const run = (): Promise<MatrixRow[]> => runCases(cases, repeat, matrixLanes(cases, step, ownAsync), onRow);
   const rows = await (cpuLoad > 0 ? withCpuLoad(cpuLoad, run) : run());
   if (options.explore !== false) await exploreClaims(rows);
   return rows;
@@ -138,15 +141,26 @@ async function exploreClaims(rows: MatrixRow[]): Promise<void> {
 type OnRow = (row: MatrixRow, index: number, total: number) => void;
 
 /**
- * Runs the cases and reports each row in the matrix's order. In step mode the thread cases and
- * the process cases run side by side: each kind has its own threads or hosts, and a step
- * schedule's outcomes do not depend on what else the machine does (`--cpu-load` is how a run
- * shows it), while each kind alone leaves a core idle between its actions. The async cases run
- * alone: their adapter code runs in the driver's own thread, and one that blocks it would hold
- * every other case's timers and be counted against them. Period mode's cases are timed, so there
- * every case runs alone, and each sees the machine alike.
+ * How the cases run: phases one after the other, each of lanes side by side, each lane its cases
+ * (by index) one after the other. In step mode each kind is a lane of its own: each kind has its
+ * own threads or hosts, and a step schedule's outcomes do not depend on what else the machine
+ * does (`--cpu-load` is how a run shows it), while each kind alone leaves a core idle between its
+ * actions. The async cases run in a phase of their own before the others unless every one of
+ * them runs contend's own adapters (`ownAsync`): their adapter code runs in the driver's own
+ * thread, and a user's that blocked it would hold every other case's timers and be counted
+ * against them. Period mode's cases are timed, so there every case runs alone, and each sees the
+ * machine alike.
  */
-async function runCases(cases: MatrixCase[], repeat: number, sideBySide: boolean, onRow?: OnRow): Promise<MatrixRow[]> {
+export function matrixLanes(cases: readonly { kind: WorkerKind }[], step: boolean, ownAsync: boolean): number[][][] {
+  const all = cases.map((_, i) => i);
+  if (!step) return [[all]];
+  const of = (kind: WorkerKind): number[] => all.filter((i) => cases[i]!.kind === kind);
+  const phases = ownAsync ? [WORKER_KINDS.map(of)] : [[of('async')], [of('thread'), of('process')]];
+  return phases.map((phase) => phase.filter((lane) => lane.length > 0)).filter((phase) => phase.length > 0);
+}
+
+/** Runs the cases by their lanes (matrixLanes), and reports each row in the matrix's order. */
+async function runCases(cases: MatrixCase[], repeat: number, phases: number[][][], onRow?: OnRow): Promise<MatrixRow[]> {
   const rows: (MatrixRow | undefined)[] = cases.map(() => undefined);
   let reported = 0;
   // A reader that throws stops every lane before its next case, and is rethrown once all have.
@@ -163,9 +177,6 @@ async function runCases(cases: MatrixCase[], repeat: number, sideBySide: boolean
       }
     }
   };
-  const all = cases.map((_, i) => i);
-  const of = (kind: WorkerKind): number[] => all.filter((i) => cases[i]!.kind === kind);
-  const phases = sideBySide ? [[of('async')], [of('thread'), of('process')]] : [[all]];
   for (const phase of phases) await Promise.all(phase.map(lane));
   if (stopped) throw stopped.error;
   return rows as MatrixRow[];
