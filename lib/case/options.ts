@@ -91,7 +91,8 @@ const orDefault = <T>(value: unknown, fallback: T): unknown => (value === undefi
 
 /** Checks every option once, at the boundary, and fills the defaults. */
 export function resolveCase(options: CaseOptions): ResolvedCase {
-  checkCaseKeys(options);
+  // Its keys were checked at the entry that took them (runCase, runMatrix).
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('case options', 'an object { kind, lock, … }', options);
   const kind = validateKind(options.kind);
   const { adapter, ref, source: lockSource } = resolveLock(options.lock);
   const order = oneOf('order', ORDERINGS, orDefault(options.order, 'force-write'));

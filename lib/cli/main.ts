@@ -79,7 +79,7 @@ const optionTable = (y: Argv): OptionTable => (y as unknown as { getOptions(): O
  * The long options a command takes, as typed (kebab-case), without its positionals (`<file>` of
  * `plot <file>`) and aliases.
  */
-function optionNames(y: Argv, command = ''): string[] {
+function commandOptions(y: Argv, command = ''): string[] {
   const { key, alias } = optionTable(y);
   const skipped = new Set([...Object.values(alias).flat(), ...positionals(command), 'help', 'version']);
   return Object.keys(key).filter((k) => k.length > 1 && !skipped.has(k) && !/[A-Z]/.test(k));
@@ -146,10 +146,10 @@ export async function main(args: string[]): Promise<number> {
       // A command's own error passes as it is; yargs' parser refuses input with a YError of its
       // own (`--workers` with no value), which is bad input like any message it gives.
       if (error && error.name !== 'YError') throw error;
-      const usage: UsageContext = { args, typedCommand: firstWord, options: optionNames(commandArgs ?? cli, chosen?.command), commands: COMMANDS.map((c) => nameOf(c.command)) };
+      const usage: UsageContext = { args, typedCommand: firstWord, options: commandOptions(commandArgs ?? cli, chosen?.command), commands: COMMANDS.map((c) => nameOf(c.command)) };
       // Loaded only when something was not understood.
       const { explainUsage } = require('./unknown.js') as typeof import('./unknown.js');
-      throw new ContendError('E_USAGE', explainUsage(message ?? error?.message ?? '', chosen ? { ...usage, command: nameOf(chosen.command), usage: chosen.command } : usage));
+      throw new ContendError('E_USAGE', explainUsage(message ?? error?.message ?? '', chosen ? { ...usage, usage: chosen.command } : usage));
     });
   // The chosen command's own yargs, once its builder has run: its options are what a refusal lists.
   let commandArgs: Argv | undefined;

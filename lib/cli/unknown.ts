@@ -4,8 +4,7 @@ export interface UsageContext {
   args: readonly string[];
   /** The word taken for the command, when it names none. */
   typedCommand: () => string;
-  /** The command that runs, if one was named, and its usage line (`plot <file>`). */
-  command?: string;
+  /** The usage line of the command that runs (`plot <file>`), if one was named. */
   usage?: string;
   /** Its options (long names), or the global ones when no command was named. */
   options: readonly string[];
@@ -30,7 +29,8 @@ function likely(typed: string, options: readonly string[]): string | undefined {
  * understood, and what is allowed (the command's options, or the commands). Any other yargs
  * message is returned as it is.
  */
-export function explainUsage(message: string, { args, typedCommand, command, usage, options, commands }: UsageContext): string {
+export function explainUsage(message: string, { args, typedCommand, usage, options, commands }: UsageContext): string {
+  const command = usage?.split(' ')[0];
   const where = command ? `contend ${command}` : 'contend';
   const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
   if (noValue) return `option --${noValue[1]} of ${where} needs a value (see ${where} --help)`;

@@ -160,7 +160,7 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     const url = isAbsolute(path) ? pathToFileURL(path).href : path;
     // Said as the CLI says it, not in the words of whichever loader would have tried it.
     const file = url.startsWith('file:') ? fileURLToPath(url) : undefined;
-    if (file !== undefined && !existsSync(file)) throw new AdapterLoadError(`cannot import ${this.option} adapter module ${label.replace(/#[^#]*$/, '')}: there is no file ${file}`);
+    if (file !== undefined && !existsSync(file)) throw new AdapterLoadError(`cannot import ${this.option} adapter module ${moduleOf(label)}: there is no file ${file}`);
     // Workers get the compiled module itself: TypeScript is compiled here, once, for all of them.
     const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: ref.export };
     const adapter = await this.load(normalised, label);
@@ -211,7 +211,7 @@ export async function importExport(option: string, ref: ModuleRef, where = `${re
   }
   if (module[ref.export] === undefined) {
     const names = Object.keys(module).sort();
-    throw new AdapterLoadError(`no export "${ref.export}" in ${option} module ${where.replace(/#[^#]*$/, '')}; it exports ${names.length ? names.join(', ') : 'nothing'}`);
+    throw new AdapterLoadError(`no export "${ref.export}" in ${option} module ${moduleOf(where)}; it exports ${names.length ? names.join(', ') : 'nothing'}`);
   }
   return module[ref.export];
 }
@@ -235,10 +235,13 @@ async function compiledOrLoadError(option: string, url: string, label: string | 
   }
 }
 
+/** The module part of a `MODULE#EXPORT` label, as the user wrote it. */
+const moduleOf = (where: string): string => where.replace(/#[^#]*$/, '');
+
 function cannotImport(option: string, where: string, error: unknown): AdapterLoadError {
   // One line: a compile error's own lines (file:line: message) joined.
   const why = (error as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-  return new AdapterLoadError(`cannot import ${option} adapter module ${where.replace(/#[^#]*$/, '')}: ${why}`);
+  return new AdapterLoadError(`cannot import ${option} adapter module ${moduleOf(where)}: ${why}`);
 }
 
 /** Collects what is wrong with an exported value, for one AdapterLoadError naming all of it. */

@@ -30,4 +30,3 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[], val
   if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
   return value as T;
 }
-
