@@ -186,6 +186,10 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['run', '--write', 'yolo'], 'contend: invalid strategy: "yolo"; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf'],
     [['fuzz', '--children', '0'], 'contend: invalid children: 0; allowed: an integer from 1 to 64'],
     [['run', '--lock-module', 'nohash'], 'contend: invalid lock-module: "nohash"; allowed: MODULE#EXPORT, e.g. ./my-adapter.ts#myAdapter'],
+    // An empty item of a comma list is a typo, not one item fewer: the run would miss a row.
+    [['matrix', '--locks', 'none,,flock'], 'contend: invalid locks: ""; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease'],
+    [['matrix', '--kinds', 'async,'], 'contend: invalid kinds: ""; allowed: async, thread, process'],
+    [['stress', '--strategies', 'truncate,,atomic'], 'contend: invalid strategies: ""; allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf'],
   ])('%j', (args, message) => {
     const before = caseDirs().length;
     const r = contend(...args);

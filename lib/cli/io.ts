@@ -11,8 +11,12 @@ export const numberArg = {
   coerce: (value: unknown): unknown => (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value),
 } as const;
 
-/** A comma list option as its items; absent stays absent. */
-export const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
+/**
+ * A comma list option as its items; absent stays absent. An empty item (`none,,flock`, a
+ * trailing comma) stays in the list, so the option's check refuses it with the allowed values
+ * rather than the run going on with one item fewer than was typed.
+ */
+export const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()));
 
 /** Text by default; JSON with --json, or into the file --json names (the text is printed then too). */
 export async function emit(json: unknown, value: unknown, text: string): Promise<void> {
