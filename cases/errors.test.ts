@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { generateSchedule, InvalidOptionError, runCase, runMatrix, type CaseOptions } from '../lib/index.js';
 import { runAudit } from '../lib/audit/index.js';
@@ -58,5 +60,26 @@ describe('bad options are refused before anything runs', () => {
   test('an option left undefined, as a spread of optional fields leaves it, is not a misspelling', async () => {
     const result = await runCase({ kind: 'async', lock: 'none', workers: 2, ...({ wrokers: undefined } as object) } as CaseOptions);
     expect(result.outcomes).toEqual(result.predicted);
+  });
+});
+
+describe('the codes of the errors contend raises on purpose', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'));
+  const codesIn = (text: string): Set<string> => new Set([...text.matchAll(/'(E_[A-Z_]+)'/g)].map((m) => m[1]!));
+  const guide = readFileSync('doc/guide.md', 'utf8');
+
+  test('each is named in the guide, where a user looks up what a code means', () => {
+    const codes = codesIn([...sources('lib'), ...sources('schedules'), ...sources('workers')].join('\n'));
+    expect(codes.size).toBeGreaterThan(30);
+    expect([...codes].filter((code) => !guide.includes(`\`${code}\``))).toEqual([]);
+  });
+
+  test("the guide's list of bad input is the set the CLI exits 2 for", () => {
+    const badInput = /const BAD_INPUT = new Set\(\[([^\]]*)\]\)/.exec(readFileSync('lib/cli/main.ts', 'utf8'))?.[1] ?? '';
+    const bullet = /- \*\*Bad input, exit status 2:\*\*([\s\S]*?)\n- \*\*/.exec(guide)?.[1] ?? '';
+    expect([...codesIn(bullet.replaceAll('`', "'"))].sort()).toEqual([...codesIn(badInput)].sort());
   });
 });

@@ -418,4 +418,11 @@ describe('the CLI', () => {
     expect(r.stderr.trim()).toBe('contend: invalid search: "bfs"; allowed: dfs, pct, random');
     expect(r.status).toBe(2);
   });
+
+  test.each(['async', 'thread', 'process'] as const)('%s: operations that take a lock, given none, are bad input (exit 2), found in the first run', (kind) => {
+    const r = contend('--ops', `${OPS}#lockedIncrement`, '--kind', kind);
+    expect(r.stderr).toBe('contend: withLock() needs a lock: give explore one (--lock NAME, or lock: in the options) along with the operations\n');
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
+  });
 });

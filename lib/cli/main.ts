@@ -54,7 +54,7 @@ const COMMANDS: readonly { command: string; describe: string }[] = [
 const CLEAN_UP_GRACE_MS = 10_000;
 
 /** The error codes that mean bad input (exit status 2) rather than a failed run (1). */
-const BAD_INPUT = new Set(['E_INVALID_OPTION', 'E_USAGE', 'E_ADAPTER_LOAD', 'E_CSV_FORMAT', 'E_MISSING_PEER', 'E_MISSING_SERVER']);
+const BAD_INPUT = new Set(['E_INVALID_OPTION', 'E_USAGE', 'E_ADAPTER_LOAD', 'E_CSV_FORMAT', 'E_MISSING_PEER', 'E_MISSING_SERVER', 'E_NO_LOCK']);
 
 const nameOf = (command: string): string => command.split(' ')[0]!;
 const isCommand = (word: string | undefined): boolean => COMMANDS.some((c) => nameOf(c.command) === word);

@@ -121,7 +121,11 @@ export async function warmUp(ctx: RunContext): Promise<void> {
       const a = await link.next();
       checkStrays(ctx, link.worker, a);
       if (a.type !== 'end') throw new ContendError('E_EXPLORE_PROTOCOL', `actor ${link.worker} stopped at ${a.point.op} in a run without stops`);
-      if (a.end.error) throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
+      if (a.end.error) {
+        // Operations that take a lock, explored without one, are bad input: it shows here first.
+        if (a.end.error.code === 'E_NO_LOCK') throw new ContendError('E_NO_LOCK', a.end.error.message);
+        throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
+      }
     }
   } finally {
     unwatch();
