@@ -17,7 +17,7 @@ afterAll(() => {
 test.each(['async', 'thread', 'process'] as const)('%s: a pause at a synchronous step fails the write plainly instead of pretending to hold it', async (kind) => {
   await registerWriteStrategy({ module: new URL('./fixtures/append-strategy.ts', import.meta.url).href, export: 'SyncTruncate' });
   const error = await runCase({ kind, lock: 'none', write: 'sync-truncate', schedule: readDuringSave }).catch((e: unknown) => e);
-  expect((error as Error).message).toMatch(/^worker 1 threw during 'write': Error: cannot pause at writeSync: a pause point needs the step made through fs's callback or promise form$/m);
+  expect((error as Error).message).toMatch(/^worker 1 threw during 'write': Error: cannot pause at writeSync: a pause point needs the step made through fs's callback or promise form \(at cases\/fixtures\/append-strategy\.ts:\d+:\d+\)$/m);
 });
 
 test('a save made with synchronous calls is still traced step by step for crash points', async () => {

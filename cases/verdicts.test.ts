@@ -126,7 +126,7 @@ test('contend crashpoints: a strategy that throws is an error, exit status 1', (
 
 test('contend stress: a strategy that throws is an error, exit status 1', () => {
   const r = contend('stress', '--write-module', BROKEN, '--strategies', 'broken', '--scenarios', 'concurrent', '--kinds', 'async', '--trials', '1');
-  expect(r.stderr).toMatch(/^contend: worker \d threw during 'write': Error: this strategy is broken$/m);
+  expect(r.stderr).toMatch(/^contend: worker \d threw during 'write': Error: this strategy is broken \(at cases\/fixtures\/env-strategies\.ts:\d+:\d+\)$/m);
   expect(r.code).toBe(1);
 });
 

@@ -1,4 +1,8 @@
+import { relative, sep } from 'node:path';
+import { findSourceMap } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
+import { packageRoot } from '../support/paths.js';
 import type { Op } from '../../schedules/types.js';
 import type { AdapterRef, WorkerKind } from '../locks/types.js';
 import type { ReadResult } from './outcome.js';
@@ -95,4 +99,43 @@ export function toErrorInfo(error: unknown): ErrorInfo {
     };
   }
   return { name: 'Error', message: String(error) };
+}
+
+// contend's own code, as built and as run from its sources: frames there are not where a thrown
+// error of an adapter's comes from.
+const OWN_CODE = ['dist', 'lib', 'schedules', 'workers'].map((dir) => `${packageRoot}${sep}${dir}${sep}`);
+
+/**
+ * Where an error was thrown, as the first frame of its stack outside Node, contend and the
+ * libraries in node_modules: the adapter's file and line (a `.ts` adapter's own, through its source map), relative to the working
+ * directory when it is below it.
+ */
+export function thrownAt(stack: string | undefined): string | undefined {
+  for (const text of stack?.split('\n').slice(1) ?? []) {
+    const frame = /\(?((?:file:\/\/)?\/[^()\s]*):(\d+):(\d+)\)?$/.exec(text.trim());
+    if (!frame) continue;
+    let file = frame[1]!.startsWith('file:') ? fileURLToPath(frame[1]!) : frame[1]!;
+    if (OWN_CODE.some((dir) => file.startsWith(dir))) continue;
+    // A library's frame (piscina's, or one the adapter calls) says less than the adapter's own.
+    if (file.includes(`${sep}node_modules${sep}`) && !file.endsWith('.contend.mjs')) continue;
+    let [line, column] = [Number(frame[2]), Number(frame[3])];
+    // A `.ts` adapter's compiled file, where a test runner's own stack formatting left it unmapped:
+    // its source map, which Node keeps once a module is loaded with source maps on, says where.
+    if (file.endsWith('.contend.mjs')) {
+      const entry = findSourceMap(pathToFileURL(file).href)?.findEntry(line - 1, column - 1);
+      if (entry && 'originalSource' in entry) {
+        file = entry.originalSource.startsWith('file:') ? fileURLToPath(entry.originalSource) : entry.originalSource;
+        [line, column] = [entry.originalLine + 1, entry.originalColumn + 1];
+      }
+    }
+    const shown = relative(process.cwd(), file);
+    return `${shown.startsWith('..') ? file : shown}:${line}:${column}`;
+  }
+  return undefined;
+}
+
+/** An error a worker reports, as fault reports say it: `TypeError: … (at my-lock.ts:9:18)`. */
+export function describeThrown(error: ErrorInfo): string {
+  const at = thrownAt(error.stack);
+  return `${error.name}: ${error.message}${at ? ` (at ${at})` : ''}`;
 }

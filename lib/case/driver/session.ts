@@ -2,7 +2,7 @@ import type { Op } from '../../../schedules/types.js';
 import { WorkerFaultError, type WorkerFault } from '../../errors.js';
 import { ChannelFault, withinTime, type ActorChannel } from '../kinds/channel.js';
 import type { ReadResult } from '../outcome.js';
-import type { Command, Reply } from '../protocol.js';
+import { describeThrown, type Command, type Reply } from '../protocol.js';
 
 export interface TraceEntry {
   /** Index of the tick the action came from; -1 for the closing exits. */
@@ -74,15 +74,15 @@ export class CaseSession {
       // and must not be reported in its place (`died during 'read'` for a hang in 'write').
       const known = this.faults.get(worker);
       if (known) throw new WorkerFaultError([known]);
-      const fault = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
+      let fault = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
+      if (fault.reason === 'hung' && channel.explainHang) fault = await channel.explainHang(fault);
       const report: WorkerFault = { worker, action: label, reason: fault.reason, detail: fault.message };
       this.faults.set(worker, report);
       if (fault.reason === 'hung') await channel.kill();
       throw new WorkerFaultError([report]);
     }
     if (reply.status === 'error') {
-      const { name, message } = reply.error;
-      throw new WorkerFaultError([{ worker, action: label, reason: 'threw', detail: `${name}: ${message}` }]);
+      throw new WorkerFaultError([{ worker, action: label, reason: 'threw', detail: describeThrown(reply.error) }]);
     }
     this.trace.push({ tick, worker, op: command.op, status: reply.status, ...(reply.status === 'paused' ? { step: `${reply.step.op} ${reply.step.detail}` } : {}) });
     if (reply.status === 'done') {

@@ -1,5 +1,5 @@
 import { Actor } from '../actor.js';
-import type { ActorSpec } from '../protocol.js';
+import { describeThrown, toErrorInfo, type ActorSpec } from '../protocol.js';
 import { ChannelFault, CLOSE_GRACE_MS, started, withinTime, type ActorChannel } from './channel.js';
 import { watchLoop, type BlockedLoop } from './watchdog.js';
 
@@ -11,6 +11,9 @@ export interface AsyncActorOptions {
   /** How long adapter code may keep this thread's event loop blocked before it is stopped, ms. */
   blockedLimitMs: number;
 }
+
+/** How long the watchdog's report of a stall may take to be read once the loop runs again, ms. */
+const REPORT_GRACE_MS = 1_000;
 
 function blockedDetail(b: BlockedLoop): string {
   const where = b.inCall ? `its ${b.call}() did not return` : `nothing ran since its ${b.call}(), the last adapter call`;
@@ -40,6 +43,21 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
     reject(fault);
   });
   const orBlocked = <T>(promise: Promise<T>): Promise<T> => (blocked ? Promise.reject(blocked) : Promise.race([promise, nextBlock]));
+  // A time-out that came due while the loop stood still is the block's: its report, posted before
+  // the watchdog's interrupt, is read in the loop's next turns.
+  const explainHang = async (hang: ChannelFault, since: number): Promise<ChannelFault> => {
+    if (!watch.stalledSince(since)) return hang;
+    if (blocked) return blocked;
+    let timer: NodeJS.Timeout | undefined;
+    const report = nextBlock.catch((fault: ChannelFault) => fault);
+    const late = new Promise<ChannelFault>((resolve) => (timer = setTimeout(() => resolve(hang), REPORT_GRACE_MS)));
+    try {
+      return await Promise.race([report, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const startedAt = Date.now();
   let actor: Actor;
   try {
     // A create() that never settles cannot be stopped in this thread; the case's signal tells it to give up.
@@ -52,9 +70,11 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
     await started({ loaded: orBlocked(Promise.race([loaded, created])).then(() => {}), ready }, options.startTimeoutMs);
     actor = await created;
   } catch (error) {
+    const fault = error instanceof ChannelFault && error.reason === 'hung' ? await explainHang(error, startedAt) : error;
     watch.stop();
-    if (error instanceof ChannelFault) throw error;
-    throw new ChannelFault('threw', `${(error as Error).name}: ${(error as Error).message}`, (error as { code?: string }).code);
+    if (fault instanceof ChannelFault) throw fault;
+    const info = toErrorInfo(error);
+    throw new ChannelFault('threw', describeThrown(info), info.code);
   }
   // Still watched: an actor interrupted once may block again in its clean-up, and is stopped
   // again. Bounded like a thread's or a process's end: a release or close that never settles, or
@@ -66,10 +86,15 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
       watch.stop();
     }
   };
+  let requestedAt = Date.now();
   return {
     worker: spec.worker,
-    request: (command, onBlocked) => orBlocked(actor.handle(command, onBlocked)),
+    request: (command, onBlocked) => {
+      requestedAt = Date.now();
+      return orBlocked(actor.handle(command, onBlocked));
+    },
     close: end,
     kill: () => end().catch(() => {}),
+    explainHang: (hang) => explainHang(hang, requestedAt),
   };
 }

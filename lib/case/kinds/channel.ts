@@ -1,6 +1,6 @@
 import type { FaultReason } from '../../errors.js';
 import { settledWithin } from '../../support/deadline.js';
-import type { Command, HostMessage, Reply } from '../protocol.js';
+import { describeThrown, type Command, type HostMessage, type Reply } from '../protocol.js';
 
 /** How long a worker may take to end after its exit reply before it is ended by force, ms. */
 export const CLOSE_GRACE_MS = 2_000;
@@ -26,6 +26,11 @@ export interface ActorChannel {
   close(): Promise<void>;
   /** Ends the worker now (a hang, a fault elsewhere, a test that failed). */
   kill(): Promise<void>;
+  /**
+   * The fault to report for a request the driver timed out (`hung`). An async actor's may instead
+   * have blocked the event loop, timers included, which its watchdog reports a moment later.
+   */
+  explainHang?(hang: ChannelFault): Promise<ChannelFault>;
 }
 
 /**
@@ -125,7 +130,7 @@ export function readiness(): Readiness {
     settle(m) {
       if (m.type === 'loaded') onLoaded();
       else if (m.type === 'ready') markReady();
-      else if (m.type === 'start-failed') fail(new ChannelFault('threw', `${m.error.name}: ${m.error.message}`, m.error.code));
+      else if (m.type === 'start-failed') fail(new ChannelFault('threw', describeThrown(m.error), m.error.code));
     },
   };
 }

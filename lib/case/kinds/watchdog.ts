@@ -26,6 +26,12 @@ export interface BlockedLoop {
 export interface LoopWatch {
   /** Marks the start of a synchronous call into adapter code; returns what marks its end. */
   enter(action: string, call: string): () => void;
+  /**
+   * True when the loop stood still past the limit, and ran again, at `time` (a Date.now()) or
+   * later. A timer that comes due in such a stall fires in the loop's first turn after it, before
+   * the watchdog's report is read: what it times out is the block the report is about.
+   */
+  stalledSince(time: number): boolean;
   /** Stops watching (the actor is done). */
   stop(): void;
 }
@@ -121,6 +127,8 @@ class LoopWatchdog {
   private thread: Worker | undefined;
   private beating: NodeJS.Timeout | undefined;
   private nextId = 1;
+  /** When the last stall past the limit ended, as a Date.now(); seen by the first beat after it. */
+  private stallEnded = -1;
 
   watch(limitMs: number, onBlocked: (blocked: BlockedLoop) => void): LoopWatch {
     const id = this.nextId++;
@@ -139,6 +147,7 @@ class LoopWatchdog {
         Atomics.store(cells, LAST_ID, id);
         return () => Atomics.store(cells, NOW_ID, 0);
       },
+      stalledSince: (time) => this.stallEnded >= time,
       stop: () => {
         this.watched.delete(id);
         this.forget(id);
@@ -158,8 +167,14 @@ class LoopWatchdog {
     Atomics.store(this.cells, LIMIT_MS, limits.length ? Math.min(...limits) : 0);
     if (limits.length && !this.beating) {
       this.start();
-      const beat = (): void => void Atomics.store(this.cells, BEAT, Date.now() - this.epoch);
-      beat();
+      Atomics.store(this.cells, BEAT, Date.now() - this.epoch);
+      // The beat's interval expired long before any timer of the stall, so it runs first when
+      // the loop runs again, and sees the stall before anything timed in it is handled.
+      const beat = (): void => {
+        const now = Date.now();
+        if (now - this.epoch - Atomics.load(this.cells, BEAT) > Atomics.load(this.cells, LIMIT_MS)) this.stallEnded = now;
+        Atomics.store(this.cells, BEAT, now - this.epoch);
+      };
       this.beating = setInterval(beat, BEAT_MS);
       this.beating.unref();
     } else if (!limits.length && this.beating) {
@@ -185,7 +200,7 @@ class LoopWatchdog {
 
 let watchdog: LoopWatchdog | undefined;
 
-const unwatched: LoopWatch = { enter: () => () => {}, stop: () => {} };
+const unwatched: LoopWatch = { enter: () => () => {}, stalledSince: () => false, stop: () => {} };
 
 /**
  * Watches the event loop of this thread while an actor's adapter code may block it, for
