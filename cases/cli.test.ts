@@ -70,7 +70,7 @@ describe('a failure replays with the adapter it ran', () => {
   test('--replay refuses case options beside it, and text that is not the literal', () => {
     const both = contend('run', '--replay', '{"kind":"async","lock":"none"}', '--lock', 'flock');
     expect(both.code).toBe(2);
-    expect(both.stderr).toBe('contend: Arguments replay and lock are mutually exclusive\n');
+    expect(both.stderr).toBe('contend: options --replay and --lock of contend run cannot be given together (see contend run --help)\n');
     const bad = contend('run', '--replay', 'runCase({"kind":');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^contend: invalid replay: .*allowed: the JSON object a failure printed/);
@@ -87,10 +87,33 @@ describe('a failure replays with the adapter it ran', () => {
       const missing = contend('run', '--schedule', join(dir, 'none.json'));
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/^contend: invalid schedule: .*ENOENT.*allowed: a readable JSON schedule file\n$/);
+      // Writes only: the rule expects a race that no read can show, and the output says so.
+      const writesOnly = join(dir, 'writes.json');
+      writeFileSync(writesOnly, JSON.stringify({ workers: 2, period: 1, ticks: [{ at: 0, actions: [{ worker: 1, op: 'write' }] }] }));
+      const noRead = contend('run', '--schedule', writesOnly);
+      expect(noRead.stdout).toMatch(/^expected  \[\]  \(rule: race, but the schedule has no read to show it\)$/m);
+      expect(noRead.code).toBe(0);
+      const list = join(dir, 'list.json');
+      writeFileSync(list, '[]');
+      expect(contend('run', '--schedule', list).stderr).toBe('contend: invalid schedule: []; allowed: an object { workers, period, ticks }\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('contend schedule --json FILE writes the JSON there, and prints the format asked for', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contend-schedule-'));
+  try {
+    const file = join(dir, 'two.json');
+    const r = contend('schedule', '--workers', '2', '--json', file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${contend('schedule', '--workers', '2').stdout}written: ${file}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(contend('schedule', '--workers', '2', '--json').stdout);
+    expect(JSON.parse(readFileSync(file, 'utf8')).ticks).toHaveLength(4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('options before the command are read as yargs reads them: --json FILE, then the command', () => {
@@ -153,10 +176,21 @@ test("the fuzz children's entry refuses to run without the fuzz's channel", () =
   expect(r.stderr).toBe('contend fuzz writer: start me through `contend fuzz` (an IPC channel is needed)\n');
 });
 
-test('contend locks lists whom each lock excludes', () => {
+test('contend locks lists whom each lock excludes, and the options it takes with their defaults', () => {
   const r = contend('locks');
-  expect(r.stdout).toMatch(/^mutex +yes +yes +no /m);
-  expect(r.stdout).toMatch(/^flock +yes +yes +yes +- /m);
+  expect(r.stdout).toMatch(/^mutex +yes +yes +no +- +- /m);
+  expect(r.stdout).toMatch(/^flock +yes +yes +yes +- +maxPollMs=8 /m);
+  expect(r.stdout).toMatch(/^lockfile +yes +yes +yes +- +staleMs=10000 updateMs=1000 maxPollMs=8 /m);
+  expect(r.stdout).toMatch(/^redis-lease .* url=\(a throwaway server\) maxPollMs=8 timeoutMs=10000 ttlMs=10000 /m);
+  const json = JSON.parse(contend('locks', '--json').stdout) as { name: string; defaults: Record<string, unknown> }[];
+  expect(json.find((l) => l.name === 'lockfile')?.defaults).toEqual({ staleMs: 10_000, updateMs: 1_000, maxPollMs: 8 });
+});
+
+test('a lockfile lock may be given its stale time alone', () => {
+  const r = contend('run', '--lock', 'lockfile', '--lock-options', '{"staleMs":2000}', '--workers-kind', 'thread');
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toMatch(/^verdict +PASS /m);
+  expect(r.code).toBe(0);
 });
 
 test("contend locks says what a lock on a server needs here: the server's programs, unless the environment names a server", () => {
@@ -219,6 +253,16 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['matrix', '--kinds'], 'option --kinds of contend matrix needs a value (see contend matrix --help)'],
     [['crashpoints', '--strategy'], 'option --strategy of contend crashpoints needs a value (see contend crashpoints --help)'],
     [['schedule', '--format', '--workers', '3'], 'option --format of contend schedule needs a value (see contend schedule --help)'],
+    // Typed empty, or a flag given a word: yargs took the first for the option left out, the second for false.
+    [['matrix', '--locks', ''], 'option --locks of contend matrix needs a value (see contend matrix --help)'],
+    [['matrix', '--kinds='], 'option --kinds of contend matrix needs a value (see contend matrix --help)'],
+    [['run', '--trace=1'], 'invalid trace: "1"; allowed: true or false, or the option alone'],
+    [['matrix', '--explore=maybe'], 'invalid explore: "maybe"; allowed: true or false, or the option alone'],
+    [['run', '--schedule', 'x.json', '--pattern', 'random'], 'options --schedule and --pattern of contend run cannot be given together (see contend run --help)'],
+    [['schedule', '--json', '--format', 'timeline'], '--json prints the schedule as JSON, --format timeline as timeline: give one (or --json FILE to write the JSON to a file)'],
+    [['matrix', '--locks', 'none,flock,none'], 'invalid locks: ["none","flock","none"]; allowed: each of none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease at most once'],
+    [['run', '--lock', 'lockfile', '--lock-options', '{"staleMs":3000,"updateMs":2000}'], 'invalid lockfile lock option updateMs: 2000; allowed: an integer from 1000 to half of staleMs (1500)'],
+    [['explore'], 'name what to explore: --lock NAME (see contend locks; yours: --lock-module), --strategy NAME (yours: --write-module with --strategy), or --ops MODULE#EXPORT (see contend explore --help)'],
     // It takes no options: one given was dropped without a word.
     [['run', '--lock-options', '{"staleMs":1}'], 'invalid none lock option: "staleMs"; allowed: nothing (it takes no options)'],
     [['run', '--lock', 'mutex', '--lock-options', '{"maxPollMs":8}'], 'invalid mutex lock option: "maxPollMs"; allowed: nothing (it takes no options)'],

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { generateSchedule, InvalidOptionError, runCase, runMatrix, type CaseOptions } from '../lib/index.js';
+import { generateSchedule, InvalidOptionError, registerLock, registerWriteStrategy, runCase, runMatrix, type CaseOptions } from '../lib/index.js';
 import { runAudit } from '../lib/audit/index.js';
 import { runFuzz } from '../lib/fuzz/index.js';
 import { runPowerloss } from '../lib/powerloss/index.js';
@@ -61,6 +61,17 @@ describe('bad options are refused before anything runs', () => {
     const result = await runCase({ kind: 'async', lock: 'none', workers: 2, ...({ wrokers: undefined } as object) } as CaseOptions);
     expect(result.outcomes).toEqual(result.predicted);
   });
+});
+
+test.each<[string, () => Promise<unknown>, string]>([
+  ['registerLock with the CLI\'s MODULE#EXPORT', () => registerLock('./my-lock.ts#MyLock' as never), 'invalid lock: "./my-lock.ts#MyLock"; allowed: { module, export } naming your own adapter, e.g. { module: \'./my-lock.ts\', export: \'MyLock\' }'],
+  ['registerLock with a module that is not text', () => registerLock({ module: 42 } as never), 'invalid lock: {"module":42}; allowed: { module, export } naming your own adapter, e.g. { module: \'./my-lock.ts\', export: \'MyLock\' }'],
+  ['registerWriteStrategy with nothing', () => registerWriteStrategy(null as never), 'invalid strategy: null; allowed: { module, export } naming your own adapter, e.g. { module: \'./my-strategy.ts\', export: \'MyStrategy\' }'],
+  ['runMatrix with a lock named twice', () => runMatrix({ locks: ['none', 'none'] }), 'invalid locks: ["none","none"]; allowed: each of none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease at most once'],
+])('%s is refused by name, not by a TypeError from deep inside', async (_name, call, message) => {
+  const error = await call().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(InvalidOptionError);
+  expect((error as Error).message).toBe(message);
 });
 
 describe('the codes of the errors contend raises on purpose', () => {

@@ -11,7 +11,7 @@ const MAX_AT = 7 * 24 * 3600;
  * write of the same worker. A worker may read without having written: a pure reader.
  */
 export function validateSchedule(input: unknown): Schedule {
-  if (typeof input !== 'object' || input === null) throw new InvalidOptionError('schedule', 'an object { workers, period, ticks }', input);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidOptionError('schedule', 'an object { workers, period, ticks }', input);
   const s = input as Partial<Schedule>;
   const workers = validateWorkers(s.workers);
   const period = validatePeriod(s.period);

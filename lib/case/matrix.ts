@@ -1,11 +1,10 @@
 import { ORDERINGS, type Ordering } from '../../schedules/types.js';
 import { lockNames, lockRegistry } from '../locks/registry.js';
-import { InvalidOptionError } from '../errors.js';
 import { prewarmProcesses } from './kinds/index.js';
 import { ecosystemLocks, ownFileCode } from '../locks/index.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import type { Outcome } from './outcome.js';
-import { integerIn, onlyKnown, optionNames } from '../support/check.js';
+import { integerIn, onlyKnown, optionNames, someOf } from '../support/check.js';
 import { checkCpuLoad, withCpuLoad } from '../support/load.js';
 import { resolveCase, type CaseOptions } from './options.js';
 import { runCase, type CaseResult } from './run-case.js';
@@ -45,13 +44,6 @@ export interface MatrixRow {
   explored?: { schedules: number; exhaustive: boolean; broken?: string; replay?: string; stretched?: string };
 }
 
-function pick<T extends string>(name: string, allowed: readonly T[], given: readonly unknown[] | undefined, byDefault: readonly T[] = allowed): T[] {
-  if (given === undefined) return [...byDefault];
-  if (!Array.isArray(given) || given.length === 0) throw new InvalidOptionError(name, `a non-empty list of ${allowed.join(', ')}`, given);
-  for (const g of given) if (!allowed.includes(g as T)) throw new InvalidOptionError(name, allowed.join(', '), g);
-  return given as T[];
-}
-
 /** A case's options, but kinds, locks and orders instead of one of each. */
 const MATRIX_OPTIONS = optionNames<MatrixOptions>({
   kinds: true, locks: true, orders: true, repeat: true, cpuLoad: true, explore: true, workers: true, mode: true, period: true, pattern: true,
@@ -61,10 +53,10 @@ const MATRIX_OPTIONS = optionNames<MatrixOptions>({
 /** The cases of the matrix, kind-major, as the tables print them. */
 export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
   onlyKnown('matrix option', options, MATRIX_OPTIONS);
-  const kinds = pick('kinds', WORKER_KINDS, options.kinds);
+  const kinds = someOf('kinds', WORKER_KINDS, options.kinds);
   const names = lockNames();
-  const locks = pick('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
-  const orders = pick('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
+  const locks = someOf('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
+  const orders = someOf('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
   const { kinds: _k, locks: _l, orders: _o, repeat: _r, explore: _e, cpuLoad: _c, ...shared } = options;
   return kinds.flatMap((kind) => locks.flatMap((lock) => orders.map((order) => ({ ...shared, kind, lock, order }))));
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
 import type { Argv } from 'yargs';
 import { exitOnSignals } from '../support/cleanup.js';
-import { ContendError } from '../errors.js';
+import { ContendError, InvalidOptionError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
 import { checkOutputs, OUTPUT_FILES } from './io.js';
 import type { UsageContext } from './unknown.js';
@@ -72,6 +72,7 @@ interface OptionTable {
   alias: Record<string, string[]>;
   string: string[];
   array: string[];
+  boolean: string[];
 }
 const optionTable = (y: Argv): OptionTable => (y as unknown as { getOptions(): OptionTable }).getOptions();
 
@@ -93,9 +94,32 @@ const positionals = (command: string): string[] => [...command.matchAll(/[<[](\w
  * prints it; the lists (`--lock-module`) are checked where they are read.
  */
 function requireValues(y: Argv, command: string): Argv {
+  return y.requiresArg(valuedOptions(y, command));
+}
+
+/** The text options of a command that must have a value (requireValues). */
+function valuedOptions(y: Argv, command: string): string[] {
   const { string, array } = optionTable(y);
   const optional = new Set<string>([...OUTPUT_FILES, ...array, ...positionals(command)]);
-  return y.requiresArg(string.filter((k) => !optional.has(k)));
+  return string.filter((k) => !optional.has(k));
+}
+
+/**
+ * What yargs lets through: a value typed empty (`--locks ''`, taken for the option left out), and
+ * a flag given a value other than true or false (`--trace=1`, taken for false).
+ */
+function checkTypedValues(args: readonly string[], argv: Record<string, unknown>, y: Argv, command: string): void {
+  const name = nameOf(command);
+  for (const key of valuedOptions(y, command)) {
+    if (argv[key] === '') throw new ContendError('E_USAGE', `option --${key} of contend ${name} needs a value (see contend ${name} --help)`);
+  }
+  const flags = new Set(optionTable(y).boolean);
+  for (const arg of args) {
+    const typed = /^--(?:no-)?([^=]+)=(.*)$/s.exec(arg);
+    if (typed && flags.has(typed[1]!) && typed[2] !== 'true' && typed[2] !== 'false') {
+      throw new InvalidOptionError(typed[1]!, 'true or false, or the option alone', typed[2]);
+    }
+  }
 }
 
 /** `--lock-module` / `--write-module FILE#EXPORT`: adapters of the user's own, for every command. */
@@ -132,6 +156,7 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
     .epilog("contend --version prints contend's version.")
     .middleware(async (argv) => {
+      if (commandArgs && chosen) checkTypedValues(args, argv, commandArgs, chosen.command);
       checkOutputs(argv);
       await loadModules(argv);
     })

@@ -35,6 +35,8 @@ export function explainUsage(message: string, { args, typedCommand, usage, optio
   const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
   if (noValue) return `option --${noValue[1]} of ${where} needs a value (see ${where} --help)`;
   if (/^Not enough non-option arguments/.test(message) && usage) return `missing argument of ${where}; usage: contend ${usage}`;
+  const together = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message);
+  if (together) return `options --${together[1]} and --${together[2]} of ${where} cannot be given together (see ${where} --help)`;
   const listed = options.map((o) => `--${o}`).join(', ');
   const suggested = /^Did you mean (\S+)\?$/.exec(message);
   if (suggested) return `unknown command "${typedCommand()}" (did you mean ${suggested[1]}?); allowed: ${commands.join(', ')}`;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { lazyRequire } from '../support/lazy.js';
+import { InvalidOptionError } from '../errors.js';
 import { integerIn } from '../support/check.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
@@ -24,12 +25,17 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
   description: 'proper-lockfile (mkdir + mtime refresh, stale recovery): excludes actors, threads, processes',
   package: 'proper-lockfile',
   excludes: { async: true, thread: true, process: true },
-  defaults: { staleMs: 10_000, updateMs: 2_000, maxPollMs: 8 },
+  // updateMs at proper-lockfile's floor: valid beside every stale time it allows, so a case may
+  // give staleMs alone.
+  defaults: { staleMs: 10_000, updateMs: 1_000, maxPollMs: 8 },
   // proper-lockfile raises a stale time under 2 s, and moves an update outside 1 s … stale/2,
   // without a word: a lock that is not what the case says. Those values are refused instead.
   checkOptions(options) {
     integerIn('lockfile lock option staleMs', options.staleMs, 2_000, 2 ** 31 - 1);
-    integerIn('lockfile lock option updateMs', options.updateMs, 1_000, Math.floor(options.staleMs / 2));
+    const half = Math.floor(options.staleMs / 2);
+    if (!Number.isInteger(options.updateMs) || options.updateMs < 1_000 || options.updateMs > half) {
+      throw new InvalidOptionError('lockfile lock option updateMs', `an integer from 1000 to half of staleMs (${half})`, options.updateMs);
+    }
     checkPollOptions('lockfile', options);
   },
   create(ctx, { staleMs, updateMs, maxPollMs }) {

@@ -155,19 +155,21 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
    * a package name.
    * @param label how the user named the module (`./my-lock.ts#MyLock`), for messages
    */
-  async register(ref: ModuleRef, label = `${ref.module}#${ref.export}`): Promise<T> {
-    const path = RELATIVE.test(ref.module) ? resolve(ref.module) : ref.module;
+  async register(ref: ModuleRef, label?: string): Promise<T> {
+    const { module, export: name } = this.checkRef(ref, `{ module, export } naming your own adapter, e.g. { module: './my-${this.option}.ts', export: 'My${this.option === 'lock' ? 'Lock' : 'Strategy'}' }`);
+    label ??= `${module}#${name}`;
+    const path = RELATIVE.test(module) ? resolve(module) : module;
     const url = isAbsolute(path) ? pathToFileURL(path).href : path;
     // Said as the CLI says it, not in the words of whichever loader would have tried it.
     const file = url.startsWith('file:') ? fileURLToPath(url) : undefined;
     if (file !== undefined && !existsSync(file)) throw new AdapterLoadError(`cannot import ${this.option} adapter module ${moduleOf(label)}: there is no file ${file}`);
     // Workers get the compiled module itself: TypeScript is compiled here, once, for all of them.
-    const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: ref.export };
+    const normalised = { module: TYPESCRIPT.test(url) && url.startsWith('file:') ? await compiledOrLoadError(this.option, url, label) : url, export: name };
     const adapter = await this.load(normalised, label);
     if (this.builtins.has(adapter.name)) {
       throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
     }
-    this.user.set(adapter.name, { adapter, ref: normalised, source: { module: url, export: ref.export } });
+    this.user.set(adapter.name, { adapter, ref: normalised, source: { module: url, export: name } });
     return adapter;
   }
 
@@ -177,9 +179,14 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
    */
   async named(value: unknown): Promise<unknown> {
     if (typeof value !== 'object' || value === null) return value;
-    const { module, export: name } = value as Partial<ModuleRef>;
-    if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(this.option, 'a name, or { module, export } naming your own adapter', value);
-    return (await this.register({ module, export: name }, `${module}#${name}`)).name;
+    return (await this.register(this.checkRef(value, 'a name, or { module, export } naming your own adapter'))).name;
+  }
+
+  /** A reference as the library takes one: both fields strings (the CLI's MODULE#EXPORT is parsed before). */
+  private checkRef(value: unknown, allowed: string): ModuleRef {
+    const { module, export: name } = (typeof value === 'object' && value !== null ? value : {}) as Partial<ModuleRef>;
+    if (typeof module !== 'string' || typeof name !== 'string') throw new InvalidOptionError(this.option, allowed, value);
+    return { module, export: name };
   }
 
   unregister(name: string): boolean {

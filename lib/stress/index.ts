@@ -1,7 +1,6 @@
 import { msPercentiles } from '../support/latency.js';
 import { validateSeed } from '../../schedules/generate.js';
-import { integerIn, onlyKnown, optionNames } from '../support/check.js';
-import { InvalidOptionError } from '../errors.js';
+import { integerIn, onlyKnown, optionNames, someOf } from '../support/check.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 import { formatColumns } from '../case/report.js';
 import { writeRegistry, writeStrategyNames } from '../writes/index.js';
@@ -51,13 +50,6 @@ export interface StressReport {
   strategies: StrategyStress[];
 }
 
-function list<T extends string>(name: string, allowed: readonly T[], given: readonly string[] | undefined): T[] {
-  if (given === undefined) return [...allowed];
-  if (given.length === 0) throw new InvalidOptionError(name, `a non-empty list of ${allowed.join(', ')}`, given);
-  for (const g of given) if (!allowed.includes(g as T)) throw new InvalidOptionError(name, allowed.join(', '), g);
-  return given as T[];
-}
-
 /**
  * The four stress scenarios for every strategy. concurrent_write and resource_constrained are
  * the share of iterations after which the file was valid JSON (process writers for the headline;
@@ -67,10 +59,10 @@ function list<T extends string>(name: string, allowed: readonly T[], given: read
 export async function runStress(options: StressOptions = {}): Promise<StressReport> {
   onlyKnown('stress option', options, optionNames<StressOptions>({ strategies: true, scenarios: true, trials: true, kinds: true, seed: true, onProgress: true }));
   // By default every strategy that can run here: those of the optional peers that are installed.
-  const strategies = options.strategies === undefined ? writeRegistry.installed() : list('strategies', writeStrategyNames(), options.strategies);
+  const strategies = options.strategies === undefined ? writeRegistry.installed() : someOf('strategies', writeStrategyNames(), options.strategies);
   for (const name of strategies) writeRegistry.resolve(name);
-  const scenarios = list('scenarios', SCENARIOS, options.scenarios);
-  const kinds = list('kinds', WORKER_KINDS, options.kinds);
+  const scenarios = someOf('scenarios', SCENARIOS, options.scenarios);
+  const kinds = someOf('kinds', WORKER_KINDS, options.kinds);
   const trials = options.trials === undefined ? undefined : integerIn('trials', options.trials, 1, 10_000);
   if (options.seed !== undefined) validateSeed(options.seed);
   const say = options.onProgress ?? (() => {});

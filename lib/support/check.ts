@@ -30,3 +30,17 @@ export function oneOf<T extends string>(name: string, allowed: readonly T[], val
   if (!allowed.includes(value as T)) throw new InvalidOptionError(name, allowed.join(', '), value);
   return value as T;
 }
+
+/**
+ * A list option: absent gives `byDefault`; given, it must be a non-empty list of allowed values,
+ * each named once (a name twice is a slip, and would run its part twice).
+ */
+export function someOf<T extends string>(name: string, allowed: readonly T[], given: unknown, byDefault: readonly T[] = allowed): T[] {
+  if (given === undefined) return [...byDefault];
+  if (!Array.isArray(given) || given.length === 0) throw new InvalidOptionError(name, `a non-empty list of ${allowed.join(', ')}`, given);
+  for (const [i, g] of given.entries()) {
+    oneOf(name, allowed, g);
+    if (given.indexOf(g) !== i) throw new InvalidOptionError(name, `each of ${allowed.join(', ')} at most once`, given);
+  }
+  return given as T[];
+}

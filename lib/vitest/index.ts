@@ -10,6 +10,7 @@ import { afterAll, expect } from 'vitest';
 import { closePools } from '../case/kinds/index.js';
 import { formatVector, type Outcome } from '../case/outcome.js';
 import type { CaseResult } from '../case/run-case.js';
+import { counted } from '../support/counted.js';
 import type { ExploreResult } from '../explore/explore.js';
 
 export interface ContendMatchers<R = unknown> {
@@ -52,7 +53,7 @@ function isExploreResult(value: unknown): value is ExploreResult {
 
 const describeExploration = (r: ExploreResult): string =>
   [
-    `${r.subject}, ${r.workers} ${r.kind} actors, ${r.schedules} schedules (${r.search}${r.exhaustive ? ', all within the bound' : ''}):`,
+    `${r.subject}, ${counted(r.workers, `${r.kind} actor`)}, ${counted(r.schedules, 'schedule')} (${r.search}${r.exhaustive ? ', all within the bound' : ''}):`,
     ...r.outcomes.map((o) => `  ${String(o.count).padStart(7)}  ${o.grade.padEnd(11)}  ${o.outcome}`),
     ...(r.failure ? [`first forbidden, shrunk to ${r.failure.preemptions} preemptions:`, r.failure.timeline, 'replay:', r.failure.replay] : []),
   ].join('\n');

@@ -3,6 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { makeOutputDirectory, writeOutput } from '../support/outputs.js';
 import { importPeer, requirePeers } from '../support/peer.js';
 import { NUMERIC_COLUMNS, requireRows, FUSIO_COLUMNS, type CsvRow } from './csv.js';
+import { counted } from '../support/counted.js';
 
 /** One written image: its file and what it shows. */
 export interface PlotFile {
@@ -191,7 +192,7 @@ table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;paddin
 th{background:#f3f3f3;position:sticky;top:0}tr.bad td{background:#fdd}
 </style></head><body>
 <h1>${escape(title)}</h1>
-<p>${rows.length} run${rows.length === 1 ? '' : 's'}; isolation held in ${rows.filter((r) => r.isolation_ok !== 'false').length}.</p>
+<p>${counted(rows.length, 'run')}; isolation held in ${rows.filter((r) => r.isolation_ok !== 'false').length}.</p>
 ${plots.map((p) => `<figure><figcaption>${escape(p.title)}</figcaption>\n${p.svg.replace(/^<\?xml[^>]*>/, '')}\n</figure>`).join('\n')}
 <h2>Results</h2>
 <div style="overflow:auto"><table>

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../../errors.js';
+import { ContendError, InvalidOptionError } from '../../errors.js';
 import { WORKER_KINDS } from '../../locks/types.js';
 import { moduleReference } from '../../modules/registry.js';
 import { explore, SEARCHES, type ExploreOptions, type ExploreResult } from '../../explore/explore.js';
@@ -6,6 +6,7 @@ import type { Args, CommandFactory } from '../command.js';
 import { emit, numberArg, parseJsonOption } from '../io.js';
 import { checkOutputFile, writeOutput } from '../../support/outputs.js';
 import { timelineHtml, timelineSvg } from '../../explore/timeline.js';
+import { counted } from '../../support/counted.js';
 
 /** The options a failure printed: the JSON inside `explore(…)`, or the whole call. */
 function parseReplay(text: string): ExploreOptions {
@@ -54,7 +55,7 @@ async function lockNameOf(spec: string): Promise<string> {
 function report(r: ExploreResult): string {
   const width = Math.max(7, ...r.outcomes.map((o) => o.outcome.length));
   const lines = [
-    `explored ${r.subject} with ${r.workers} ${r.kind} actors (${r.search}): ${r.schedules} schedules${r.exhaustive ? ', every one within the bound' : ''}${r.pruned ? `; reduction skipped ${r.pruned} choices` : ''}${r.redundant ? `, ${r.redundant} runs cut short as reorderings` : ''} in ${(r.ms / 1000).toFixed(1)} s`,
+    `explored ${r.subject} with ${counted(r.workers, `${r.kind} actor`)} (${r.search}): ${counted(r.schedules, 'schedule')}${r.exhaustive ? ', every one within the bound' : ''}${r.pruned ? `; reduction skipped ${counted(r.pruned, 'choice')}` : ''}${r.redundant ? `, ${counted(r.redundant, 'run')} cut short as reorderings` : ''} in ${(r.ms / 1000).toFixed(1)} s`,
     ...(r.guarantee ? [`pct: ${r.guarantee}`] : []),
     '',
     `${'outcome'.padEnd(width)}  ${'count'.padStart(7)}  grade`,
@@ -62,8 +63,8 @@ function report(r: ExploreResult): string {
     '',
   ];
   if (r.failure) {
-    lines.push(`FAIL: ${r.failure.outcome}, in ${r.failure.steps.length} steps with ${r.failure.preemptions} preemption${r.failure.preemptions === 1 ? '' : 's'}:`, r.failure.timeline, '', 'replay:', r.failure.replay);
-  } else lines.push(`PASS: no forbidden outcome${r.exhaustive ? ' in any schedule within the bound' : ` in ${r.schedules} schedules`}`);
+    lines.push(`FAIL: ${r.failure.outcome}, in ${counted(r.failure.steps.length, 'step')} with ${counted(r.failure.preemptions, 'preemption')}:`, r.failure.timeline, '', 'replay:', r.failure.replay);
+  } else lines.push(`PASS: no forbidden outcome${r.exhaustive ? ' in any schedule within the bound' : ` in ${counted(r.schedules, 'schedule')}`}`);
   lines.push(`not seen: ${r.unseen}`);
   return lines.join('\n');
 }
@@ -100,6 +101,10 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
       checkOutputFile('timeline', timelineFile);
     }
     const options = await optionsOf(argv);
+    // Said in the command's words; the library's names its options (lock, strategy, ops).
+    if (options.lock === undefined && options.strategy === undefined && options.ops === undefined) {
+      throw new ContendError('E_USAGE', 'name what to explore: --lock NAME (see contend locks; yours: --lock-module), --strategy NAME (yours: --write-module with --strategy), or --ops MODULE#EXPORT (see contend explore --help)');
+    }
     const progress = process.stderr.isTTY && !argv.json;
     const result = await explore({
       ...options,
@@ -109,7 +114,7 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
     await emit(argv.json, result, report(result));
     if (timelineFile !== undefined) {
       if (result.failure) {
-        const title = `${result.subject}, ${result.workers} ${result.kind} actors: ${result.failure.outcome}`;
+        const title = `${result.subject}, ${counted(result.workers, `${result.kind} actor`)}: ${result.failure.outcome}`;
         const draw = timelineFile.endsWith('.svg') ? timelineSvg : timelineHtml;
         await writeOutput('timeline', timelineFile, draw(result.failure.steps, result.workers, title));
         process.stdout.write(`timeline: ${timelineFile}\n`);

@@ -17,18 +17,24 @@ function needs(adapter: LockAdapter): string[] {
   return [...missingPeers(adapter.package ? [adapter.package] : []).map((p) => `npm install -D ${p}`), ...(install ? [install] : [])];
 }
 
+/** Its options with their defaults, as --lock-options takes them: `staleMs=10000 maxPollMs=8`. */
+function optionsOf(adapter: LockAdapter): string {
+  const shown = Object.entries(adapter.defaults ?? {}).map(([key, value]) => (key === 'url' && value === '' ? 'url=(a throwaway server)' : `${key}=${String(value)}`));
+  return shown.join(' ') || '-';
+}
+
 const locks: CommandFactory = () => ({
   builder: (y) => y,
   handler: async (argv) => {
     const adapters = lockNames().map((n) => lockRegistry.lookup(n).adapter);
     const yes = (b: boolean): string => (b ? 'yes' : 'no');
-    const rows = adapters.map((a) => ({ name: a.name, excludes: a.excludes, needs: needs(a), description: a.description }));
+    const rows = adapters.map((a) => ({ name: a.name, excludes: a.excludes, needs: needs(a), defaults: a.defaults ?? {}, options: optionsOf(a), description: a.description }));
     await emit(
       argv.json,
       rows,
       formatColumns([
-        ['lock', 'async', 'thread', 'process', 'needs here', 'description'],
-        ...rows.map((r) => [r.name, yes(r.excludes.async), yes(r.excludes.thread), yes(r.excludes.process), r.needs.join('; ') || '-', r.description]),
+        ['lock', 'async', 'thread', 'process', 'needs here', 'options (--lock-options, defaults)', 'description'],
+        ...rows.map((r) => [r.name, yes(r.excludes.async), yes(r.excludes.thread), yes(r.excludes.process), r.needs.join('; ') || '-', r.options, r.description]),
       ]),
     );
   },

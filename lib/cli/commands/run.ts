@@ -8,6 +8,7 @@ import { runCase } from '../../case/run-case.js';
 import { caseFrom, caseOptions } from '../case-options.js';
 import type { Args, CommandFactory } from '../command.js';
 import { emit, readInput } from '../io.js';
+import { counted } from '../../support/counted.js';
 
 /** The case options a failure printed: the JSON inside `runCase(…)`, or the whole call. */
 function parseReplay(text: string): CaseOptions {
@@ -60,9 +61,9 @@ const run: CommandFactory = ({ fail }) => ({
     const result = await runCase(await caseOf(argv));
     const verdict = sameVector(result.outcomes, result.predicted) ? 'PASS' : 'FAIL';
     const lines = [
-      `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${result.case.workers} workers, ${result.case.mode} mode, ${result.case.granularity}, write ${result.case.write}`,
+      `case      ${result.case.kind} × ${result.case.lock} × ${result.case.order}, ${counted(result.case.workers, 'worker')}, ${result.case.mode} mode, ${result.case.granularity}, write ${result.case.write}`,
       `observed  ${formatVector(result.outcomes)}${result.race ? '  (race)' : '  (no race)'}`,
-      `expected  ${formatVector(result.predicted)}  (rule: ${result.expectedRace ? 'race' : 'no race'})`,
+      `expected  ${formatVector(result.predicted)}  (rule: ${result.expectedRace ? 'race' : 'no race'}${result.predicted.length === 0 ? ', but the schedule has no read to show it' : ''})`,
       `reads     ${result.reads.map((r) => `${r.worker}:${r.outcome}${r.by ? `←${r.by}` : ''}`).join(' ')}`,
       `verdict   ${verdict}  in ${result.ms.toFixed(1)} ms${result.calibration ? `, period ${result.calibration.period.toFixed(4)} s` : ''}`,
     ];
