@@ -11,7 +11,7 @@ import {
   validateSchedule,
 } from '../lib/index.js';
 
-const SEED_TABLE = [
+const STAGGERED_TABLE = [
   "0.0000\t[(1, 'write')]",
   "2.0000\t[(2, 'write')]",
   "4.0000\t[(1, 'read'), (3, 'write')]",
@@ -23,7 +23,7 @@ const SEED_TABLE = [
 
 describe('staggered pattern', () => {
   test('reproduces the staggered overlap table of the AppCache lock tests', () => {
-    expect(formatTable(generateSchedule({ workers: 5, period: 2 }))).toBe(SEED_TABLE);
+    expect(formatTable(generateSchedule({ workers: 5, period: 2 }))).toBe(STAGGERED_TABLE);
   });
 
   test('worker n writes at (n−1)·period and reads at (n+1)·period', () => {
@@ -37,7 +37,7 @@ describe('staggered pattern', () => {
 
   test('`contend schedule --workers 5 --period 2` prints it byte for byte', () => {
     const out = execFileSync(process.execPath, ['dist/lib/cli/main.js', 'schedule', '--workers', '5', '--period', '2'], { encoding: 'utf8' });
-    expect(out).toBe(SEED_TABLE + '\n');
+    expect(out).toBe(STAGGERED_TABLE + '\n');
   });
 });
 
@@ -115,6 +115,10 @@ describe('validation', () => {
     [{ workers: 2.5, period: 2 }, 'invalid workers: 2.5'],
     [{ workers: 5, period: -1 }, 'invalid period: -1; allowed: a number of seconds above 0, at most 3600'],
     [{ workers: 5, period: 2, pattern: 'zigzag' }, 'invalid pattern: "zigzag"; allowed: staggered, random'],
+    // The staggered table draws nothing: a seed given with it was meant for a random schedule.
+    [{ workers: 5, period: 2, seed: 7 }, 'invalid seed: 7; allowed: a seed only with the random pattern (the staggered one draws nothing)'],
+    [{ workers: 5, period: 2, pattern: 'staggered', span: 4 }, 'invalid span: 4; allowed: a span only with the random pattern (the staggered one draws nothing)'],
+    [{ workers: 5, period: 2, pattern: 'random', seed: 2 ** 60 }, 'invalid seed: 1152921504606847000; allowed: an integer from -9007199254740991 to 9007199254740991'],
   ])('%o', (options, message) => {
     expect(() => generateSchedule(options as never)).toThrow(InvalidOptionError);
     expect(() => generateSchedule(options as never)).toThrow(message);

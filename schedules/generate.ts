@@ -42,7 +42,7 @@ export function validatePattern(pattern: unknown): Pattern {
 
 export function validateSeed(seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new InvalidOptionError('seed', 'an integer', seed);
+    throw new InvalidOptionError('seed', `an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`, seed);
   }
   return seed;
 }
@@ -61,6 +61,11 @@ export function generateSchedule(options: ScheduleOptions): Schedule {
   const period = validatePeriod(options.period);
   const pattern = validatePattern(options.pattern ?? 'staggered');
   if (pattern === 'staggered') {
+    // The staggered table draws nothing: a seed or span given with it is a slip (a random
+    // schedule meant), not something to ignore.
+    for (const key of ['seed', 'span'] as const) {
+      if (options[key] !== undefined) throw new InvalidOptionError(key, `a ${key} only with the random pattern (the staggered one draws nothing)`, options[key]);
+    }
     const slots = new Map<number, Action[]>();
     for (let n = 1; n <= workers; n++) {
       place(slots, n - 1, { worker: n, op: 'write' });
