@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DeadlockError, registerLock, runCase, unregisterLock, WorkerFaultError, type CaseOptions } from '../lib/index.js';
 import { closeProcessPool } from '../lib/case/kinds/process.js';
+import { thrownAt } from '../lib/case/protocol.js';
+import { packageRoot } from '../lib/support/paths.js';
 import { caseDirs, hostProcesses, openCaseFiles } from './support/leftovers.js';
 
 const MODULE = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;
@@ -114,4 +118,18 @@ test.each(['async', 'thread', 'process'] as const)('%s: a worker that never gets
 test.each(['async', 'thread', 'process'] as const)('%s: a worker whose lock cannot be made is reported at start', async (kind) => {
   const error = (await failure({ kind, lock: 'faulty', lockOptions: { worker: 2, how: 'create' } })) as WorkerFaultError;
   expect(error.faults).toEqual([{ worker: 2, action: 'start', reason: 'threw', detail: `Error: worker 2 has no lock (at cases/fixtures/faulty-locks.ts:${lineOf('worker ${worker} has no lock')})` }]);
+});
+
+describe('where a thrown error came from, as a fault report names it', () => {
+  const here = (file: string): string => join(process.cwd(), file);
+  test.each<[string, string, string | undefined]>([
+    ['a frame of Node inside the adapter\'s call', `Error: ENOENT\n    at async readFile (node:internal/fs/promises:637:25)\n    at async Object.tryAcquire (${here('my-lock.js')}:3:9)`, 'my-lock.js:3:9'],
+    ['a path with a space and parentheses', `Error: x\n    at Object.tryAcquire (${here('my lock (1).cjs')}:3:44)`, 'my lock (1).cjs:3:44'],
+    ['a file URL, percent-encoded', `Error: x\n    at ${pathToFileURL(here('my lock.mjs')).href}:2:5`, 'my lock.mjs:2:5'],
+    ['a message that names a path on a line of its own', `Error: bad\nsee /etc/x.json:4:2\n    at async Promise.all (index 0)\n    at f (${here('a.js')}:1:1)`, 'a.js:1:1'],
+    ["contend's own code and a library's", `Error: x\n    at createLock (${join(packageRoot, 'dist/lib/locks/load.js')}:9:1)\n    at run (/p/node_modules/piscina/dist/worker.js:180:22)\n    at g (/elsewhere/b.js:5:6)`, '/elsewhere/b.js:5:6'],
+    ['nothing of the user\'s', `Error: x\n    at run (/p/node_modules/piscina/dist/worker.js:180:22)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`, undefined],
+  ])('%s', (_what, stack, at) => {
+    expect(thrownAt(stack)).toBe(at);
+  });
 });

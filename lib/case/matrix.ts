@@ -56,7 +56,7 @@ export function matrixCases(options: MatrixOptions = {}): MatrixCase[] {
   const kinds = someOf('kinds', WORKER_KINDS, options.kinds);
   const names = lockNames();
   const locks = someOf('locks', names, options.locks, names.filter((n) => !ecosystemLocks.has(n)));
-  const orders = someOf('orders', ORDERINGS, options.orders ?? ['force-write', 'force-read']);
+  const orders = someOf('orders', ORDERINGS, options.orders, ['force-write', 'force-read']);
   const { kinds: _k, locks: _l, orders: _o, repeat: _r, explore: _e, cpuLoad: _c, ...shared } = options;
   return kinds.flatMap((kind) => locks.flatMap((lock) => orders.map((order) => ({ ...shared, kind, lock, order }))));
 }

@@ -1,8 +1,8 @@
-import { relative, sep } from 'node:path';
+import { isAbsolute, sep } from 'node:path';
 import { findSourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
-import { packageRoot } from '../support/paths.js';
+import { packageRoot, pathWithin } from '../support/paths.js';
 import type { Op } from '../../schedules/types.js';
 import type { AdapterRef, WorkerKind } from '../locks/types.js';
 import type { ReadResult } from './outcome.js';
@@ -111,11 +111,13 @@ const OWN_CODE = ['dist', 'lib', 'schedules', 'workers'].map((dir) => `${package
  * directory when it is below it.
  */
 export function thrownAt(stack: string | undefined): string | undefined {
-  for (const text of stack?.split('\n').slice(1) ?? []) {
-    const frame = /\(?((?:file:\/\/)?\/[^()\s]*):(\d+):(\d+)\)?$/.exec(text.trim());
+  // Frames only: a message may span lines, and name paths of its own.
+  for (const text of stack?.split('\n') ?? []) {
+    const frame = /^\s+at (?:.*?\()?(.+?):(\d+):(\d+)\)?$/.exec(text);
     if (!frame) continue;
     let file = frame[1]!.startsWith('file:') ? fileURLToPath(frame[1]!) : frame[1]!;
-    if (OWN_CODE.some((dir) => file.startsWith(dir))) continue;
+    // `node:internal/…`, `<anonymous>`, `evalmachine`: no file of the user's.
+    if (!isAbsolute(file) || OWN_CODE.some((dir) => file.startsWith(dir))) continue;
     // A library's frame (piscina's, or one the adapter calls) says less than the adapter's own.
     if (file.includes(`${sep}node_modules${sep}`) && !file.endsWith('.contend.mjs')) continue;
     let [line, column] = [Number(frame[2]), Number(frame[3])];
@@ -128,8 +130,7 @@ export function thrownAt(stack: string | undefined): string | undefined {
         [line, column] = [entry.originalLine + 1, entry.originalColumn + 1];
       }
     }
-    const shown = relative(process.cwd(), file);
-    return `${shown.startsWith('..') ? file : shown}:${line}:${column}`;
+    return `${pathWithin(process.cwd(), file) ?? file}:${line}:${column}`;
   }
   return undefined;
 }

@@ -18,11 +18,15 @@ export const numberArg = {
  */
 export const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()));
 
+/** The file `--json FILE` names; undefined for `--json` alone (print it) or no --json. */
+export const jsonFileOf = (json: unknown): string | undefined => (typeof json === 'string' && json !== '' ? json : undefined);
+
 /** Text by default; JSON with --json, or into the file --json names (the text is printed then too). */
 export async function emit(json: unknown, value: unknown, text: string): Promise<void> {
-  if (typeof json === 'string' && json !== '') {
-    await writeOutput('json', json, JSON.stringify(value, null, 2) + '\n');
-    process.stdout.write(`${text}\nwritten: ${json}\n`);
+  const file = jsonFileOf(json);
+  if (file !== undefined) {
+    await writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');
+    process.stdout.write(`${text}\nwritten: ${file}\n`);
   } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
   else process.stdout.write(text + '\n');
 }

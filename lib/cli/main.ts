@@ -105,17 +105,23 @@ function valuedOptions(y: Argv, command: string): string[] {
 }
 
 /**
- * What yargs lets through: a value typed empty (`--locks ''`, taken for the option left out), and
- * a flag given a value other than true or false (`--trace=1`, taken for false).
+ * What yargs lets through: a value typed empty (`--locks ''`, taken for the option left out; a
+ * report file `--json=`, taken for none), and a flag given a value other than true or false
+ * (`--trace=1`, taken for false).
  */
-function checkTypedValues(args: readonly string[], argv: Record<string, unknown>, y: Argv, command: string): void {
+function refuseMistypedValues(args: readonly string[], argv: Record<string, unknown>, y: Argv, command: string): void {
   const name = nameOf(command);
+  const emptyReport = (option: string): boolean => args.some((a, i) => a === `--${option}=` || (a === `--${option}` && args[i + 1] === ''));
   for (const key of valuedOptions(y, command)) {
     if (argv[key] === '') throw new ContendError('E_USAGE', `option --${key} of contend ${name} needs a value (see contend ${name} --help)`);
   }
-  const flags = new Set(optionTable(y).boolean);
+  const empty = OUTPUT_FILES.find(emptyReport);
+  if (empty) throw new ContendError('E_USAGE', `option --${empty} of contend ${name} names no file: give one, or --${empty} alone to print the report`);
+  const { boolean, alias } = optionTable(y);
+  // As yargs reads a flag: by its name, its aliases, and its name in camelCase.
+  const flags = new Set(boolean.flatMap((k) => [k, ...(alias[k] ?? []), k.replace(/-(.)/g, (_m, c: string) => c.toUpperCase())]));
   for (const arg of args) {
-    const typed = /^--(?:no-)?([^=]+)=(.*)$/s.exec(arg);
+    const typed = /^--([^=]+)=(.*)$/s.exec(arg);
     if (typed && flags.has(typed[1]!) && typed[2] !== 'true' && typed[2] !== 'false') {
       throw new InvalidOptionError(typed[1]!, 'true or false, or the option alone', typed[2]);
     }
@@ -156,7 +162,7 @@ export async function main(args: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nDeterministic concurrency tests of shared file state.')
     .epilog("contend --version prints contend's version.")
     .middleware(async (argv) => {
-      if (commandArgs && chosen) checkTypedValues(args, argv, commandArgs, chosen.command);
+      if (commandArgs && chosen) refuseMistypedValues(args, argv, commandArgs, chosen.command);
       checkOutputs(argv);
       await loadModules(argv);
     })

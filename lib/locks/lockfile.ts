@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { lazyRequire } from '../support/lazy.js';
-import { InvalidOptionError } from '../errors.js';
 import { integerIn } from '../support/check.js';
 import { checkPollOptions, retryUntil, wakeOnChange } from './wait.js';
 import type { LockAdapter } from './types.js';
@@ -33,9 +32,7 @@ export const LockfileAdapter: LockAdapter<LockfileOptions> = {
   checkOptions(options) {
     integerIn('lockfile lock option staleMs', options.staleMs, 2_000, 2 ** 31 - 1);
     const half = Math.floor(options.staleMs / 2);
-    if (!Number.isInteger(options.updateMs) || options.updateMs < 1_000 || options.updateMs > half) {
-      throw new InvalidOptionError('lockfile lock option updateMs', `an integer from 1000 to half of staleMs (${half})`, options.updateMs);
-    }
+    integerIn('lockfile lock option updateMs', options.updateMs, 1_000, half, `an integer from 1000 to half of staleMs (${half})`);
     checkPollOptions('lockfile', options);
   },
   create(ctx, { staleMs, updateMs, maxPollMs }) {

@@ -156,7 +156,7 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
    * @param label how the user named the module (`./my-lock.ts#MyLock`), for messages
    */
   async register(ref: ModuleRef, label?: string): Promise<T> {
-    const { module, export: name } = this.checkRef(ref, `{ module, export } naming your own adapter, e.g. { module: './my-${this.option}.ts', export: 'My${this.option === 'lock' ? 'Lock' : 'Strategy'}' }`);
+    const { module, export: name } = this.checkRef(ref, "{ module, export } naming your own adapter, e.g. { module: './my-adapter.ts', export: 'MyAdapter' }");
     label ??= `${module}#${name}`;
     const path = RELATIVE.test(module) ? resolve(module) : module;
     const url = isAbsolute(path) ? pathToFileURL(path).href : path;

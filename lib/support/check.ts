@@ -10,9 +10,10 @@ export { onlyKnown, optionNames } from '../../schedules/errors.js';
 /** The longest a timer can be set for, ms: Node fires a longer one at once, with a warning. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function integerIn(name: string, value: unknown, min: number, max: number): number {
+/** An integer from `min` to `max`; `allowed` says the range in other words where its bound has a reason. */
+export function integerIn(name: string, value: unknown, min: number, max: number, allowed = `an integer from ${min} to ${max}`): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+    throw new InvalidOptionError(name, allowed, value);
   }
   return value;
 }

@@ -42,8 +42,8 @@ export class CaseSession {
   lastHolder: number | undefined;
   readonly timings: Record<'write' | 'read', number[]> = { write: [], read: [] };
   private readonly timeoutMs: number;
-  /** The first fault of each worker. */
-  private readonly faults = new Map<number, WorkerFault>();
+  /** The first fault of each worker; a promise, since a hang may take a moment to be explained. */
+  private readonly faults = new Map<number, Promise<WorkerFault>>();
 
   constructor(channels: ActorChannel[], timeoutMs: number) {
     this.channels = new Map(channels.map((c) => [c.worker, c]));
@@ -72,14 +72,16 @@ export class CaseSession {
     } catch (error) {
       // A worker fails once: requests queued behind the one that hung fail too when it is ended,
       // and must not be reported in its place (`died during 'read'` for a hang in 'write').
+      // Claimed before any await, so that a request failing meanwhile finds it.
       const known = this.faults.get(worker);
-      if (known) throw new WorkerFaultError([known]);
-      let fault = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
-      if (fault.reason === 'hung' && channel.explainHang) fault = await channel.explainHang(fault);
-      const report: WorkerFault = { worker, action: label, reason: fault.reason, detail: fault.message };
+      if (known) throw new WorkerFaultError([await known]);
+      const first = error instanceof ChannelFault ? error : new ChannelFault('died', (error as Error).message);
+      const explained = first.reason === 'hung' && channel.explainHang ? channel.explainHang(first) : Promise.resolve(first);
+      const report = explained.then((fault): WorkerFault => ({ worker, action: label, reason: fault.reason, detail: fault.message }));
       this.faults.set(worker, report);
-      if (fault.reason === 'hung') await channel.kill();
-      throw new WorkerFaultError([report]);
+      const { reason } = await report;
+      if (reason === 'hung') await channel.kill();
+      throw new WorkerFaultError([await report]);
     }
     if (reply.status === 'error') {
       throw new WorkerFaultError([{ worker, action: label, reason: 'threw', detail: describeThrown(reply.error) }]);

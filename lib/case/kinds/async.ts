@@ -35,24 +35,28 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
     nextBlock.catch(() => {});
   };
   arm();
+  // The blocks caught inside an adapter call: only those explain a time-out (explainHang).
+  const inCall = new WeakSet<ChannelFault>();
   const watch = watchLoop(options.blockedLimitMs, (b) => {
     const fault = new ChannelFault('blocked', blockedDetail(b));
+    if (b.inCall) inCall.add(fault);
     blocked ??= fault;
     const reject = onBlocked;
     arm();
     reject(fault);
   });
   const orBlocked = <T>(promise: Promise<T>): Promise<T> => (blocked ? Promise.reject(blocked) : Promise.race([promise, nextBlock]));
-  // A time-out that came due while the loop stood still is the block's: its report, posted before
-  // the watchdog's interrupt, is read in the loop's next turns.
+  // A time-out that came due while adapter code held the loop is the block's: its report, posted
+  // before the watchdog's interrupt, is read in the loop's next turns. A stall outside any adapter
+  // call (a long GC, a stopped process) leaves a hang a hang.
   const explainHang = async (hang: ChannelFault, since: number): Promise<ChannelFault> => {
     if (!watch.stalledSince(since)) return hang;
-    if (blocked) return blocked;
     let timer: NodeJS.Timeout | undefined;
-    const report = nextBlock.catch((fault: ChannelFault) => fault);
+    const report = blocked ? Promise.resolve(blocked) : nextBlock.catch((fault: ChannelFault) => fault);
     const late = new Promise<ChannelFault>((resolve) => (timer = setTimeout(() => resolve(hang), REPORT_GRACE_MS)));
     try {
-      return await Promise.race([report, late]);
+      const fault = await Promise.race([report, late]);
+      return inCall.has(fault) ? fault : hang;
     } finally {
       clearTimeout(timer);
     }

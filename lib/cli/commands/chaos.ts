@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { definedOnly } from '../../support/defined.js';
+import { someOf } from '../../support/check.js';
 import { InvalidOptionError } from '../../errors.js';
 import { CHAOS_SCENARIOS } from '../../workload/chaos.js';
 import { WORKLOAD_DEFAULTS, type WorkloadConfig } from '../../workload/config.js';
@@ -46,8 +47,7 @@ const chaos: CommandFactory = ({ fail }) => ({
       ...definedOnly(single),
       ...baseConfig(argv),
     };
-    const scenarios = list(argv.scenarios) ?? [...CHAOS_SCENARIOS];
-    if (scenarios.length === 0) throw new InvalidOptionError('scenarios', `a comma list of ${CHAOS_SCENARIOS.join(', ')}`, argv.scenarios);
+    const scenarios = someOf('chaos scenario', CHAOS_SCENARIOS, list(argv.scenarios));
     const report = await runChaos(config, scenarios, { onResult });
     const json = { results: report.results.map(resultJson), degradation: report.degradation };
     await output(argv, report.results, json, formatChaos(report), 'contend chaos', fail);

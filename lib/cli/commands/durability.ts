@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../../errors.js';
+import { someOf } from '../../support/check.js';
 import { formatColumns } from '../../case/report.js';
 import { traceDurability } from '../../stress/durability.js';
 import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../../writes/index.js';
@@ -11,8 +11,7 @@ const durability: CommandFactory = () => ({
       .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all whose package is installed)` })
       .example('$0 durability --strategies atomic,write-file-atomic', 'data and directory fsyncs, with the step that shows each'),
   handler: async (argv) => {
-    const names = list(argv.strategies) ?? writeRegistry.installed();
-    if (names.length === 0) throw new InvalidOptionError('strategies', `a comma list of ${writeStrategyNames().join(', ')}`, argv.strategies);
+    const names = someOf('strategies', writeStrategyNames(), list(argv.strategies), writeRegistry.installed());
     for (const name of names) resolveWriteStrategy(name);
     const results = [];
     for (const name of names) results.push(await traceDurability(name));

@@ -18,8 +18,9 @@ function needs(adapter: LockAdapter): string[] {
 }
 
 /** Its options with their defaults, as --lock-options takes them: `staleMs=10000 maxPollMs=8`. */
-function optionsOf(adapter: LockAdapter): string {
-  const shown = Object.entries(adapter.defaults ?? {}).map(([key, value]) => (key === 'url' && value === '' ? 'url=(a throwaway server)' : `${key}=${String(value)}`));
+function defaultsText(adapter: LockAdapter): string {
+  // A lock on a server starts a throwaway one when its url is left empty.
+  const shown = Object.entries(adapter.defaults ?? {}).map(([key, value]) => (adapter.server && key === 'url' && value === '' ? 'url=(a throwaway server)' : `${key}=${String(value)}`));
   return shown.join(' ') || '-';
 }
 
@@ -28,7 +29,7 @@ const locks: CommandFactory = () => ({
   handler: async (argv) => {
     const adapters = lockNames().map((n) => lockRegistry.lookup(n).adapter);
     const yes = (b: boolean): string => (b ? 'yes' : 'no');
-    const rows = adapters.map((a) => ({ name: a.name, excludes: a.excludes, needs: needs(a), defaults: a.defaults ?? {}, options: optionsOf(a), description: a.description }));
+    const rows = adapters.map((a) => ({ name: a.name, excludes: a.excludes, needs: needs(a), defaults: a.defaults ?? {}, options: defaultsText(a), description: a.description }));
     await emit(
       argv.json,
       rows,

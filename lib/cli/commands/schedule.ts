@@ -5,7 +5,7 @@ import { ORDERINGS, PATTERNS, type Ordering, type Pattern } from '../../../sched
 import type { CommandFactory } from '../command.js';
 import { ContendError } from '../../errors.js';
 import { writeOutput } from '../../support/outputs.js';
-import { numberArg } from '../io.js';
+import { jsonFileOf, numberArg } from '../io.js';
 
 const schedule: CommandFactory = () => ({
   builder: (y) =>
@@ -30,7 +30,7 @@ const schedule: CommandFactory = () => ({
     );
     // --json FILE writes the JSON and prints the format asked for; --json alone prints JSON, so a
     // --format of another kind beside it asks for two things on one output.
-    const file = typeof argv.json === 'string' && argv.json !== '' ? argv.json : undefined;
+    const file = jsonFileOf(argv.json);
     const asked = argv.format as ScheduleFormat | undefined;
     if (argv.json && !file && asked !== undefined && asked !== 'json') {
       throw new ContendError('E_USAGE', `--json prints the schedule as JSON, --format ${asked} as ${asked}: give one (or --json FILE to write the JSON to a file)`);
