@@ -260,7 +260,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['matrix', '--explore=maybe'], 'invalid explore: "maybe"; allowed: true or false, or the option alone'],
     [['explore', '--lock', 'flock', '--stopAtFailure=1'], 'invalid stopAtFailure: "1"; allowed: true or false, or the option alone'],
     [['run', '--json='], 'option --json of contend run names no file: give one, or --json alone to print the report'],
-    [['durability', '--strategies', 'atomic,atomic'], 'invalid strategies: ["atomic","atomic"]; allowed: each of truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf at most once'],
+    [['durability', '--strategies', 'atomic,atomic'], 'invalid strategy: ["atomic","atomic"]; allowed: each of truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf at most once'],
     [['run', '--schedule', 'x.json', '--pattern', 'random'], 'options --schedule and --pattern of contend run cannot be given together (see contend run --help)'],
     [['schedule', '--json', '--format', 'timeline'], '--json prints the schedule as JSON, --format timeline as timeline: give one (or --json FILE to write the JSON to a file)'],
     [['matrix', '--locks', 'none,flock,none'], 'invalid locks: ["none","flock","none"]; allowed: each of none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease at most once'],

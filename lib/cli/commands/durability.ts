@@ -11,7 +11,7 @@ const durability: CommandFactory = () => ({
       .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: all whose package is installed)` })
       .example('$0 durability --strategies atomic,write-file-atomic', 'data and directory fsyncs, with the step that shows each'),
   handler: async (argv) => {
-    const names = someOf('strategies', writeStrategyNames(), list(argv.strategies), writeRegistry.installed());
+    const names = someOf('strategy', writeStrategyNames(), list(argv.strategies), writeRegistry.installed());
     for (const name of names) resolveWriteStrategy(name);
     const results = [];
     for (const name of names) results.push(await traceDurability(name));
