@@ -139,7 +139,7 @@ describe('the traced fs', () => {
     }
   });
 
-  test('sees the methods of a FileHandle opened through fs/promises, so its sync counts as the data fsync', async () => {
+  test('sees the methods of a FileHandle opened through fs/promises (its close too, a field of each handle), so its sync counts as the data fsync', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'contend-trace-'));
     try {
       const steps: FsStep[] = [];
@@ -153,7 +153,7 @@ describe('the traced fs', () => {
           await rename(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
         },
       );
-      expect(steps.map((s) => s.op)).toEqual(['open', 'writeFile', 'fsync', 'rename']);
+      expect(steps.map((s) => s.op)).toEqual(['open', 'writeFile', 'fsync', 'close', 'rename']);
       expect(analyzeDurability('handle', steps, '<dir>/state.json')).toMatchObject({ fsyncsData: true, fsyncsDirectory: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -204,6 +204,7 @@ function wrapPromise(op: string, original: AnyFn): AnyFn {
       const result = await original.apply(this, args);
       if (op === 'open' && result && typeof result === 'object') {
         wrapHandles(result);
+        wrapOwnMethods(result);
         handlePaths.set(result, pathOf(args[0]));
       }
       return result;
@@ -218,11 +219,20 @@ let handlesWrapped = false;
 function wrapHandles(handle: object): void {
   if (handlesWrapped) return;
   handlesWrapped = true;
-  const proto = Object.getPrototypeOf(handle) as Record<string, AnyFn>;
+  wrapHandleMethods(Object.getPrototypeOf(handle) as Record<string, AnyFn>, (method) => typeof (Object.getPrototypeOf(handle) as Record<string, unknown>)[method] === 'function');
+}
+
+// Node 20 makes a FileHandle's `close` a field of each handle (an arrow function), not a method
+// of its prototype: it is wrapped on each handle opened.
+function wrapOwnMethods(handle: object): void {
+  wrapHandleMethods(handle as Record<string, AnyFn>, (method) => Object.hasOwn(handle, method) && typeof (handle as Record<string, unknown>)[method] === 'function');
+}
+
+function wrapHandleMethods(target: Record<string, AnyFn>, has: (method: string) => boolean): void {
   for (const [method, op] of Object.entries(HANDLE_CALLS)) {
-    const original = proto[method];
-    if (typeof original !== 'function') continue;
-    proto[method] = like(original, async function (this: object, ...args: unknown[]) {
+    if (!has(method)) continue;
+    const original = target[method]!;
+    target[method] = like(original, async function (this: object, ...args: unknown[]) {
       // Handles fs/promises opens for itself (inside its readFile, writeFile) stay inside their call.
       const path = handlePaths.get(this);
       if (path === undefined) return original.apply(this, args);
