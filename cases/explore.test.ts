@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { docBlock } from './support/docs.js';
 import '../lib/vitest/index.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../lib/explore/index.js';
-import { registerLock, runMatrix, unregisterLock } from '../lib/index.js';
+import { registerLock, runMatrix, unregisterLock, WorkerFaultError } from '../lib/index.js';
+import { hostProcesses } from './support/leftovers.js';
 import { runAudit } from '../lib/audit/audit.js';
 import { fdTargets } from '../lib/servers/process.js';
 import { withStretchedClock } from '../lib/explore/clock.js';
@@ -424,5 +425,39 @@ describe('the CLI', () => {
     expect(r.stderr).toBe('contend: withLock() needs a lock: give explore one (--lock NAME, or lock: in the options) along with the operations\n');
     expect(r.stdout).toBe('');
     expect(r.status).toBe(2);
+  });
+});
+
+describe('an actor that never reaches its next point is a fault, not a search without end', () => {
+  const FAULTY = { module: './cases/fixtures/faulty-locks.ts', export: 'FaultyLockAdapter' };
+
+  test.each([
+    ['async', 'hang'],
+    ['thread', 'hang'],
+    ['process', 'hang'],
+    ['thread', 'busy'],
+    ['process', 'busy'],
+  ] as const)('%s: a lock whose tryAcquire does not return (%s): worker 1 hung, its hosts ended', async (kind, how) => {
+    const error = await explore({ lock: FAULTY, lockOptions: { worker: 1, how }, kind, stepTimeoutMs: 500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerFaultError);
+    expect((error as WorkerFaultError).faults).toEqual([{ worker: 1, action: 'explore', reason: 'hung', detail: 'it did not reach its next point within 500 ms' }]);
+    // Explore's own hosts; the file's earlier tests leave the cases' process hosts warm.
+    expect(hostProcesses(/explore-host/)).toEqual([]);
+  });
+
+  test('async: a lock that busy-waits cannot be interrupted inside an exploration: the process ends, said on stderr, its files removed', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'explore-busy-'));
+    try {
+      const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'explore', '--lock-module', 'cases/fixtures/faulty-locks.ts#BusyLockAdapter', '--lock', 'busy', '--kind', 'async', '--step-timeout-ms', '2000'], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, TMPDIR: tmp },
+      });
+      expect(r.stderr).toMatch(/^contend: an async actor blocked the event loop for \d+ ms in its actor\(\) during 'explore', where it cannot be interrupted safely; its temporary files are removed and the process ends \(SIGKILL\)\n$/m);
+      expect(r.signal).toBe('SIGKILL');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -7,13 +7,13 @@ export function caseDirs(): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith('contend-'));
 }
 
-/** Processes under this one (children, and theirs) that run a contend worker host. */
-export function hostProcesses(): number[] {
+/** Processes under this one (children, and theirs) that run a contend worker host (of those named). */
+export function hostProcesses(hosts = /process-host|workload-client|audit-host|explore-host|powerloss-recorder/): number[] {
   return processTree(process.pid)
     .slice(1)
     .filter((pid) => {
       try {
-        return /process-host|workload-client|audit-host|explore-host|powerloss-recorder/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+        return hosts.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
       } catch {
         return false; // the process ended while we looked
       }

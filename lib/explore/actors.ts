@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { reportOfStall, watchLoop } from '../case/kinds/watchdog.js';
 import { launch } from '../hosts/launch.js';
 import { ownFileCode } from '../locks/index.js';
 import { runPinned } from '../hosts/pools.js';
@@ -20,6 +21,8 @@ export interface ActorLink {
   /** Its next announcement: a point reached, or its end. Rejects if the actor's host died. */
   next(): Promise<Announcement>;
   close(): Promise<void>;
+  /** The fault to report for a `next` that timed out at `since`: an async actor's may be a blocked loop. */
+  explainHang?(hang: Error, since: number): Promise<Error>;
 }
 
 /** Announcements in arrival order, and a host's death as the rejection of what is awaited next. */
@@ -37,8 +40,8 @@ class Inbox {
     } else this.queued.push(message);
   }
 
-  fail(detail: string): void {
-    this.failure ??= new WorkerFaultError([{ worker: this.worker, action: 'explore', reason: 'died', detail }]);
+  fail(detail: string, reason: 'died' | 'blocked' = 'died'): void {
+    this.failure ??= new WorkerFaultError([{ worker: this.worker, action: 'explore', reason, detail }]);
     this.waiting?.reject(this.failure);
     this.waiting = undefined;
   }
@@ -51,14 +54,41 @@ class Inbox {
   }
 }
 
-/** Async actors: in the explorer's own thread, each a promise chain of its own. */
-async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared: Int32Array, local: () => Map<string, unknown>): Promise<ActorLink> {
+/**
+ * Async actors: in the explorer's own thread, each a promise chain of its own. Code of theirs that
+ * never yields (a busy-wait) would block that thread for good: while one moves, from its grant
+ * to its next point, the loop's watchdog watches it, and past the step time-out ends the process.
+ */
+async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared: Int32Array, local: () => Map<string, unknown>, stepTimeoutMs: number): Promise<ActorLink> {
   const inbox = new Inbox(spec.worker);
   let release: ((go: boolean) => void) | undefined;
   let run = 0;
+  let reportBlock!: (detail: string | undefined) => void;
+  const blockReport = new Promise<string | undefined>((resolve) => (reportBlock = resolve));
+  // Not interrupted (see watchLoop): a block past the time-out ends the process, said on stderr.
+  // A stall outside the actor's moves (a long GC) is still reported, as the cases report it.
+  const watch = watchLoop(
+    stepTimeoutMs,
+    (b) => {
+      const detail = `it did not reach its next point for ${Math.round(b.ms)} ms`;
+      reportBlock(b.inCall ? detail : undefined);
+      inbox.fail(detail, 'blocked');
+    },
+    { interruptible: false },
+  );
+  let stopMoving: (() => void) | undefined;
+  const moving = (): void => {
+    stopMoving?.();
+    stopMoving = watch.enter('explore', 'actor');
+  };
+  const stopped = (): void => {
+    stopMoving?.();
+    stopMoving = undefined;
+  };
   const holder: Holder = {
     blocks: false,
     hold(point, state) {
+      stopped();
       const granted = new Promise<boolean>((resolve) => (release = resolve));
       inbox.push({ type: 'point', run, point, ...tallyOf(state) });
       return granted;
@@ -68,15 +98,47 @@ async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared:
     worker: spec.worker,
     begin(r, free) {
       run = r;
-      void runActor(subject, spec, actorState(spec, holder, free), { shared, local: local(), signal: new AbortController().signal }, r, (a) => inbox.push(a));
+      moving();
+      void runActor(subject, spec, actorState(spec, holder, free), { shared, local: local(), signal: new AbortController().signal }, r, (a) => {
+        stopped();
+        inbox.push(a);
+      });
     },
     grant(go) {
       const r = release;
       release = undefined;
+      moving();
       r?.(go);
     },
     next: () => inbox.next(),
-    close: async () => {},
+    close: async () => watch.stop(),
+    explainHang: (hang, since) =>
+      reportOfStall(watch, since, blockReport.then((detail) => (detail === undefined ? undefined : new WorkerFaultError([{ worker: spec.worker, action: 'explore', reason: 'blocked', detail }]))), hang),
+  };
+}
+
+/**
+ * An actor that does not reach its next point (or its end) within the step time-out is a fault:
+ * an adapter that never settles, or never yields, ends the exploration instead of holding it for
+ * ever. Its host is ended with the others.
+ */
+function timedLink(link: ActorLink, stepTimeoutMs: number): ActorLink {
+  return {
+    ...link,
+    async next() {
+      const since = Date.now();
+      const hang = new WorkerFaultError([{ worker: link.worker, action: 'explore', reason: 'hung', detail: `it did not reach its next point within ${stepTimeoutMs} ms` }]);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(hang), stepTimeoutMs)));
+      try {
+        return await Promise.race([link.next(), late]);
+      } catch (error) {
+        if (error === hang && link.explainHang) throw await link.explainHang(hang, since);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }
 
@@ -168,7 +230,7 @@ export interface Actors {
   close(): Promise<void>;
 }
 
-export async function startActors(kind: WorkerKind, workers: number, subjectSpec: SubjectSpec, dir: string): Promise<Actors> {
+export async function startActors(kind: WorkerKind, workers: number, subjectSpec: SubjectSpec, dir: string, stepTimeoutMs: number): Promise<Actors> {
   const subject = await loadSubject(subjectSpec, kind);
   const shared = new SharedArrayBuffer(64);
   const memory = new Int32Array(shared);
@@ -177,11 +239,11 @@ export async function startActors(kind: WorkerKind, workers: number, subjectSpec
   const started = await Promise.allSettled(
     Array.from({ length: workers }, (_, i) => {
       const spec: ExploreActorSpec = { subject: subjectSpec, worker: i + 1, workers, kind, dir };
-      if (kind === 'async') return asyncLink(spec, subject, memory, () => local);
+      if (kind === 'async') return asyncLink(spec, subject, memory, () => local, stepTimeoutMs);
       return kind === 'thread' ? threadLink(spec, shared) : processLink(spec);
     }),
   );
-  const links = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const links = started.flatMap((s) => (s.status === 'fulfilled' ? [timedLink(s.value, stepTimeoutMs)] : []));
   const close = async (): Promise<void> => void (await Promise.allSettled(links.map((l) => l.close())));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {

@@ -4,7 +4,7 @@ import { withServerUrl } from '../locks/server-lock.js';
 import { writeRegistry } from '../writes/index.js';
 import type { ModuleRef } from '../modules/registry.js';
 import { InvalidOptionError } from '../errors.js';
-import { integerIn, numberIn, oneOf, onlyKnown, optionNames } from '../support/check.js';
+import { integerIn, MAX_TIMER_MS, numberIn, oneOf, onlyKnown, optionNames } from '../support/check.js';
 import { asTyped, shellQuote } from '../support/literal.js';
 import { withWorkspace } from '../support/workspace.js';
 import { scratchBase } from '../support/scratch.js';
@@ -69,6 +69,12 @@ export interface ExploreOptions {
   dir?: string;
   /** Called after each schedule, for progress. */
   onProgress?: (progress: { schedules: number; failures: number }) => void;
+  /**
+   * How long an actor may run from one point to its next, ms (default 10,000): past it, the actor
+   * is reported hung (or, async, blocked: its code is interrupted) and the exploration ends with
+   * that fault. Points are fs calls and lock entries, so an actor's move between two is short.
+   */
+  stepTimeoutMs?: number;
 }
 
 export interface OutcomeCount {
@@ -133,12 +139,14 @@ interface Resolved {
   dir: string;
   /** The lock's times as stretched, or empty. */
   stretched: string;
+  stepTimeoutMs: number;
 }
 
 
 const KNOWN_OPTIONS = optionNames<ExploreOptions>({
   lock: true, lockOptions: true, strategy: true, ops: true, kind: true, workers: true, search: true, preemptions: true, reduce: true, depth: true,
   maxSteps: true, budget: true, time: true, seed: true, stopAtFailure: true, replay: true, dir: true, onProgress: true, stretchClock: true,
+  stepTimeoutMs: true,
 });
 
 /** Every option checked, and the user's modules registered, before any actor starts. */
@@ -158,6 +166,7 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   const maxSteps = integerIn('maxSteps', options.maxSteps ?? 1000, 1, 1_000_000);
   const budget = integerIn('budget', options.budget ?? DEFAULT_BUDGET[search], 1, 100_000_000);
   const time = options.time === undefined ? undefined : numberIn('time', options.time, 0, 86_400, { open: true, unit: 'seconds' });
+  const stepTimeoutMs = integerIn('stepTimeoutMs', options.stepTimeoutMs ?? 10_000, 1, MAX_TIMER_MS);
   const seed = options.seed ?? 'contend';
   if (typeof seed !== 'string') throw new InvalidOptionError('seed', 'a string', seed);
   const dir = scratchBase('dir', options.dir);
@@ -173,7 +182,7 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   if (lock === undefined && options.lockOptions !== undefined) throw new InvalidOptionError('lockOptions', 'options of a lock, given with lock', options.lockOptions);
   const given = lock ? lockOptionsOf(lock.adapter, options.lockOptions ?? {}) : {};
   const { lockOptions, stretched } = stretchClock ? withStretchedClock(given) : { lockOptions: given, stretched: '' };
-  const base = { kind, workers, search, preemptions, reduce, depth, maxSteps, budget, time, seed, dir, stretched };
+  const base = { kind, workers, search, preemptions, reduce, depth, maxSteps, budget, time, seed, dir, stretched, stepTimeoutMs };
   // Stretched, the literal names the options explored: its replay needs no stretching of its own.
   const lockLiteral = lock
     ? { lock: lock.source ? asTyped(lock.source) : lock.adapter.name, ...(Object.keys(options.lockOptions ?? {}).length || stretched ? { lockOptions } : {}) }
@@ -215,7 +224,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const r = await resolveOptions(options);
   const started = performance.now();
   return withWorkspace('contend-explore-', async (ws) => {
-    const actors = await startActors(r.kind, r.workers, r.subject, ws.dir);
+    const actors = await startActors(r.kind, r.workers, r.subject, ws.dir, r.stepTimeoutMs);
     ws.hold([{ kill: () => actors.close() }]);
     try {
       const ctx: RunContext = { actors, kind: r.kind, workers: r.workers, dir: ws.dir, depth: r.maxSteps };

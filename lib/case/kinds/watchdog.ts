@@ -42,8 +42,8 @@ export interface LoopWatch {
  */
 export const MIN_BLOCKED_MS = 2_000;
 
-const ACTIONS = ['start', 'write', 'read', 'exit', 'resume', 'close'];
-const CALLS = ['create', 'tryAcquire', 'acquire', 'release', 'close', 'save'];
+const ACTIONS = ['start', 'write', 'read', 'exit', 'resume', 'close', 'explore'];
+const CALLS = ['create', 'tryAcquire', 'acquire', 'release', 'close', 'save', 'actor'];
 
 // Cells of the shared array, one Int32 each. BEAT holds the time of the last beat, in ms since
 // EPOCH (a Date.now() both threads know), so that staleness is measured from the beat itself.
@@ -55,7 +55,9 @@ const LAST_ID = 4;
 const LAST_ACTION = 5;
 const LAST_CALL = 6;
 const LIMIT_MS = 7;
-const CELLS = 8;
+// 1 while every watched actor may be interrupted; 0 when one may not (see `interruptible`).
+const INTERRUPTIBLE = 8;
+const CELLS = 9;
 
 const BEAT_MS = 50;
 
@@ -70,7 +72,7 @@ const { workerData, parentPort } = require('node:worker_threads');
 const { rmSync, writeSync } = require('node:fs');
 const cells = new Int32Array(workerData.buffer);
 const epoch = workerData.epoch;
-const [BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS] = [${[BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS].join(', ')}];
+const [BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS, INTERRUPTIBLE] = [${[BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS, INTERRUPTIBLE].join(', ')}];
 const ACTIONS = ${JSON.stringify(ACTIONS)};
 const CALLS = ${JSON.stringify(CALLS)};
 let directories = [];
@@ -99,17 +101,19 @@ setInterval(() => {
   if (id === 0) return;
   const action = Atomics.load(cells, inCall ? NOW_ACTION : LAST_ACTION);
   const call = Atomics.load(cells, inCall ? NOW_CALL : LAST_CALL);
-  if (inspector && interruptedAt !== beat) {
+  const interruptible = Atomics.load(cells, INTERRUPTIBLE) === 1;
+  if (inspector && interruptible && interruptedAt !== beat) {
     interruptedAt = beat;
     parentPort.postMessage({ id, action, call, inCall, ms });
     interrupt();
-  } else if (!inspector || ms > 2 * limit) {
+  } else if (!inspector || !interruptible || ms > 2 * limit) {
     for (const dir of directories) {
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch {}
     }
-    writeSync(2, 'contend: an async actor blocked the event loop for ' + ms + ' ms in its ' + (CALLS[call] || 'adapter') + "() during '" + (ACTIONS[action] || 'start') + "', in a native call that cannot be interrupted; its temporary files are removed and the process ends (SIGKILL)\\\\n");
+    const why = interruptible ? 'in a native call that cannot be interrupted' : 'where it cannot be interrupted safely';
+    writeSync(2, 'contend: an async actor blocked the event loop for ' + ms + ' ms in its ' + (CALLS[call] || 'adapter') + "() during '" + (ACTIONS[action] || 'start') + "', " + why + '; its temporary files are removed and the process ends (SIGKILL)\\n');
     process.kill(process.pid, 'SIGKILL');
   }
 }, ${BEAT_MS});
@@ -117,6 +121,7 @@ setInterval(() => {
 
 interface Watched {
   limitMs: number;
+  interruptible: boolean;
   onBlocked(blocked: BlockedLoop): void;
 }
 
@@ -130,9 +135,9 @@ class LoopWatchdog {
   /** When the last stall past the limit ended, as a Date.now(); seen by the first beat after it. */
   private stallEnded = -1;
 
-  watch(limitMs: number, onBlocked: (blocked: BlockedLoop) => void): LoopWatch {
+  watch(limitMs: number, onBlocked: (blocked: BlockedLoop) => void, interruptible: boolean): LoopWatch {
     const id = this.nextId++;
-    this.watched.set(id, { limitMs: Math.max(limitMs, MIN_BLOCKED_MS), onBlocked });
+    this.watched.set(id, { limitMs: Math.max(limitMs, MIN_BLOCKED_MS), interruptible, onBlocked });
     this.update();
     // The directories to remove should the process have to be ended from the watchdog.
     this.thread?.postMessage({ directories: directoriesToRemove() });
@@ -165,6 +170,7 @@ class LoopWatchdog {
   private update(): void {
     const limits = [...this.watched.values()].map((w) => w.limitMs);
     Atomics.store(this.cells, LIMIT_MS, limits.length ? Math.min(...limits) : 0);
+    Atomics.store(this.cells, INTERRUPTIBLE, [...this.watched.values()].every((w) => w.interruptible) ? 1 : 0);
     if (limits.length && !this.beating) {
       this.start();
       Atomics.store(this.cells, BEAT, Date.now() - this.epoch);
@@ -200,15 +206,38 @@ class LoopWatchdog {
 
 let watchdog: LoopWatchdog | undefined;
 
+/** How long the watchdog's report of a stall may take to be read once the loop runs again, ms. */
+const REPORT_GRACE_MS = 1_000;
+
+/**
+ * What a time-out armed at `since` was, when it came due: a timer that comes due while adapter
+ * code holds the loop fires in the loop's first turn after the interrupt, before the watchdog's
+ * report is read. Then the report (`report`, which settles with it, or with undefined for a stall
+ * outside adapter code) is the fault; otherwise, or if none comes in time, the `hang`.
+ */
+export async function reportOfStall<T>(watch: LoopWatch, since: number, report: Promise<T | undefined>, hang: T): Promise<T> {
+  if (!watch.stalledSince(since)) return hang;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REPORT_GRACE_MS)));
+  try {
+    return (await Promise.race([report, late])) ?? hang;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const unwatched: LoopWatch = { enter: () => () => {}, stalledSince: () => false, stop: () => {} };
 
 /**
  * Watches the event loop of this thread while an actor's adapter code may block it, for
  * `limitMs` (at least MIN_BLOCKED_MS). Not while a debugger is attached: a breakpoint stops the
- * loop too, and is no fault.
+ * loop too, and is no fault. `interruptible: false` for code run inside an async context of
+ * AsyncLocalStorage (an explored actor): stopped there, Node's own bookkeeping of async contexts
+ * is left unbalanced and the process aborts at its next callback, so such a block ends the
+ * process at once, with its message and its temporary files removed.
  */
-export function watchLoop(limitMs: number, onBlocked: (blocked: BlockedLoop) => void): LoopWatch {
+export function watchLoop(limitMs: number, onBlocked: (blocked: BlockedLoop) => void, { interruptible = true } = {}): LoopWatch {
   if (debuggerUrl() !== undefined) return unwatched;
   watchdog ??= new LoopWatchdog();
-  return watchdog.watch(limitMs, onBlocked);
+  return watchdog.watch(limitMs, onBlocked, interruptible);
 }

@@ -43,6 +43,7 @@ async function optionsOf(argv: Args): Promise<ExploreOptions> {
     ...pick('seed', argv.seed === undefined ? undefined : String(argv.seed)),
     ...pick('dir', argv.dir),
     ...pick('stopAtFailure', argv['stop-at-failure']),
+    ...pick('stepTimeoutMs', argv['step-timeout-ms']),
   };
 }
 
@@ -88,6 +89,7 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
       .option('seed', { type: 'string', describe: 'pct, random: seed of the choices (default contend)' })
       .option('dir', { type: 'string', describe: 'directory for the actors\' files (default /dev/shm where there is one)' })
       .option('stop-at-failure', { type: 'boolean', describe: 'stop at the first forbidden outcome' })
+      .option('step-timeout-ms', { ...numberArg, describe: 'how long an actor may run from one point to its next before it is reported hung (default 10000)' })
       .option('replay', { type: 'string', describe: 'rerun the schedule a failure printed' })
       .option('timeline', { type: 'string', describe: "write the failing schedule's timeline to FILE (.svg, or .html with the text too)" })
       .conflicts('replay', ['lock', 'lock-options', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'budget', 'seed'])
