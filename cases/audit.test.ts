@@ -243,8 +243,11 @@ describe('fs-ext inside worker_threads, why its adapter refuses them', () => {
 
   test('its callback form kills the process', () => {
     const probe = join(tmpdir(), 'fs-ext-probe');
+    // The thread stays alive, so that the callback always has its isolate to come back to: on a
+    // loaded machine a thread that ended first could leave the callback dropped, and the process
+    // would end as if nothing were wrong.
     const child = run(`const { Worker } = require('node:worker_threads');
-      new Worker("const f = require('fs-ext'); const fd = require('fs').openSync('${probe}', 'a+'); f.flock(fd, 'ex', () => {});", { eval: true });`);
+      new Worker("const f = require('fs-ext'); const fd = require('fs').openSync('${probe}', 'a+'); f.flock(fd, 'ex', () => {}); setInterval(() => {}, 1000);", { eval: true });`);
     rmSync(probe, { force: true });
     // The callback comes back on the main thread's loop, into the thread's isolate: V8 aborts on
     // the misuse ("Entering the V8 API without proper locking", or, caught a step later, "Cannot
