@@ -147,6 +147,8 @@ test('contend crashpoints prints the table of a strategy', () => {
   expect(table.points[1].state).toBe('empty');
   const text = contend('crashpoints', '--strategy', 'atomic', '--items', '300');
   expect(text.stdout).toMatch(/^\d+ +rename <tmp> → state\.json +old +<tmp>$/m);
+  // Its progress line is for a terminal; a log (stderr is a pipe here) gets none.
+  expect(text.stderr).toBe('');
 });
 
 test('contend stress prints the stress table', () => {

@@ -165,7 +165,7 @@ test('the vitest matcher passes a clean exploration, and fails a forbidden one w
   const lost = await explore({ ops: ops('increment'), kind: 'async', workers: 2 });
   expect(clean).toHaveNoForbiddenOutcome();
   expect(lost).not.toHaveNoForbiddenOutcome();
-  expect(() => expect(lost).toHaveNoForbiddenOutcome()).toThrow(/lost update[\s\S]*first forbidden, shrunk to 1 preemptions:\nstep  actor 1[\s\S]*replay:\nexplore\(\{"ops"/);
+  expect(() => expect(lost).toHaveNoForbiddenOutcome()).toThrow(/lost update[\s\S]*first forbidden, shrunk to 1 preemption:\nstep  actor 1[\s\S]*replay:\nexplore\(\{"ops"/);
   expect(() => expect(Promise.resolve(lost)).toHaveNoForbiddenOutcome()).toThrow('expected the result of explore(), got a promise (await explore(...) first)');
 });
 

@@ -13,6 +13,7 @@ import { nativeWaits } from './native-waits.js';
 import { fencedWrite } from './fencing.js';
 import { acquireWithin, closeAll, contender, expiry, pastWhat, staleBound } from './contenders.js';
 import { firstLine, type AuditScenario, type Finding } from './scenario.js';
+import { counted } from '../support/counted.js';
 
 const KINDS: [WorkerKind, 'excludes-async' | 'excludes-threads' | 'excludes-processes'][] = [
   ['async', 'excludes-async'],
@@ -55,7 +56,7 @@ async function explored(lib: AuditedLibrary, kind: WorkerKind, stepped: string):
   const note = r.stretched ? ` (with ${r.stretched}, so that no lock expires while a schedule runs call by call)` : '';
   const broken = r.outcomes.find((o) => o.grade !== 'acceptable');
   if (!broken) return { verdict: 'yes', detail: `${stepped}; explored${note}: all ${r.schedules} schedules within 2 preemptions intact` };
-  const shrunk = r.failure ? `; shrunk schedule (actors in turn): ${r.failure.steps.map((s) => s.worker).join('')}, ${r.failure.preemptions} preemptions` : '';
+  const shrunk = r.failure ? `; shrunk schedule (actors in turn): ${r.failure.steps.map((s) => s.worker).join('')}, ${counted(r.failure.preemptions, 'preemption')}` : '';
   return { verdict: 'no', detail: `${stepped}, but explore${note} found ${broken.outcome} in ${broken.count} of ${r.schedules} schedules${shrunk}` };
 }
 

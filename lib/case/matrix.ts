@@ -9,6 +9,7 @@ import { checkCpuLoad, withCpuLoad } from '../support/load.js';
 import { resolveCase, type CaseOptions } from './options.js';
 import { runCase, type CaseResult } from './run-case.js';
 import { writeRegistry } from '../writes/index.js';
+import { counted } from '../support/counted.js';
 
 export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'order'> {
   kinds?: WorkerKind[];
@@ -124,7 +125,7 @@ async function exploreClaims(rows: MatrixRow[]): Promise<void> {
       row.explored = explored;
       if (result.failure) {
         row.verdict = 'fail';
-        row.error = `explore broke it: ${result.failure.outcome}, ${result.failure.preemptions} preemptions (${explored.replay})`;
+        row.error = `explore broke it: ${result.failure.outcome}, ${counted(result.failure.preemptions, 'preemption')} (${explored.replay})`;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { formatColumns } from '../../case/report.js';
-import { crashPoints } from '../../stress/crashpoints.js';
+import { crashPoints, type CrashPoint } from '../../stress/crashpoints.js';
 import { writeStrategyNames } from '../../writes/index.js';
 import type { CommandFactory } from '../command.js';
 import { emit, numberArg } from '../io.js';
@@ -11,12 +11,14 @@ const crashpoints: CommandFactory = () => ({
       .option('items', { ...numberArg, default: 5000, describe: 'entries in the saved document (5000, as in the MDV JSON write stress tests)' })
       .example('$0 crashpoints --strategy truncate', 'where a truncating save leaves an empty or torn file'),
   handler: async (argv) => {
+    const progress = process.stderr.isTTY === true;
     const table = await crashPoints({
       strategy: argv.strategy as string,
       items: argv.items as number,
-      onPoint: (p, total) => process.stderr.write(`\r[${p.k ?? total}/${total}] ${p.state.padEnd(8)}`),
+      // Progress on a terminal only: in a log, each \r line would be one more line of noise.
+      ...(progress ? { onPoint: (p: CrashPoint, total: number) => void process.stderr.write(`\r[${p.k ?? total}/${total}] ${p.state.padEnd(8)}`) } : {}),
     });
-    process.stderr.write('\n');
+    if (progress) process.stderr.write('\n');
     const rows = table.points.map((p) => [
       p.k === null ? 'none' : String(p.k),
       p.step ? `${p.step.op} ${p.step.detail}` : '(ran to the end)',

@@ -2,6 +2,7 @@ import { runFuzz } from '../../fuzz/harness.js';
 import { writeStrategyNames } from '../../writes/index.js';
 import type { CommandFactory } from '../command.js';
 import { emit, numberArg } from '../io.js';
+import { counted } from '../../support/counted.js';
 
 const fuzz: CommandFactory = ({ fail }) => ({
   builder: (y) =>
@@ -32,9 +33,9 @@ const fuzz: CommandFactory = ({ fail }) => ({
       },
     });
     const lines = [
-      `store with lock ${report.lock}, write ${report.write}: ${report.children} children, ${report.waves.length} waves, ${report.puts} puts, ${report.kills} kills`,
+      `store with lock ${report.lock}, write ${report.write}: ${counted(report.children, 'child', 'children')}, ${counted(report.waves.length, 'wave')}, ${counted(report.puts, 'put')}, ${counted(report.kills, 'kill')}`,
       ...report.waves.map((w) => `wave ${w.wave}: puts ${w.puts.join(' ')}`),
-      report.ok ? 'no violation: every journaled put is stored, nothing went backwards, the store parses' : `${report.violations.length} violations:`,
+      report.ok ? 'no violation: every journaled put is stored, nothing went backwards, the store parses' : `${counted(report.violations.length, 'violation')}:`,
       ...report.violations.map((v) => `  wave ${v.wave} ${v.kind}: ${v.detail}`),
     ];
     await emit(argv.json, report, lines.join('\n'));
