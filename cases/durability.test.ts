@@ -60,8 +60,10 @@ test('crash points refuse a save the trace cannot see, rather than show a table 
 test('a save that throws is one line: its message and the line of the user\'s file it came from', () => {
   const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', '--write-module', 'cases/fixtures/env-strategies.ts#Broken', '--strategies', 'broken'], { encoding: 'utf8' });
   const fixture = join(process.cwd(), 'cases/fixtures/env-strategies.ts');
-  const line = fs.readFileSync(fixture, 'utf8').split('\n').findIndex((l) => l.includes("throw new Error('this strategy is broken')")) + 1;
-  expect(r.stderr).toBe(`contend: broken failed: this strategy is broken (${fixture}:${line})\n`);
+  const lines = fs.readFileSync(fixture, 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes("throw new Error('this strategy is broken')"));
+  // Said as a fault report says it: the file below the working directory, its line and column.
+  expect(r.stderr).toBe(`contend: broken failed: this strategy is broken (at cases/fixtures/env-strategies.ts:${line + 1}:${lines[line]!.indexOf('new Error') + 1})\n`);
   expect(r.status).toBe(1);
 });
 

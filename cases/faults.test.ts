@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DeadlockError, registerLock, runCase, unregisterLock, WorkerFaultError, type CaseOptions } from '../lib/index.js';
 import { closeProcessPool } from '../lib/case/kinds/process.js';
-import { thrownAt } from '../lib/case/protocol.js';
+import { thrownAt } from '../lib/support/thrown-at.js';
 import { packageRoot } from '../lib/support/paths.js';
 import { caseDirs, hostProcesses, openCaseFiles } from './support/leftovers.js';
 

@@ -120,7 +120,7 @@ test('contend fuzz: children that cannot save end the run as an error, exit stat
 
 test('contend crashpoints: a strategy that throws is an error, exit status 1', () => {
   const r = contend('crashpoints', '--write-module', BROKEN, '--strategy', 'broken', '--items', '10');
-  expect(r.stderr).toMatch(/^contend: broken failed: this strategy is broken \(.*cases\/fixtures\/env-strategies\.ts:\d+\)$/m);
+  expect(r.stderr).toMatch(/^contend: broken failed: this strategy is broken \(at cases\/fixtures\/env-strategies\.ts:\d+:\d+\)$/m);
   expect(r.code).toBe(1);
 });
 
