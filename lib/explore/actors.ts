@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
-import { reportOfStall, watchLoop } from '../case/kinds/watchdog.js';
+import { watchLoop } from '../case/kinds/watchdog.js';
+import { settledWithin } from '../support/deadline.js';
 import { launch } from '../hosts/launch.js';
 import { ownFileCode } from '../locks/index.js';
 import { runPinned } from '../hosts/pools.js';
@@ -21,8 +22,6 @@ export interface ActorLink {
   /** Its next announcement: a point reached, or its end. Rejects if the actor's host died. */
   next(): Promise<Announcement>;
   close(): Promise<void>;
-  /** The fault to report for a `next` that timed out at `since`: an async actor's may be a blocked loop. */
-  explainHang?(hang: Error, since: number): Promise<Error>;
 }
 
 /** Announcements in arrival order, and a host's death as the rejection of what is awaited next. */
@@ -40,8 +39,8 @@ class Inbox {
     } else this.queued.push(message);
   }
 
-  fail(detail: string, reason: 'died' | 'blocked' = 'died'): void {
-    this.failure ??= new WorkerFaultError([{ worker: this.worker, action: 'explore', reason, detail }]);
+  fail(detail: string): void {
+    this.failure ??= new WorkerFaultError([{ worker: this.worker, action: 'explore', reason: 'died', detail }]);
     this.waiting?.reject(this.failure);
     this.waiting = undefined;
   }
@@ -63,19 +62,9 @@ async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared:
   const inbox = new Inbox(spec.worker);
   let release: ((go: boolean) => void) | undefined;
   let run = 0;
-  let reportBlock!: (detail: string | undefined) => void;
-  const blockReport = new Promise<string | undefined>((resolve) => (reportBlock = resolve));
-  // Not interrupted (see watchLoop): a block past the time-out ends the process, said on stderr.
-  // A stall outside the actor's moves (a long GC) is still reported, as the cases report it.
-  const watch = watchLoop(
-    stepTimeoutMs,
-    (b) => {
-      const detail = `it did not reach its next point for ${Math.round(b.ms)} ms`;
-      reportBlock(b.inCall ? detail : undefined);
-      inbox.fail(detail, 'blocked');
-    },
-    { interruptible: false },
-  );
+  // Not interrupted (see watchLoop): a block past the time-out ends the process, said on stderr by
+  // the watchdog, so no report of it ever comes back here.
+  const watch = watchLoop(stepTimeoutMs, () => {}, { interruptible: false });
   let stopMoving: (() => void) | undefined;
   const moving = (): void => {
     stopMoving?.();
@@ -112,8 +101,6 @@ async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared:
     },
     next: () => inbox.next(),
     close: async () => watch.stop(),
-    explainHang: (hang, since) =>
-      reportOfStall(watch, since, blockReport.then((detail) => (detail === undefined ? undefined : new WorkerFaultError([{ worker: spec.worker, action: 'explore', reason: 'blocked', detail }]))), hang),
   };
 }
 
@@ -125,20 +112,8 @@ async function asyncLink(spec: ExploreActorSpec, subject: LoadedSubject, shared:
 function timedLink(link: ActorLink, stepTimeoutMs: number): ActorLink {
   return {
     ...link,
-    async next() {
-      const since = Date.now();
-      const hang = new WorkerFaultError([{ worker: link.worker, action: 'explore', reason: 'hung', detail: `it did not reach its next point within ${stepTimeoutMs} ms` }]);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(hang), stepTimeoutMs)));
-      try {
-        return await Promise.race([link.next(), late]);
-      } catch (error) {
-        if (error === hang && link.explainHang) throw await link.explainHang(hang, since);
-        throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    next: () =>
+      settledWithin(link.next(), stepTimeoutMs, () => new WorkerFaultError([{ worker: link.worker, action: 'explore', reason: 'hung', detail: `it did not reach its next point within ${stepTimeoutMs} ms` }])),
   };
 }
 

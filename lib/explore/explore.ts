@@ -71,8 +71,9 @@ export interface ExploreOptions {
   onProgress?: (progress: { schedules: number; failures: number }) => void;
   /**
    * How long an actor may run from one point to its next, ms (default 10,000): past it, the actor
-   * is reported hung (or, async, blocked: its code is interrupted) and the exploration ends with
-   * that fault. Points are fs calls and lock entries, so an actor's move between two is short.
+   * is reported hung and the exploration ends with that fault. An async actor whose code holds the
+   * explorer's thread that long cannot be stopped safely: the process ends, saying so on stderr.
+   * Points are fs calls and lock entries, so an actor's move between two is short.
    */
   stepTimeoutMs?: number;
 }

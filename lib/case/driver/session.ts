@@ -79,9 +79,9 @@ export class CaseSession {
       const explained = first.reason === 'hung' && channel.explainHang ? channel.explainHang(first) : Promise.resolve(first);
       const report = explained.then((fault): WorkerFault => ({ worker, action: label, reason: fault.reason, detail: fault.message }));
       this.faults.set(worker, report);
-      const { reason } = await report;
-      if (reason === 'hung') await channel.kill();
-      throw new WorkerFaultError([await report]);
+      const fault = await report;
+      if (fault.reason === 'hung') await channel.kill();
+      throw new WorkerFaultError([fault]);
     }
     if (reply.status === 'error') {
       throw new WorkerFaultError([{ worker, action: label, reason: 'threw', detail: describeThrown(reply.error) }]);
