@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -103,6 +105,23 @@ test.each([1, 2])('async: an adapter that blocks the event loop (worker %i) is i
   expect(error.faults).toHaveLength(1);
   expect(error.faults[0]).toMatchObject({ worker, action: 'write', reason: 'blocked' });
   expect(error.message).toMatch(new RegExp(`^worker ${worker} blocked the event loop during 'write': its tryAcquire\\(\\) did not return for \\d+ ms; contend interrupted it$`));
+});
+
+// The inspector reaches the main thread only: an interrupt sent there would stop whatever code
+// the main thread runs, not the blocked driver, and leave the block to look like a native call.
+test('async, the driver in a worker thread: a block ends the process at once, saying why, its files removed', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'thread-driver-'));
+  try {
+    const options = { kind: 'async', lock: { module: MODULE, export: 'FaultyLockAdapter' }, lockOptions: { worker: 1, how: 'busy' }, actionTimeoutMs: HANG_MS };
+    const script = `const { Worker } = require('node:worker_threads'); new Worker(${JSON.stringify(join(packageRoot, 'cases/fixtures/case-in-thread.mjs'))}, { workerData: ${JSON.stringify(options)} }).on('message', (m) => console.log(m));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: tmp } });
+    expect(r.stderr).toMatch(/^contend: an async actor blocked the event loop for \d+ ms in its tryAcquire\(\) during 'write', in a worker thread, which contend cannot interrupt; its temporary files are removed and the process ends \(SIGKILL\)\n$/);
+    expect(r.stdout).toBe('');
+    expect(r.signal).toBe('SIGKILL');
+    expect(readdirSync(tmp)).toEqual([]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test.each(['thread', 'process'] as const)('%s: an adapter that blocks its own thread is a hang, and it is ended', async (kind) => {

@@ -72,7 +72,8 @@ export interface ExploreOptions {
   /**
    * How long an actor may run from one point to its next, ms (default 10,000): past it, the actor
    * is reported hung and the exploration ends with that fault. An async actor whose code holds the
-   * explorer's thread that long cannot be stopped safely: the process ends, saying so on stderr.
+   * explorer's thread that long cannot be stopped safely: the process exits with status 1, saying so
+   * on stderr.
    * Points are fs calls and lock entries, so an actor's move between two is short.
    */
   stepTimeoutMs?: number;

@@ -1,5 +1,5 @@
 import { url as debuggerUrl } from 'node:inspector';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { directoriesToRemove } from '../../support/cleanup.js';
 
 /**
@@ -65,13 +65,20 @@ const BEAT_MS = 50;
 // on the blocked thread for anything. Every BEAT_MS it looks at the age of the last beat. Past the
 // limit, while an actor is watched, it interrupts the main thread once and says so. Code blocked
 // inside a native call (a kernel lock wait) cannot be interrupted: if the loop still stands after
-// another limit, the watchdog removes the run's temporary directories, says so on stderr and ends
-// the process, since the only alternative is a run that never ends. Any beat re-arms it.
+// another limit, the watchdog ends the process, since the only alternative is a run that never
+// ends. So it does at once where an interrupt is no remedy: code of an explored actor (see
+// `interruptible`), and a driver in a worker thread, which the inspector cannot reach (it
+// connects to the main thread only, and an interrupt there would stop the wrong code). Where the
+// main thread runs JavaScript, it is made to exit with status 1, running the process's exit hooks
+// (every child ended, every temporary directory removed); otherwise, or if that exit does not
+// come, the watchdog removes the directories itself and ends the process with SIGKILL. Any beat
+// re-arms it.
 const WATCHDOG = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { rmSync, writeSync } = require('node:fs');
+const { closeSync, openSync, rmSync, writeSync } = require('node:fs');
 const cells = new Int32Array(workerData.buffer);
 const epoch = workerData.epoch;
+const mainThread = workerData.mainThread;
 const [BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS, INTERRUPTIBLE] = [${[BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS, INTERRUPTIBLE].join(', ')}];
 const ACTIONS = ${JSON.stringify(ACTIONS)};
 const CALLS = ${JSON.stringify(CALLS)};
@@ -85,12 +92,24 @@ try {
 } catch {
   inspector = undefined;
 }
-function interrupt() {
+function post(method, params) {
   const session = new inspector.Session();
   session.connectToMainThread();
-  session.post('Runtime.terminateExecution', () => session.disconnect());
+  session.post(method, params, () => session.disconnect());
+}
+// Node says "Waiting for the debugger to disconnect..." when a process exits inside a session's
+// command, as the exit below does: a line about a debugger nobody attached. Standard error is sent
+// to /dev/null first, once the watchdog's own message is out (the descriptor freed is the lowest,
+// so the reopened one takes its place).
+function silenceStderr() {
+  try {
+    closeSync(2);
+    const fd = openSync('/dev/null', 'w');
+    if (fd !== 2) closeSync(fd);
+  } catch {}
 }
 let interruptedAt = -1;
+let exitAskedMs = -1;
 setInterval(() => {
   const beat = Atomics.load(cells, BEAT);
   const limit = Atomics.load(cells, LIMIT_MS);
@@ -101,21 +120,37 @@ setInterval(() => {
   if (id === 0) return;
   const action = Atomics.load(cells, inCall ? NOW_ACTION : LAST_ACTION);
   const call = Atomics.load(cells, inCall ? NOW_CALL : LAST_CALL);
-  const interruptible = Atomics.load(cells, INTERRUPTIBLE) === 1;
-  if (inspector && interruptible && interruptedAt !== beat) {
+  // The main thread runs JavaScript (not a native call) where this says so: it takes commands.
+  let runsJs = false;
+  let why;
+  if (!mainThread) why = 'in a worker thread, which contend cannot interrupt';
+  else if (!inspector) why = 'and this Node has no inspector to interrupt it';
+  else if (Atomics.load(cells, INTERRUPTIBLE) === 0) {
+    why = 'where it cannot be interrupted safely';
+    runsJs = true;
+  } else if (interruptedAt !== beat) {
     interruptedAt = beat;
     parentPort.postMessage({ id, action, call, inCall, ms });
-    interrupt();
-  } else if (!inspector || !interruptible || ms > 2 * limit) {
-    for (const dir of directories) {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {}
-    }
-    const why = interruptible ? 'in a native call that cannot be interrupted' : 'where it cannot be interrupted safely';
-    writeSync(2, 'contend: an async actor blocked the event loop for ' + ms + ' ms in its ' + (CALLS[call] || 'adapter') + "() during '" + (ACTIONS[action] || 'start') + "', " + why + '; its temporary files are removed and the process ends (SIGKILL)\\n');
-    process.kill(process.pid, 'SIGKILL');
+    post('Runtime.terminateExecution', {});
+    return;
+  } else if (ms <= 2 * limit) return;
+  else why = 'in a native call that cannot be interrupted';
+  if (exitAskedMs !== -1 && ms <= exitAskedMs + limit) return;
+  const message = 'contend: an async actor blocked the event loop for ' + ms + ' ms in its ' + (CALLS[call] || 'adapter') + "() during '" + (ACTIONS[action] || 'start') + "', " + why + '; ';
+  if (runsJs && exitAskedMs === -1) {
+    exitAskedMs = ms;
+    writeSync(2, message + 'the process exits with status 1, its temporary files removed\\n');
+    silenceStderr();
+    post('Runtime.evaluate', { expression: 'process.exit(1)' });
+    return;
   }
+  for (const dir of directories) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {}
+  }
+  if (exitAskedMs === -1) writeSync(2, message + 'its temporary files are removed and the process ends (SIGKILL)\\n');
+  process.kill(process.pid, 'SIGKILL');
 }, ${BEAT_MS});
 `;
 
@@ -191,7 +226,7 @@ class LoopWatchdog {
 
   private start(): void {
     if (this.thread) return;
-    this.thread = new Worker(WATCHDOG, { eval: true, workerData: { buffer: this.cells.buffer, epoch: this.epoch } });
+    this.thread = new Worker(WATCHDOG, { eval: true, workerData: { buffer: this.cells.buffer, epoch: this.epoch, mainThread: isMainThread } });
     this.thread.on('message', (m: { id: number; action: number; call: number; inCall: boolean; ms: number }) => {
       // The interrupt went through: the loop runs again, and the run ends with a fault.
       this.forget(m.id);
@@ -234,7 +269,9 @@ const unwatched: LoopWatch = { enter: () => () => {}, stalledSince: () => false,
  * loop too, and is no fault. `interruptible: false` for code run inside an async context of
  * AsyncLocalStorage (an explored actor): stopped there, Node's own bookkeeping of async contexts
  * is left unbalanced and the process aborts at its next callback, so such a block ends the
- * process at once, with its message and its temporary files removed.
+ * process at once (status 1), with its message and its temporary files removed. So does any block
+ * of a driver outside the main thread, which the inspector cannot reach (SIGKILL: the main thread's
+ * code is not contend's to end).
  */
 export function watchLoop(limitMs: number, onBlocked: (blocked: BlockedLoop) => void, { interruptible = true } = {}): LoopWatch {
   if (debuggerUrl() !== undefined) return unwatched;
