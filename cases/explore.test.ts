@@ -209,6 +209,17 @@ describe('determinism', () => {
     expect(r.status).toBe(1);
   });
 
+  test.each(['async', 'thread', 'process'] as const)('%s: an actor that throws alone, before any search, is named with its error and where it was thrown; the CLI exits 1', async (kind) => {
+    const lines = readFileSync(OPS, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes("throw new TypeError('actor 2 reads"));
+    const at = `${line + 1}:${lines[line]!.indexOf('new TypeError') + 1}`;
+    const message = `actor 2 failed on its own, with no other actor running: TypeError: actor 2 reads a field that is not there (at cases/fixtures/explore-ops.ts:${at})`;
+    await expect(explore({ ops: ops('throwsAlone'), kind, workers: 2 })).rejects.toMatchObject({ code: 'E_EXPLORE_FIRST_RUN', message });
+    const r = contend('--ops', `${OPS}#throwsAlone`, '--kind', kind);
+    expect(r.stderr).toBe(`contend: ${message}\n`);
+    expect(r.status).toBe(1);
+  });
+
   test("a call made where no actor's async context reaches stops an async search; a thread or a process takes it for its actor's", async () => {
     await expect(explore({ ops: ops('writesByCourier'), kind: 'async', workers: 2 })).rejects.toThrow(
       /^fs calls in the exploration's directory that no actor made at a point, seen in the explorer's thread: writeFile couriered \(in no actor's name; from [^)]*explore-ops/,

@@ -145,7 +145,7 @@ test.each(['truncate', 'atomic-dirsync', 'write-file-atomic'])('%s: an async tas
     try {
       const target = join(dir, 'state.json');
       writeFileSync(target, OLD);
-      const recording = await recordIn(kind, { subject: { strategy: { builtin: name }, target, data: NEW }, dir });
+      const recording = await recordIn(kind, { subject: { strategy: { builtin: name }, target, data: NEW }, dir }, name);
       // Temporary names carry the pid or a random part: the shape of each operation is what must agree.
       shapes.push(recording.ops.map((op) => (op.op === 'write' ? `write ${op.data.length} at ${op.offset}` : op.op === 'truncate' ? `truncate to ${op.size}` : op.op)));
       const { states } = crashStates(recording.initial, recording.ops);
@@ -243,7 +243,7 @@ describe('saves of your own (--ops)', () => {
   test.each([
     [['--ops', `${OPS}#judgedByNothing`], `contend: not an adapter: ${OPS}#judgedByNothing: give a target (for the default check) or a check of your own`],
     [['--ops', `${OPS}#nothingHere`], `contend: no export "nothingHere" in ops module ${OPS}; it exports ${OPS_EXPORTS}`],
-    [['--ops', './cases/fixtures/no-such-file.ts#x'], /^contend: cannot import ops \.\/cases\/fixtures\/no-such-file\.ts: there is no file /],
+    [['--ops', './cases/fixtures/no-such-file.ts#x'], /^contend: cannot import --ops \.\/cases\/fixtures\/no-such-file\.ts: there is no file /],
     [['--check', `${OPS}#storePutDefault`], `contend: not a check: ${OPS}#storePutDefault: no function exported under that name`],
     [['--check', `${OPS}#noSuchCheck`], `contend: no export "noSuchCheck" in check module ${OPS}; it exports ${OPS_EXPORTS}`],
     [['--check', 'no-hash'], /^contend: invalid check: "no-hash"; allowed: MODULE#EXPORT/],
@@ -256,11 +256,12 @@ describe('saves of your own (--ops)', () => {
     expect(r.status).toBe(2);
   });
 
-  test.each(['async', 'process'])('a save that throws (%s): exit 1 with its message, and nothing left in the directory given', (kind) => {
+  test.each(['async', 'thread', 'process'])('a save that throws (%s): exit 1 with its name, message and place, and nothing left in the directory given', (kind) => {
     const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-base-'));
     try {
       const r = contend('--ops', `${OPS}#failingSave`, '--kind', kind, '--dir', dir);
-      expect(r.stderr).toMatch(/the save failed while recorded: disk full, pretend/);
+      const line = readFileSync(OPS, 'utf8').split('\n').findIndex((l) => l.includes("'disk full, pretend'")) + 1;
+      expect(r.stderr).toBe(`contend: failing-save failed while recorded: Error: disk full, pretend (at cases/fixtures/powerloss-ops.ts:${line}:11)\n`);
       expect(r.status).toBe(1);
       expect(readdirSync(dir)).toEqual([]);
       // And after a run that passes, too.

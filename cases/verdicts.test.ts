@@ -196,9 +196,9 @@ describe('bad input: one line naming what is allowed, exit status 2, nothing run
     [['chaos', '--from', 'cases/fixtures/bad-cell.csv'], 'contend: cases/fixtures/bad-cell.csv row 2, column write_tps: "fast" is not a number'],
     [['plot', 'cases/fixtures/bad-cell.csv'], 'contend: cases/fixtures/bad-cell.csv row 2, column write_tps: "fast" is not a number'],
     [['plot', 'cases/fixtures/header-only.csv'], 'contend: cases/fixtures/header-only.csv has a header and no rows: there is nothing to plot'],
-    [['run', '--lock-module', './missing.ts#X'], `contend: cannot import lock-module ./missing.ts: there is no file ${join(process.cwd(), 'missing.ts')}`],
+    [['run', '--lock-module', './missing.ts#X'], `contend: cannot import --lock-module ./missing.ts: there is no file ${join(process.cwd(), 'missing.ts')}`],
     [['run', '--lock-module', 'cases/fixtures/liar-lock.ts#Nope'], 'contend: no export "Nope" in lock module cases/fixtures/liar-lock.ts; it exports LiarLockAdapter, NotALockAdapter'],
-    [['run', '--write-module', 'no-such-package#X'], `contend: cannot import write-module no-such-package: no file ${join(process.cwd(), 'no-such-package')}, and no package no-such-package installed for ${process.cwd()}`],
+    [['run', '--write-module', 'no-such-package#X'], `contend: cannot import --write-module no-such-package: no file ${join(process.cwd(), 'no-such-package')}, and no package no-such-package installed for ${process.cwd()}`],
     ...(['async', 'thread', 'process'] as const).map((kind): [string[], string] => [
       ['run', '--workers-kind', kind, '--lock-module', 'cases/fixtures/liar-lock.ts#NotALockAdapter', '--lock', 'not-a-lock'],
       'contend: lock adapter "not-a-lock": create() returned number 42, not a lock (missing tryAcquire, acquire, release(); a lock has tryAcquire(), acquire(), release())',

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError } from '../errors.js';
-import { checkOutputDirectory, checkOutputFile, writeOutput } from '../support/outputs.js';
+import { checkOutputDirectory, checkOutputFile, reasonOf, writeOutput } from '../support/outputs.js';
 
 /**
  * What a number option is declared with. yargs would turn `abc` into NaN (printed as null); here
@@ -37,7 +37,7 @@ export async function readInput(option: string, file: string, what: string): Pro
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new InvalidOptionError(option, `a readable ${what}`, `${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InvalidOptionError(option, `a readable ${what}`, file, reasonOf(error));
   }
 }
 

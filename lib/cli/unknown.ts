@@ -24,6 +24,17 @@ function likely(typed: string, options: readonly string[]): string | undefined {
   return holding.sort((a, b) => words(a).length - words(b).length)[0];
 }
 
+/** Levenshtein's distance: the fewest insertions, deletions and substitutions that turn a into b. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
 /**
  * yargs' refusal of an unknown option or word, said as every other bad input is: what was not
  * understood, and what is allowed (the command's options, or the commands). Any other yargs
@@ -39,7 +50,12 @@ export function explainUsage(message: string, { args, typedCommand, usage, optio
   if (together) return `options --${together[1]} and --${together[2]} of ${where} cannot be given together (see ${where} --help)`;
   const listed = options.map((o) => `--${o}`).join(', ');
   const suggested = /^Did you mean (\S+)\?$/.exec(message);
-  if (suggested) return `unknown command "${typedCommand()}" (did you mean ${suggested[1]}?); allowed: ${commands.join(', ')}`;
+  if (suggested) {
+    const typed = typedCommand();
+    // yargs suggests any command within 3 edits: "bogus" would be taken for "locks".
+    const guess = editDistance(typed, suggested[1]!) <= Math.ceil(typed.length / 3) ? ` (did you mean ${suggested[1]}?)` : '';
+    return `unknown command "${typed}"${guess}; allowed: ${commands.join(', ')}`;
+  }
   const unknown = /^Unknown arguments?: (.+)$/s.exec(message);
   if (!unknown) return message;
   // yargs names an unknown --foo-bar twice, the second time as fooBar.

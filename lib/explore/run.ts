@@ -6,6 +6,7 @@ import { takeStrays, watchForStrays } from './gate.js';
 import { describePoint, START, type Point } from './point.js';
 import type { ActorEnd, Announcement } from './protocol.js';
 import type { Grade } from './subjects.js';
+import { describeThrown } from '../case/protocol.js';
 import { ContendError } from '../errors.js';
 
 /** One step of a schedule: the actor that moved, and the point it went on from. */
@@ -124,7 +125,7 @@ export async function warmUp(ctx: RunContext): Promise<void> {
       if (a.end.error) {
         // Operations that take a lock, explored without one, are bad input: it shows here first.
         if (a.end.error.code === 'E_NO_LOCK') throw new ContendError('E_NO_LOCK', a.end.error.message);
-        throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${a.end.error.message}`);
+        throw new ContendError('E_EXPLORE_FIRST_RUN', `actor ${link.worker} failed on its own, with no other actor running: ${describeThrown(a.end.error)}`);
       }
     }
   } finally {

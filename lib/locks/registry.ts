@@ -3,7 +3,12 @@ import type { LockAdapter } from './types.js';
 import { AdapterRegistry, type Registered } from '../modules/registry.js';
 import { lockLoader } from './load.js';
 
-export const lockRegistry = new AdapterRegistry<LockAdapter>('lock', builtinLocks, lockLoader);
+export const lockRegistry = new AdapterRegistry<LockAdapter>(
+  'lock',
+  builtinLocks,
+  lockLoader,
+  "a lock of your own is { module: './my-lock.ts', export: 'MyLock' }, or its name once registerLock() has it; on the command line, --lock-module ./my-lock.ts#MyLock and --lock with its name",
+);
 
 /** Every lock name a case may use: the built-ins, then those registered in this process. */
 export const lockNames = (): string[] => lockRegistry.names();

@@ -106,11 +106,13 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
   /**
    * @param noun what one adapter is called in messages (`lock`, `write strategy`)
    * @param loader how it and every worker load an adapter from its reference
+   * @param ownWay how a user names an adapter of their own, said when a name looks like a module (`./my-lock.ts#MyLock`)
    */
   constructor(
     private readonly noun: string,
     private readonly builtins: ReadonlyMap<string, T>,
     private readonly loader: AdapterLoader<T>,
+    private readonly ownWay?: string,
   ) {}
 
   private get option(): string {
@@ -147,7 +149,8 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
       const user = this.user.get(name);
       if (user) return user;
     }
-    throw new InvalidOptionError(this.option, this.names().join(', '), name);
+    const moduleLike = typeof name === 'string' && MODULE_LIKE.test(name);
+    throw new InvalidOptionError(this.option, this.names().join(', '), name, moduleLike ? this.ownWay : undefined);
   }
 
   /**
@@ -225,6 +228,8 @@ export async function importExport(option: string, ref: ModuleRef, where = `${re
 
 
 const RELATIVE = /^\.{1,2}[\\/]/;
+// A name given where a module was meant: a path, a file name, or MODULE#EXPORT as the CLI takes it.
+const MODULE_LIKE = /[#/\\]|\.[cm]?[jt]sx?$/;
 
 // A user's own `.ts` adapter needs no build step of theirs: it is compiled (see compile.ts). Its
 // source map makes an error's stack name the user's file and line.
@@ -276,10 +281,10 @@ export async function moduleReference(option: string, spec: string | undefined, 
   const file = resolve(cwd, module);
   // `./x`, `../x`, `/x`, or a file that is there; anything else may be a package (`big.js`).
   if (RELATIVE.test(module) || isAbsolute(module) || existsSync(file)) {
-    if (!existsSync(file)) throw new AdapterLoadError(`cannot import ${option} ${module}: there is no file ${file}`);
+    if (!existsSync(file)) throw new AdapterLoadError(`cannot import --${option} ${module}: there is no file ${file}`);
     return { module: pathToFileURL(file).href, export: name };
   }
   const found = await (await compiler()).resolvePackage(module, cwd);
-  if (!found) throw new AdapterLoadError(`cannot import ${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
+  if (!found) throw new AdapterLoadError(`cannot import --${option} ${module}: no file ${file}, and no package ${module} installed for ${cwd}`);
   return { module: found, export: name };
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { addFsCallHook, installFsCalls, type CallOutcome, type FsCall } from '../support/fs-calls.js';
 import type { FsImage, LogicalOp } from './model.js';
-import { toErrorInfo } from '../case/protocol.js';
+import { describeThrown, toErrorInfo } from '../case/protocol.js';
 import { loadWriteStrategy } from '../writes/load.js';
 import type { WorkerKind } from '../locks/types.js';
 import { ContendError } from '../errors.js';
@@ -282,8 +282,8 @@ export async function recordOrder(order: RecordOrder): Promise<RecordReply> {
 // Structured clone turns Buffers into Uint8Arrays; the model wants Buffers.
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function revive(reply: RecordReply): Recording {
-  if (!reply.ok) throw new ContendError('E_RECORD', `the save failed while recorded: ${reply.error.message}`);
+function revive(reply: RecordReply, name: string): Recording {
+  if (!reply.ok) throw new ContendError('E_RECORD', `${name} failed while recorded: ${describeThrown(reply.error)}`);
   return {
     initial: { entries: reply.initial.entries, contents: new Map([...reply.initial.contents].map(([k, v]) => [k, asBuffer(v)])), dirs: reply.initial.dirs },
     ops: reply.ops.map((op) => (op.op === 'write' ? { ...op, data: asBuffer(op.data) } : op)),
@@ -294,16 +294,17 @@ function revive(reply: RecordReply): Recording {
 /**
  * Records the order's save in an async task of this thread, a worker_thread or a child process:
  * each records the calls of its own thread, so a save that behaves alike gives the same operations.
+ * `name` is the writer's, as errors name it.
  */
-export async function recordIn(kind: WorkerKind, order: RecordOrder): Promise<Recording> {
-  if (kind === 'async') return revive(await recordOrder(order));
+export async function recordIn(kind: WorkerKind, order: RecordOrder, name: string): Promise<Recording> {
+  if (kind === 'async') return revive(await recordOrder(order), name);
   if (kind === 'thread') {
     const { runPinned } = await import('../hosts/pools.js');
     let reply: RecordReply | undefined;
     const run = runPinned('powerloss-recorder', { order }, (m) => (reply = m));
     const why = await run.ended;
-    if (!reply) throw new ContendError('E_RECORD', `the recording thread ended without a reply${why ? `: ${why}` : ''}`);
-    return revive(reply);
+    if (!reply) throw new ContendError('E_RECORD', `${name}: the recording thread ended without a reply${why ? `: ${why}` : ''}`);
+    return revive(reply, name);
   }
   const { launch } = await import('../hosts/launch.js');
   // A built-in strategy writes local files only (ownFileCode); a user's operations are the user's code.
@@ -314,6 +315,6 @@ export async function recordIn(kind: WorkerKind, order: RecordOrder): Promise<Re
   host.send(order);
   const how = await host.exited;
   await host.closed;
-  if (!reply) throw new ContendError('E_RECORD', `the recording process ended without a reply: ${how}`);
-  return revive(reply);
+  if (!reply) throw new ContendError('E_RECORD', `${name}: the recording process ended without a reply: ${how}`);
+  return revive(reply, name);
 }

@@ -167,7 +167,7 @@ async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck |
   try {
     const subject = 'strategy' in writer.subject ? { ...writer.subject, target: join(dir, writer.subject.target) } : writer.subject;
     if ('strategy' in subject) writeFileSync(subject.target, OLD);
-    const recording = await recordIn(kind, { subject, dir });
+    const recording = await recordIn(kind, { subject, dir }, writer.name);
     const recordMs = performance.now() - started;
     const target = writer.target === undefined ? undefined : join(dir, writer.target);
     const before = target === undefined ? undefined : recording.initial.entries.has(target) ? recording.initial.contents.get(recording.initial.entries.get(target)!)!.toString('utf8') : undefined;

@@ -21,7 +21,7 @@ function kindOf(path: string): 'file' | 'directory' | 'other' | 'missing' {
 }
 
 /** `ENOENT: no such file or directory`, without the call and path Node adds. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   return (error as Error).message.replace(/, \w+ '.*'$/, '');
 }
 

@@ -28,7 +28,12 @@ export const builtinWrites: ReadonlyMap<string, WriteStrategy> = new Map(
   ].map((s) => [s.name, s]),
 );
 
-export const writeRegistry = new AdapterRegistry<WriteStrategy>('write strategy', builtinWrites, strategyLoader);
+export const writeRegistry = new AdapterRegistry<WriteStrategy>(
+  'write strategy',
+  builtinWrites,
+  strategyLoader,
+  "a strategy of your own is { module: './my-write.ts', export: 'MyWrite' }, or its name once registerWriteStrategy() has it; on the command line, --write-module ./my-write.ts#MyWrite and --write with its name",
+);
 
 export const writeStrategyNames = (): string[] => writeRegistry.names();
 export const resolveWriteStrategy = (name: unknown): Registered<WriteStrategy> => writeRegistry.resolve(name);
