@@ -55,6 +55,20 @@ describe('a lock written as a user would, against the public API only', () => {
   });
 });
 
+describe('an adapter module may be CommonJS', () => {
+  test.each([
+    ['commonjs-lock.cjs', 'CommonJsNoLock', 'commonjs-none'],
+    ['commonjs-lock.cts', 'CtsNoLock', 'cts-none'],
+  ])('%s: every kind of worker loads it', async (file, name, lock) => {
+    await registerLock({ module: new URL(`./fixtures/${file}`, import.meta.url).href, export: name });
+    try {
+      for (const kind of ['async', 'thread', 'process'] as const) expect(await runCase({ kind, lock })).toShowRace();
+    } finally {
+      unregisterLock(lock);
+    }
+  });
+});
+
 describe('registration checks the adapter', () => {
   test('a missing export is a clear error', async () => {
     await expect(registerLock({ module: FIXTURE.href, export: 'Nope' })).rejects.toThrow(AdapterLoadError);
