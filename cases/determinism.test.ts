@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { applyOrdering, generateSchedule, predictOutcomes, runCase, type WorkerKind } from '../lib/index.js';
 
@@ -29,4 +30,14 @@ describe('seeded random schedules match the oracle', () => {
       expect(result).toHaveOutcomes(predictOutcomes(ordered, !result.expectedRace));
     }
   });
+});
+
+// The busy threads are CommonJS given as text; a process started with --input-type=module (as
+// `node --input-type=module -e` is) must not make them ES modules, where they failed at once.
+test('outcomes under a busy CPU, in a process whose flags make evaluated code an ES module', () => {
+  const script = "import { runMatrix } from 'contend'; const rows = await runMatrix({ cpuLoad: 2, kinds: ['async', 'thread'], locks: ['none', 'mutex'], orders: ['force-write'] }); console.log(rows.map((r) => r.verdict).join(' '));";
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('pass pass pass pass\n');
+  expect(r.status).toBe(0);
 });

@@ -456,6 +456,27 @@ describe('an actor that never reaches its next point is a fault, not a search wi
     expect(hostProcesses(/explore-host/)).toEqual([]);
   });
 
+  // As a test runner's process.exit does: it throws, and the process goes on. Standard error must
+  // still take the second line, and the process must still end.
+  test('async: a busy-wait in an exploration whose process.exit() throws: said, and the process ends with SIGKILL, its files removed', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'explore-refused-'));
+    try {
+      const script = [
+        "process.exit = () => { throw new Error('process.exit unexpectedly called'); };",
+        "const { explore } = await import('contend/explore');",
+        `await explore({ lock: { module: ${JSON.stringify(new URL('./fixtures/faulty-locks.ts', import.meta.url).href)}, export: 'BusyLockAdapter' }, kind: 'async', stepTimeoutMs: 2000 });`,
+      ].join('\n');
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: tmp } });
+      expect(r.stderr).toMatch(
+        /^contend: an async actor blocked the event loop for \d+ ms in its actor\(\) during 'explore', where it cannot be interrupted safely; the process exits with status 1, its temporary files removed\ncontend: the process did not exit within 2000 ms of being asked \(a process\.exit\(\) that throws, or a native call\); its temporary files are removed and the process ends \(SIGKILL\)\n$/,
+      );
+      expect(r.signal).toBe('SIGKILL');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test('async: a lock that busy-waits cannot be interrupted inside an exploration: the process exits with status 1, said on stderr, its files removed', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'explore-busy-'));
     try {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { tempDirectory } from '../support/cleanup.js';
+import { commonJsThread } from '../support/eval-thread.js';
 import { withCpuLoad } from '../support/load.js';
 import { concurrentScenario, type ConcurrentResult } from './concurrent.js';
 
@@ -19,7 +19,7 @@ for (;;) { const fd = openSync(workerData, 'w'); writeSync(fd, block); fsyncSync
  */
 export async function constrainedScenario(options: { write: string; iterations?: number; payloadItems?: number; cpuThreads?: number }): Promise<ConcurrentResult> {
   const { dir, forget } = tempDirectory('contend-hog-');
-  const io = new Worker(IO_HOG, { eval: true, workerData: join(dir, 'hog.bin') });
+  const io = commonJsThread(IO_HOG, { workerData: join(dir, 'hog.bin') });
   io.on('error', () => {});
   try {
     return await withCpuLoad(options.cpuThreads ?? 2, () =>

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { integerIn, numberIn } from './check.js';
+import { commonJsThread } from './eval-thread.js';
 
 // Busy for `duty` of every 20 ms, asleep (Atomics.wait, no event loop needed) for the rest.
 const BUSY = `
@@ -21,7 +21,7 @@ for (;;) {
 export async function withCpuLoad<T>(threads: number, fn: () => Promise<T>, duty = 1): Promise<T> {
   checkCpuLoad(threads);
   numberIn('cpu load duty', duty, 0, 1, { open: true });
-  const busy = Array.from({ length: threads }, () => new Worker(BUSY, { eval: true, workerData: duty }));
+  const busy = Array.from({ length: threads }, () => commonJsThread(BUSY, { workerData: duty }));
   try {
     return await fn();
   } finally {

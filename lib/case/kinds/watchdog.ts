@@ -1,6 +1,7 @@
 import { url as debuggerUrl } from 'node:inspector';
-import { isMainThread, Worker } from 'node:worker_threads';
+import { isMainThread, type Worker } from 'node:worker_threads';
 import { directoriesToRemove } from '../../support/cleanup.js';
+import { commonJsThread } from '../../support/eval-thread.js';
 
 /**
  * Async actors run their adapters in the driver's own thread: an adapter that never returns from a
@@ -61,31 +62,56 @@ const CELLS = 9;
 
 const BEAT_MS = 50;
 
+// What the blocked main thread is asked to run when it cannot be interrupted: its exit, with the
+// process's exit hooks (every child ended, every temporary directory removed). A process that
+// exits inside an inspector's command has Node say "Waiting for the debugger to disconnect...",
+// about a debugger nobody attached: standard error goes to /dev/null in the last exit listener,
+// once the process's own have said what they say, and only if the exit goes on (a test runner's
+// process.exit may throw instead). `require` is the inspector's command-line API's.
+const EXIT = `(() => {
+  let silence = () => {};
+  try {
+    const fs = require('node:fs');
+    silence = () => {
+      try {
+        fs.closeSync(2);
+        const fd = fs.openSync('/dev/null', 'w');
+        if (fd !== 2) fs.closeSync(fd);
+      } catch {}
+    };
+  } catch {}
+  process.on('exit', silence);
+  try {
+    process.exit(1);
+  } finally {
+    process.off('exit', silence);
+  }
+})()`;
+
 // The watchdog thread, as plain CommonJS: it must run without the build, and it must not depend
 // on the blocked thread for anything. Every BEAT_MS it looks at the age of the last beat. Past the
 // limit, while an actor is watched, it interrupts the main thread once and says so. Code blocked
 // inside a native call (a kernel lock wait) cannot be interrupted: if the loop still stands after
 // another limit, the watchdog ends the process, since the only alternative is a run that never
-// ends. So it does at once where an interrupt is no remedy: code of an explored actor (see
-// `interruptible`), and a driver in a worker thread, which the inspector cannot reach (it
-// connects to the main thread only, and an interrupt there would stop the wrong code). Where the
-// main thread runs JavaScript, it is made to exit with status 1, running the process's exit hooks
-// (every child ended, every temporary directory removed); otherwise, or if that exit does not
-// come, the watchdog removes the directories itself and ends the process with SIGKILL. Any beat
-// re-arms it.
+// ends. Where an interrupt is no remedy it acts at once: code of an explored actor (see
+// `interruptible`) is asked to exit (EXIT), and a driver in a worker thread, which the inspector
+// cannot reach (it connects to the main thread only, where an interrupt would stop the wrong
+// code), is ended. An exit that has not come a limit later is given up on. Ending the process, the
+// watchdog removes the temporary directories itself and sends SIGKILL. Any beat re-arms it.
 const WATCHDOG = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { closeSync, openSync, rmSync, writeSync } = require('node:fs');
+const { rmSync, writeSync } = require('node:fs');
 const cells = new Int32Array(workerData.buffer);
 const epoch = workerData.epoch;
 const mainThread = workerData.mainThread;
 const [BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS, INTERRUPTIBLE] = [${[BEAT, NOW_ID, NOW_ACTION, NOW_CALL, LAST_ID, LAST_ACTION, LAST_CALL, LIMIT_MS, INTERRUPTIBLE].join(', ')}];
 const ACTIONS = ${JSON.stringify(ACTIONS)};
 const CALLS = ${JSON.stringify(CALLS)};
+const EXIT = ${JSON.stringify(EXIT)};
 let directories = [];
 parentPort.on('message', (m) => (directories = m.directories));
-// Connected only to interrupt, and at once disconnected: while a session is connected, the main
-// thread would wait for it at exit.
+// Connected only for one command, and at once disconnected: while a session is connected, the
+// main thread would wait for it at exit.
 let inspector;
 try {
   inspector = require('node:inspector');
@@ -97,19 +123,23 @@ function post(method, params) {
   session.connectToMainThread();
   session.post(method, params, () => session.disconnect());
 }
-// Node says "Waiting for the debugger to disconnect..." when a process exits inside a session's
-// command, as the exit below does: a line about a debugger nobody attached. Standard error is sent
-// to /dev/null first, once the watchdog's own message is out (the descriptor freed is the lowest,
-// so the reopened one takes its place).
-function silenceStderr() {
+// A standard error that cannot be written (its reader gone) must not end the watchdog.
+function say(text) {
   try {
-    closeSync(2);
-    const fd = openSync('/dev/null', 'w');
-    if (fd !== 2) closeSync(fd);
+    writeSync(2, text + '\\n');
   } catch {}
 }
+function end(text) {
+  for (const dir of directories) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {}
+  }
+  say(text + 'its temporary files are removed and the process ends (SIGKILL)');
+  process.kill(process.pid, 'SIGKILL');
+}
 let interruptedAt = -1;
-let exitAskedMs = -1;
+let exitAsked;
 setInterval(() => {
   const beat = Atomics.load(cells, BEAT);
   const limit = Atomics.load(cells, LIMIT_MS);
@@ -118,39 +148,24 @@ setInterval(() => {
   const inCall = Atomics.load(cells, NOW_ID) !== 0;
   const id = Atomics.load(cells, inCall ? NOW_ID : LAST_ID);
   if (id === 0) return;
+  if (exitAsked && exitAsked.beat === beat) {
+    if (Date.now() - exitAsked.at > limit) end('contend: the process did not exit within ' + limit + ' ms of being asked (a process.exit() that throws, or a native call); ');
+    return;
+  }
   const action = Atomics.load(cells, inCall ? NOW_ACTION : LAST_ACTION);
   const call = Atomics.load(cells, inCall ? NOW_CALL : LAST_CALL);
-  // The main thread runs JavaScript (not a native call) where this says so: it takes commands.
-  let runsJs = false;
-  let why;
-  if (!mainThread) why = 'in a worker thread, which contend cannot interrupt';
-  else if (!inspector) why = 'and this Node has no inspector to interrupt it';
+  const blocked = 'contend: an async actor blocked the event loop for ' + ms + ' ms in its ' + (CALLS[call] || 'adapter') + "() during '" + (ACTIONS[action] || 'start') + "', ";
+  if (!mainThread) end(blocked + 'in a worker thread, which contend cannot interrupt; ');
+  else if (!inspector) end(blocked + 'and this Node has no inspector to interrupt it; ');
   else if (Atomics.load(cells, INTERRUPTIBLE) === 0) {
-    why = 'where it cannot be interrupted safely';
-    runsJs = true;
+    exitAsked = { beat, at: Date.now() };
+    say(blocked + 'where it cannot be interrupted safely; the process exits with status 1, its temporary files removed');
+    post('Runtime.evaluate', { expression: EXIT, includeCommandLineAPI: true });
   } else if (interruptedAt !== beat) {
     interruptedAt = beat;
     parentPort.postMessage({ id, action, call, inCall, ms });
     post('Runtime.terminateExecution', {});
-    return;
-  } else if (ms <= 2 * limit) return;
-  else why = 'in a native call that cannot be interrupted';
-  if (exitAskedMs !== -1 && ms <= exitAskedMs + limit) return;
-  const message = 'contend: an async actor blocked the event loop for ' + ms + ' ms in its ' + (CALLS[call] || 'adapter') + "() during '" + (ACTIONS[action] || 'start') + "', " + why + '; ';
-  if (runsJs && exitAskedMs === -1) {
-    exitAskedMs = ms;
-    writeSync(2, message + 'the process exits with status 1, its temporary files removed\\n');
-    silenceStderr();
-    post('Runtime.evaluate', { expression: 'process.exit(1)' });
-    return;
-  }
-  for (const dir of directories) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {}
-  }
-  if (exitAskedMs === -1) writeSync(2, message + 'its temporary files are removed and the process ends (SIGKILL)\\n');
-  process.kill(process.pid, 'SIGKILL');
+  } else if (ms > 2 * limit) end(blocked + 'in a native call that cannot be interrupted; ');
 }, ${BEAT_MS});
 `;
 
@@ -226,7 +241,7 @@ class LoopWatchdog {
 
   private start(): void {
     if (this.thread) return;
-    this.thread = new Worker(WATCHDOG, { eval: true, workerData: { buffer: this.cells.buffer, epoch: this.epoch, mainThread: isMainThread } });
+    this.thread = commonJsThread(WATCHDOG, { workerData: { buffer: this.cells.buffer, epoch: this.epoch, mainThread: isMainThread } });
     this.thread.on('message', (m: { id: number; action: number; call: number; inCall: boolean; ms: number }) => {
       // The interrupt went through: the loop runs again, and the run ends with a fault.
       this.forget(m.id);
