@@ -59,6 +59,7 @@ describe('an adapter module may be CommonJS', () => {
   test.each([
     ['commonjs-lock.cjs', 'CommonJsNoLock', 'commonjs-none'],
     ['commonjs-lock.cts', 'CtsNoLock', 'cts-none'],
+    ['commonjs/no-lock.js', 'JsNoLock', 'commonjs-js-none'],
   ])('%s: every kind of worker loads it', async (file, name, lock) => {
     await registerLock({ module: new URL(`./fixtures/${file}`, import.meta.url).href, export: name });
     try {

@@ -249,6 +249,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     [['plot', 'a.csv', 'b.csv'], 'unexpected argument "b.csv" for contend plot; allowed: --json, --lock-module, --write-module, --out, --title'],
     [['matrx'], `unknown command "matrx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],
     [['matirx'], `unknown command "matirx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],
+    [['rnu'], `unknown command "rnu" (did you mean run?); allowed: ${COMMAND_NAMES}`],
     // Three edits from "locks", which yargs would suggest: too far to be a typo of it.
     [['bogus'], `unknown command "bogus"; allowed: ${COMMAND_NAMES}`],
     [['--json', 'out.json', 'matrx'], `unknown command "matrx" (did you mean matrix?); allowed: ${COMMAND_NAMES}`],

@@ -24,15 +24,20 @@ function likely(typed: string, options: readonly string[]): string | undefined {
   return holding.sort((a, b) => words(a).length - words(b).length)[0];
 }
 
-/** Levenshtein's distance: the fewest insertions, deletions and substitutions that turn a into b. */
+/**
+ * The fewest insertions, deletions, substitutions and swaps of two neighbours that turn a into b
+ * (optimal string alignment): "rnu" is one edit from "run", as a typist makes it.
+ */
 function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /**
