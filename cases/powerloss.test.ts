@@ -145,7 +145,7 @@ test.each(['truncate', 'atomic-dirsync', 'write-file-atomic'])('%s: an async tas
     try {
       const target = join(dir, 'state.json');
       writeFileSync(target, OLD);
-      const recording = await recordIn(kind, { subject: { strategy: { builtin: name }, target, data: NEW }, dir }, name);
+      const recording = await recordIn(kind, { subject: { strategy: { builtin: name }, target, data: NEW }, dir }, name, 30_000);
       // Temporary names carry the pid or a random part: the shape of each operation is what must agree.
       shapes.push(recording.ops.map((op) => (op.op === 'write' ? `write ${op.data.length} at ${op.offset}` : op.op === 'truncate' ? `truncate to ${op.size}` : op.op)));
       const { states } = crashStates(recording.initial, recording.ops);
@@ -184,7 +184,7 @@ test.each<[string | undefined, string[]]>([
 });
 
 const OPS = './cases/fixtures/powerloss-ops.ts';
-const OPS_EXPORTS = 'appendLine, failingSave, judgedByNothing, parses, savedByAnotherProgram, storePutAtomic, storePutDefault, writevInPlace';
+const OPS_EXPORTS = 'appendLine, failingSave, judgedByNothing, misnamedTarget, neverReturns, parses, savedByAnotherProgram, storePutAtomic, storePutDefault, writevInPlace';
 const contend = (...args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist/lib/cli/main.js'), 'powerloss', ...args], { encoding: 'utf8', timeout: 120_000 });
 type Rows = { rows: { writer: string; durable: boolean; operations: number; bad: Record<string, number>; shortest: Record<string, string>; unseen: string[]; unaccounted: string[] }[]; failed: boolean };
 
@@ -254,6 +254,26 @@ describe('saves of your own (--ops)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
     expect(r.status).toBe(2);
+  });
+
+  test.each([['./save-settings.ts#saveSettings'], [42]])('runPowerloss({ ops: [%j] }): refused, saying how operations are given', async (given) => {
+    await expect(runPowerloss({ ops: [given as string] })).rejects.toThrow(`invalid ops: ${JSON.stringify(given)}; allowed: operations of your own as { module: './save.ts', export: 'save' }, or their name once registered`);
+  });
+
+  test('a target that is there neither before the save nor after it: an error, not a pass with nothing judged', async () => {
+    await expect(runPowerloss({ ops: [{ module: OPS, export: 'misnamedTarget' }] })).rejects.toMatchObject({
+      code: 'E_NOT_SAVED',
+      message: "misnamed-target's target setings.json is there neither before its save nor after it: the default check has nothing to judge (is the name right?)",
+    });
+    const r = contend('--ops', `${OPS}#misnamedTarget`);
+    expect(r.stderr).toBe("contend: misnamed-target's target setings.json is there neither before its save nor after it: the default check has nothing to judge (is the name right?)\n");
+    expect(r.status).toBe(1);
+  });
+
+  test.each(['async', 'thread', 'process'])('a save that never returns (%s): exit 1 after --save-timeout-ms, saying so, its recorder ended', (kind) => {
+    const r = contend('--ops', `${OPS}#neverReturns`, '--kind', kind, '--save-timeout-ms', '500');
+    expect(r.stderr).toBe('contend: never-returns: its save did not return within 500 ms while recorded\n');
+    expect(r.status).toBe(1);
   });
 
   test.each(['async', 'thread', 'process'])('a save that throws (%s): exit 1 with its name, message and place, and nothing left in the directory given', (kind) => {

@@ -75,7 +75,7 @@ function checkOps(value: unknown, where: string): ExploreOps {
 }
 
 /** The user's operations, registered by module and export for every thread and process to load. */
-export const opsRegistry = new AdapterRegistry<ExploreOps>('operations', new Map(), new AdapterLoader('ops', checkOps, installExploreCalls));
+export const opsRegistry = new AdapterRegistry<ExploreOps>('operations', new Map(), new AdapterLoader('ops', checkOps, installExploreCalls), "operations of your own as { module: './ops.ts', export: 'increment' }, or their name once registered");
 
 /** An actor's own memory and objects, for the lock subject's in-memory locks. */
 export interface ActorMemory {

@@ -149,8 +149,11 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
       const user = this.user.get(name);
       if (user) return user;
     }
+    const names = this.names();
+    // Where nothing is registered yet (operations have no built-ins), the way to give one is all there is to say.
+    if (names.length === 0) throw new InvalidOptionError(this.option, this.ownWay ?? "{ module, export } naming your own, e.g. { module: './my-adapter.ts', export: 'MyAdapter' }", name);
     const moduleLike = typeof name === 'string' && MODULE_LIKE.test(name);
-    throw new InvalidOptionError(this.option, this.names().join(', '), name, moduleLike ? this.ownWay : undefined);
+    throw new InvalidOptionError(this.option, names.join(', '), name, moduleLike ? this.ownWay : undefined);
   }
 
   /**

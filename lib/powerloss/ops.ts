@@ -75,4 +75,4 @@ function checkOps(value: unknown, where: string): PowerlossOps {
  * load them; fs is routed before the module loads, so a library that keeps fs's functions when it
  * loads keeps the recorded ones.
  */
-export const powerlossOpsRegistry = new AdapterRegistry<PowerlossOps>('power-loss operations', new Map(), new AdapterLoader('ops', checkOps, installFsCalls));
+export const powerlossOpsRegistry = new AdapterRegistry<PowerlossOps>('power-loss operations', new Map(), new AdapterLoader('ops', checkOps, installFsCalls), "operations of your own as { module: './save.ts', export: 'save' }, or their name once registered");

@@ -7,6 +7,7 @@ import { describeThrown, toErrorInfo } from '../case/protocol.js';
 import { loadWriteStrategy } from '../writes/load.js';
 import type { WorkerKind } from '../locks/types.js';
 import { ContendError } from '../errors.js';
+import { settledWithin } from '../support/deadline.js';
 import type { RecordOrder, RecordReply } from './protocol.js';
 
 /** A save, recorded: what the directory held before it, and the logical operations it made there. */
@@ -296,13 +297,19 @@ function revive(reply: RecordReply, name: string): Recording {
  * each records the calls of its own thread, so a save that behaves alike gives the same operations.
  * `name` is the writer's, as errors name it.
  */
-export async function recordIn(kind: WorkerKind, order: RecordOrder, name: string): Promise<Recording> {
-  if (kind === 'async') return revive(await recordOrder(order), name);
+export async function recordIn(kind: WorkerKind, order: RecordOrder, name: string, timeoutMs: number): Promise<Recording> {
+  // A save that never returns would hold the run for ever (or end it, in this thread, with Node's
+  // exit status 13 and no word): its recorder is ended past the limit, and the run with an error.
+  const hung = (): ContendError => new ContendError('E_RECORD', `${name}: its save did not return within ${timeoutMs} ms while recorded`);
+  if (kind === 'async') return revive(await settledWithin(recordOrder(order), timeoutMs, hung), name);
   if (kind === 'thread') {
     const { runPinned } = await import('../hosts/pools.js');
     let reply: RecordReply | undefined;
     const run = runPinned('powerloss-recorder', { order }, (m) => (reply = m));
-    const why = await run.ended;
+    const why = await settledWithin(run.ended, timeoutMs, hung).catch(async (error: unknown) => {
+      await run.kill();
+      throw error;
+    });
     if (!reply) throw new ContendError('E_RECORD', `${name}: the recording thread ended without a reply${why ? `: ${why}` : ''}`);
     return revive(reply, name);
   }
@@ -313,7 +320,10 @@ export async function recordIn(kind: WorkerKind, order: RecordOrder, name: strin
   let reply: RecordReply | undefined;
   host.onMessage((m) => (reply = m));
   host.send(order);
-  const how = await host.exited;
+  const how = await settledWithin(host.exited, timeoutMs, hung).catch(async (error: unknown) => {
+    await host.kill();
+    throw error;
+  });
   await host.closed;
   if (!reply) throw new ContendError('E_RECORD', `${name}: the recording process ended without a reply: ${how}`);
   return revive(reply, name);

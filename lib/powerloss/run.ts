@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InvalidOptionError } from '../errors.js';
+import { ContendError, InvalidOptionError } from '../errors.js';
 import { tempDirectory } from '../support/cleanup.js';
 import { pathWithin } from '../support/paths.js';
 import { scratchBase } from '../support/scratch.js';
-import { makeDocument } from '../writes/document.js';
+import { makeDocument, requireSaved, textState } from '../writes/document.js';
 import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../writes/index.js';
 import type { ModuleRef } from '../modules/registry.js';
 import { checkStates, defaultCheck, type JudgedState } from './judge.js';
@@ -12,7 +12,7 @@ import { crashStates, persistedWhole, type LogicalOp } from './model.js';
 import { imageOf, recordIn } from './record.js';
 import { powerlossOpsRegistry, type CrashCheck } from './ops.js';
 import type { RecordSubject } from './protocol.js';
-import { oneOf, onlyKnown, optionNames } from '../support/check.js';
+import { integerIn, MAX_TIMER_MS, oneOf, onlyKnown, optionNames } from '../support/check.js';
 import { WORKER_KINDS, type WorkerKind } from '../locks/types.js';
 
 /** A writer by name, or a module of yours by `{ module, export }`. */
@@ -37,6 +37,11 @@ export interface PowerlossOptions {
    * behaves differently there (O_DIRECT, say).
    */
   dir?: string;
+  /**
+   * How long one save may take while it is recorded, ms (default 30,000): a save that has not
+   * returned by then ends the run with an error, its recorder ended.
+   */
+  saveTimeoutMs?: number;
 }
 
 export interface PowerlossRow {
@@ -159,7 +164,7 @@ function unaccounted(dir: string, expected: ReadonlyMap<string, Buffer>): string
 }
 
 /** Records one writer's save, computes every state a power cut can leave of it, and checks each. */
-async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck | undefined, base: string): Promise<PowerlossRow> {
+async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck | undefined, base: string, saveTimeoutMs: number): Promise<PowerlossRow> {
   const started = performance.now();
   const { dir, forget: forgetDir } = tempDirectory('contend-powerloss-', base);
   const { dir: scratch, forget: forgetScratch } = tempDirectory('contend-powerloss-state-', base);
@@ -167,11 +172,16 @@ async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck |
   try {
     const subject = 'strategy' in writer.subject ? { ...writer.subject, target: join(dir, writer.subject.target) } : writer.subject;
     if ('strategy' in subject) writeFileSync(subject.target, OLD);
-    const recording = await recordIn(kind, { subject, dir }, writer.name);
+    const recording = await recordIn(kind, { subject, dir }, writer.name, saveTimeoutMs);
     const recordMs = performance.now() - started;
     const target = writer.target === undefined ? undefined : join(dir, writer.target);
     const before = target === undefined ? undefined : recording.initial.entries.has(target) ? recording.initial.contents.get(recording.initial.entries.get(target)!)!.toString('utf8') : undefined;
     const after = target === undefined ? undefined : textOf(target);
+    // Every state of a save that never wrote its target looks sound: such a save is no evidence.
+    if (writer.kind === 'strategy') requireSaved(writer.name, textState(after, OLD, NEW));
+    else if (target !== undefined && before === undefined && after === undefined && !writer.check && !check) {
+      throw new ContendError('E_NOT_SAVED', `${writer.name}'s target ${writer.target} is there neither before its save nor after it: the default check has nothing to judge (is the name right?)`);
+    }
     const missed = unaccounted(dir, persistedWhole(recording.initial, recording.ops));
     const { states, tried } = crashStates(recording.initial, recording.ops);
     // States of a recording that missed part of the save would judge a save that never ran.
@@ -216,13 +226,14 @@ async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck |
  * checks each, materialized in a directory of its own.
  */
 export async function runPowerloss(options: PowerlossOptions = {}): Promise<PowerlossReport> {
-  onlyKnown('powerloss option', options, optionNames<PowerlossOptions>({ strategies: true, ops: true, check: true, kind: true, dir: true }));
+  onlyKnown('powerloss option', options, optionNames<PowerlossOptions>({ strategies: true, ops: true, check: true, kind: true, dir: true, saveTimeoutMs: true }));
   const started = performance.now();
   const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'async');
+  const saveTimeoutMs = integerIn('saveTimeoutMs', options.saveTimeoutMs ?? 30_000, 1, MAX_TIMER_MS);
   if (options.check !== undefined && typeof options.check !== 'function') throw new InvalidOptionError('check', 'a function (state) => true, or what is wrong', options.check);
   const base = scratchBase('dir', options.dir);
   const writers = await writersOf(options);
   const rows: PowerlossRow[] = [];
-  for (const writer of writers) rows.push(await powerlossOf(writer, kind, options.check, base));
+  for (const writer of writers) rows.push(await powerlossOf(writer, kind, options.check, base, saveTimeoutMs));
   return { rows, failed: rows.some((r) => r.durable && (Object.keys(r.bad).length > 0 || r.unaccounted.length > 0)), ms: performance.now() - started };
 }

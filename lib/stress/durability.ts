@@ -2,8 +2,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tempDirectory } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
-import { failureWhere } from '../writes/failure.js';
-import { fileState, makeDocument, type FileState } from '../writes/document.js';
+import { strategySave } from '../writes/failure.js';
+import { fileState, makeDocument, requireSaved, type FileState } from '../writes/document.js';
 import { writeRegistry } from '../writes/index.js';
 import { seesSave, withStepHook, type FsStep } from '../writes/trace.js';
 
@@ -68,11 +68,7 @@ export async function traceDurability(strategyName: string, options: { items?: n
     await writeFile(target, old);
     const steps: FsStep[] = [];
     const data = makeDocument(options.items ?? 100, 'new');
-    try {
-      await withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data));
-    } catch (error) {
-      throw new ContendError('E_STRATEGY_FAILED', `${strategyName} failed: ${failureWhere(error)}`);
-    }
+    await strategySave(strategyName, () => withStepHook((s) => void steps.push({ op: s.op, detail: s.detail.split(dir).join('<dir>') }), () => strategy.save(target, data)));
     checkSaved(strategyName, fileState(target, old, data), steps);
     return analyzeDurability(strategy.name, steps, '<dir>/state.json');
   } finally {
@@ -88,10 +84,7 @@ export async function traceDurability(strategyName: string, options: { items?: n
  * "no fsync" and no "safe".
  */
 export function checkSaved(strategy: string, state: FileState, steps: readonly FsStep[]): void {
-  if (state !== 'new') {
-    const found = { old: 'the old document still', missing: 'nothing (it is gone)', empty: 'an empty file', torn: 'neither document (torn)' }[state];
-    throw new ContendError('E_NOT_SAVED', `${strategy} returned from its save, but the target holds ${found}: the save did not write the target`);
-  }
+  requireSaved(strategy, state);
   if (!seesSave(steps)) {
     throw new ContendError(
       'E_UNTRACED',

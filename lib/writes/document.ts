@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ContendError } from '../errors.js';
 /**
  * The large document of the MDV JSON write stress tests: `items` entries, pretty-printed as `json.dump(…, indent=2)` does.
  * `version` tells two saves of the same size apart.
@@ -60,4 +61,14 @@ export function textState(text: string | undefined, oldData: string, newData: st
   if (holds(oldData)) return 'old';
   if (holds(newData)) return 'new';
   return 'torn';
+}
+
+/**
+ * A save that returned must have put the new document in place: one that did not is said plainly
+ * (E_NOT_SAVED), since every crash state of a save that wrote nothing looks sound.
+ */
+export function requireSaved(strategy: string, state: FileState): void {
+  if (state === 'new') return;
+  const found = { old: 'the old document still', missing: 'nothing (it is gone)', empty: 'an empty file', torn: 'neither document (torn)' }[state];
+  throw new ContendError('E_NOT_SAVED', `${strategy} returned from its save, but the target holds ${found}: the save did not write the target`);
 }

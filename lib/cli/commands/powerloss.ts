@@ -5,7 +5,7 @@ import { AdapterLoadError } from '../../errors.js';
 import { importExport, moduleReference } from '../../modules/registry.js';
 import { writeStrategyNames } from '../../writes/index.js';
 import type { CommandFactory } from '../command.js';
-import { emit, list } from '../io.js';
+import { emit, list, numberArg } from '../io.js';
 import { formatColumns } from '../../case/report.js';
 import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
 
@@ -40,6 +40,7 @@ const powerloss: CommandFactory = ({ fail }) => ({
       .option('check', { type: 'string', describe: 'judge each state with a function of your own: MODULE#EXPORT' })
       .option('kind', { type: 'string', describe: `where each save runs while recorded: ${WORKER_KINDS.join(', ')} (default async)` })
       .option('dir', { type: 'string', describe: "directory for the save's files and the states checked (default /dev/shm where there is one)" })
+      .option('save-timeout-ms', { ...numberArg, describe: 'how long one save may take while it is recorded before the run ends with an error (default 30000)' })
       .example('$0 powerloss', "every crash state a power cut can leave of each strategy's save")
       .example('$0 powerloss --strategies atomic,atomic-dirsync --json', 'two of them, as JSON')
       .example('$0 powerloss --ops ./save-settings.ts#saveSettings', 'a save of your own, with its own target or check'),
@@ -55,6 +56,7 @@ const powerloss: CommandFactory = ({ fail }) => ({
       ...(check ? { check } : {}),
       ...(argv.kind === undefined ? {} : { kind: argv.kind as WorkerKind }),
       ...(argv.dir === undefined ? {} : { dir: argv.dir as string }),
+      ...(argv['save-timeout-ms'] === undefined ? {} : { saveTimeoutMs: argv['save-timeout-ms'] as number }),
     });
     await emit(argv.json, result, report(result));
     if (result.failed) fail();
