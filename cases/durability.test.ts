@@ -10,6 +10,7 @@ import { crashPoints } from '../lib/stress/crashpoints.js';
 import { traceDurability } from '../lib/stress/durability.js';
 import { analyzeDurability } from '../lib/stress/durability.js';
 import { withStepHook } from '../lib/writes/trace.js';
+import { runPowerloss } from '../lib/powerloss/run.js';
 
 describe('what each built-in strategy fsyncs, read off its traced calls', () => {
   test.each([
@@ -37,12 +38,14 @@ test('a strategy whose calls the trace cannot see gets no verdict, rather than a
   }
 });
 
-test('a save that writes nothing is said plainly, by durability and by crash points alike', async () => {
+test('a save that writes nothing is said plainly, by durability, crash points and power loss alike', async () => {
   await registerWriteStrategy({ module: new URL('./fixtures/env-strategies.ts', import.meta.url).href, export: 'NoOp' });
   try {
     const plainly = { code: 'E_NOT_SAVED', message: 'no-op returned from its save, but the target holds the old document still: the save did not write the target' };
     await expect(traceDurability('no-op')).rejects.toMatchObject(plainly);
     await expect(crashPoints({ strategy: 'no-op', items: 10 })).rejects.toMatchObject(plainly);
+    // Each of its states holds the old document, as before the save: none is bad, and it was no save.
+    await expect(runPowerloss({ strategies: ['no-op'] })).rejects.toMatchObject(plainly);
   } finally {
     unregisterWriteStrategy('no-op');
   }
@@ -57,13 +60,17 @@ test('crash points refuse a save the trace cannot see, rather than show a table 
   }
 });
 
-test('a save that throws is one line: its message and the line of the user\'s file it came from', () => {
-  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', '--write-module', 'cases/fixtures/env-strategies.ts#Broken', '--strategies', 'broken'], { encoding: 'utf8' });
+test.each([
+  ['durability', '--strategies', 'broken'],
+  ['stress', '--strategies', 'broken', '--scenarios', 'interrupted', '--trials', '1'],
+])('a save that throws is one line (%s): its message and the line of the user\'s file it came from', (...args) => {
+  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', ...args, '--write-module', 'cases/fixtures/env-strategies.ts#Broken'], { encoding: 'utf8' });
   const fixture = join(process.cwd(), 'cases/fixtures/env-strategies.ts');
   const lines = fs.readFileSync(fixture, 'utf8').split('\n');
   const line = lines.findIndex((l) => l.includes("throw new Error('this strategy is broken')"));
   // Said as a fault report says it: the file below the working directory, its line and column.
-  expect(r.stderr).toBe(`contend: broken failed: this strategy is broken (at cases/fixtures/env-strategies.ts:${line + 1}:${lines[line]!.indexOf('new Error') + 1})\n`);
+  // stress says the strategy it starts on, as its progress, before the failure.
+  expect(r.stderr.replace(/^broken: interrupted\n/, '')).toBe(`contend: broken failed: this strategy is broken (at cases/fixtures/env-strategies.ts:${line + 1}:${lines[line]!.indexOf('new Error') + 1})\n`);
   expect(r.status).toBe(1);
 });
 
@@ -161,4 +168,13 @@ describe('the traced fs', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// Nothing else to wait for, and a promise nothing settles: Node would end with status 13, silently.
+test('a save that never returns: the command says the run stopped, exit 1', () => {
+  const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', '--write-module', './cases/fixtures/env-strategies.ts#NeverReturns', '--strategies', 'never-returns'], { encoding: 'utf8', timeout: 60_000 });
+  expect(r.stderr).toBe(
+    'contend: the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)\n',
+  );
+  expect(r.status).toBe(1);
 });

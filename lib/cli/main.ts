@@ -235,7 +235,23 @@ function endOnClosedOutput(): void {
   }
 }
 
+/**
+ * A command whose work awaits a promise that nothing will settle (a save, a lock call or a check of
+ * the user's that never returns, where no time limit covers it) leaves the event loop empty: Node
+ * would end with status 13 and no word. Said, as the failure it is, with status 1.
+ */
+function endOnStall(): () => void {
+  const stalled = (): void => {
+    process.stderr.write("contend: the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)\n");
+    process.exit(1);
+  };
+  process.once('beforeExit', stalled);
+  return () => process.off('beforeExit', stalled);
+}
+
 exitOnSignals();
 endOnClosedOutput();
+const ended = endOnStall();
 // As yargs' hideBin does for node itself, without loading yargs/helpers for it.
 process.exitCode = await main(process.argv.slice(2));
+ended();

@@ -5,6 +5,7 @@ import { tempDirectory } from '../support/cleanup.js';
 import { ContendError } from '../errors.js';
 import { startCrashWriter, writerFailure } from './crash-child.js';
 import { makeDocument } from '../writes/document.js';
+import { strategySave } from '../writes/failure.js';
 import { loadWriteStrategy, resolveWriteStrategy } from '../writes/index.js';
 
 export const INTERRUPT_RESULTS = ['VALID_JSON', 'INVALID_JSON', 'FILE_NOT_CREATED'] as const;
@@ -31,7 +32,7 @@ export async function interruptedScenario(options: { write: string; trials?: num
   try {
     const strategy = await loadWriteStrategy(ref);
     const started = performance.now();
-    await strategy.save(join(dir, 'calibration.json'), data);
+    await strategySave(strategy.name, () => strategy.save(join(dir, 'calibration.json'), data));
     const saveMs = performance.now() - started;
     for (let trial = 0; trial < trials; trial++) {
       const path = join(dir, `state-${trial}.json`);
