@@ -329,6 +329,8 @@ describe('contend audit', () => {
   test.each([
     [['--libraries', 'flock,nope'], 'contend: invalid libraries: "nope"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease, truncate,'],
     [['--properties', 'fast'], 'contend: invalid properties: "fast"; allowed: excludes-async, excludes-threads,'],
+    // A property of writers asked of a lock alone: no cell could answer it, and no table is made.
+    [['--properties', 'no-torn-target', '--libraries', 'flock'], 'contend: invalid properties: "no-torn-target"; allowed: one that applies to flock: excludes-async,'],
     [['--lock-options', '[]'], 'contend: invalid lock-options: "[]"; allowed: a JSON object'],
   ])('bad input %j: one line naming the allowed values, exit 2', (args, message) => {
     const r = contend(...args);

@@ -148,6 +148,10 @@ describe('the packed package in a project of its own', () => {
     const lease = run(join(project, 'node_modules/.bin/contend'), ['run', '--lock', 'redis-lease']);
     expect(lease.stderr).toBe('contend: the redis-lease lock needs the ioredis package: npm install -D ioredis\n');
     expect(lease.status).toBe(2);
+    // A typo in a property is said as such, before the packages the default rows would need.
+    const typo = run(join(project, 'node_modules/.bin/contend'), ['audit', '--properties', 'excludes-proc']);
+    expect(typo.stderr).toMatch(/^contend: invalid properties: "excludes-proc"; allowed: excludes-async, /);
+    expect(typo.status).toBe(2);
   });
 });
 

@@ -64,11 +64,16 @@ export async function runAudit(options: AuditOptions = {}): Promise<AuditReport>
   const properties = selectProperties(options.properties);
   const libraries = (options.libraries ?? DEFAULT_LIBRARIES).map(auditedLibrary);
   const wanted = new Set<PropertyId>(properties.map((p) => p.id));
+  const scenarios = [...LOCK_SCENARIOS, ...SERVER_SCENARIOS, ...WRITER_SCENARIOS];
+  const scenariosOf = (role: string, ids: ReadonlySet<PropertyId>) => scenarios.filter((s) => s.role === role && s.properties.some((p) => ids.has(p)));
+  // A table of no cells would read as an audit that found nothing: refused before any server starts.
+  if (!libraries.some((lib) => scenariosOf(lib.role, wanted).length > 0)) {
+    const applicable = PROPERTIES.filter((p) => libraries.some((lib) => scenariosOf(lib.role, new Set([p.id])).length > 0)).map((p) => p.id);
+    throw new InvalidOptionError('properties', `one that applies to ${libraries.map((l) => l.label).join(', ')}: ${applicable.join(', ')}`, properties.map((p) => p.id).join(','));
+  }
   // Locks on a server get the run's throwaway server; the report keeps the options as given.
   const running = await Promise.all(libraries.map(async (lib) => (lib.role === 'lock' ? { ...lib, lockOptions: await withServerUrl(lockRegistry.resolve(lib.name).adapter, lib.lockOptions) } : lib)));
-  const work = running.flatMap((lib) =>
-    [...LOCK_SCENARIOS, ...SERVER_SCENARIOS, ...WRITER_SCENARIOS].filter((s) => s.role === lib.role && s.properties.some((p) => wanted.has(p))).map((scenario) => ({ lib, scenario })),
-  );
+  const work = running.flatMap((lib) => scenariosOf(lib.role, wanted).map((scenario) => ({ lib, scenario })));
   const total = work.reduce((n, { scenario }) => n + scenario.properties.filter((p) => wanted.has(p)).length, 0);
   const cells: AuditCell[] = [];
   for (const { lib, scenario } of work) {

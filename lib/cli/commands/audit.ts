@@ -15,10 +15,11 @@ const audit: CommandFactory = ({ fail }) => ({
       .example('$0 audit --libraries lockfile,steno --markdown audit.md', 'two rows, as Markdown')
       .example('$0 audit --lock-module ./my-lock.ts#MyLock --libraries my-lock', 'your own lock, beside nothing else'),
   handler: async (argv) => {
-    const libraries = librarySpecs(list(argv.libraries), parseJsonOption('lock-options', argv['lock-options']));
-    if (libraries.length === 0) throw new InvalidOptionError('libraries', 'a comma list of lock and write strategy names', argv.libraries);
+    // Properties first: a typo in one is said as such, not as the packages the default rows need.
     const properties = list(argv.properties);
     selectProperties(properties);
+    const libraries = librarySpecs(list(argv.libraries), parseJsonOption('lock-options', argv['lock-options']));
+    if (libraries.length === 0) throw new InvalidOptionError('libraries', 'a comma list of lock and write strategy names', argv.libraries);
     const report = await runAudit({
       libraries,
       ...(properties ? { properties } : {}),
