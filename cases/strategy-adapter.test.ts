@@ -2,6 +2,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { readDuringSave } from './support/schedules.js';
 import { registerWriteStrategy, runCase, unregisterWriteStrategy, writeStrategyNames } from '../lib/index.js';
 import { crashPoints } from '../lib/stress/crashpoints.js';
+import { readFileSync } from 'node:fs';
+import { docBlock } from './support/docs.js';
 
 // A write strategy added from outside, against the public API only, runs wherever a built-in does.
 beforeAll(async () => {
@@ -47,4 +49,8 @@ test.each(['thread', 'process'] as const)('a %s reader in the middle of its save
   });
   // worker 1 reads its own save; worker 2 reads mid-save, then worker 1's
   expect(result).toHaveOutcomes(['intact', 'torn', 'overwritten']);
+});
+
+test('doc/strategies.md shows exactly this strategy', () => {
+  expect(docBlock('doc/strategies.md', 'backup-overwrite.ts')).toBe(readFileSync(new URL('./fixtures/append-strategy.ts', import.meta.url), 'utf8'));
 });

@@ -84,7 +84,7 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
         latencies.push(...result.latencies);
       }
       const headline = entry.concurrent.find((c) => c.kind === 'process') ?? entry.concurrent[0]!;
-      (report.table.concurrent_write ??= {})[write] = headline.validRate;
+      (report.table.concurrent_write ??= {})[write] = round(headline.validRate);
     }
     if (scenarios.includes('rapid')) {
       say(`${write}: rapid`);
@@ -96,7 +96,7 @@ export async function runStress(options: StressOptions = {}): Promise<StressRepo
       say(`${write}: constrained`);
       entry.constrained = await constrainedScenario({ write, ...(trials ? { iterations: trials } : {}) });
       latencies.push(...entry.constrained.latencies);
-      (report.table.resource_constrained ??= {})[write] = entry.constrained.validRate;
+      (report.table.resource_constrained ??= {})[write] = round(entry.constrained.validRate);
     }
     if (latencies.length) entry.latency = percentiles(latencies);
     report.strategies.push(entry);

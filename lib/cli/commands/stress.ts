@@ -11,7 +11,7 @@ const stress: CommandFactory = () => ({
       .option('scenarios', { type: 'string', describe: `comma list of ${SCENARIOS.join(', ')} (default: all)` })
       .option('kinds', { type: 'string', describe: `worker kinds of the concurrent scenario: ${WORKER_KINDS.join(', ')} (default: all)` })
       .option('trials', { ...numberArg, describe: 'kills per strategy (interrupted), iterations (concurrent, constrained)' })
-      .option('seed', { ...numberArg, describe: 'seed of the kill times (interrupted)' })
+      .option('seed', { ...numberArg, describe: 'seed of the kill moments (interrupted); what each kill finds still varies with timing: crashpoints is the exact form' })
       .example('$0 stress --strategies truncate,atomic --json stress.json', 'the stress table for two strategies'),
   handler: async (argv) => {
     const report = await runStress({
