@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { registerWriteStrategy, unregisterWriteStrategy } from '../lib/index.js';
+import { registerLock, registerWriteStrategy, unregisterLock, unregisterWriteStrategy } from '../lib/index.js';
 import { evidenceFor, runAudit } from '../lib/audit/audit.js';
 import { straceAvailable } from '../lib/audit/host.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel } from '../lib/audit/libraries.js';
@@ -325,6 +325,25 @@ describe('contend audit', () => {
     ]);
     for (const c of report.cells) expect(c.evidence).toMatch(/no test pins it yet: see doc\/audit\.md/);
   }, 120_000);
+
+  // n/a is for a lock that refuses worker_threads (fs-ext); one that cannot be taken at all failed.
+  test('a lock whose every attempt throws: its recovery cells are errors, not n/a', async () => {
+    await registerLock({ module: new URL('./fixtures/faulty-locks.ts', import.meta.url).href, export: 'ExplodingLockAdapter' });
+    try {
+      const report = await runAudit({ libraries: ['exploding'], properties: ['holder-killed', 'thread-terminated'] });
+      expect(report.cells.map((c) => [c.property, c.verdict, c.detail])).toEqual([
+        ['holder-killed', 'error', 'the scenario failed: lock exploded'],
+        ['thread-terminated', 'error', 'the scenario failed: lock exploded'],
+      ]);
+    } finally {
+      unregisterLock('exploding');
+    }
+  });
+
+  test('runAudit takes names as --libraries does, each its default rows', async () => {
+    const report = await runAudit({ libraries: ['flock', { name: 'mutex', role: 'lock' }], properties: ['excludes-processes'] });
+    expect(report.cells.map((c) => `${c.library} ${c.verdict}`)).toEqual(['flock yes', 'mutex no']);
+  });
 
   test.each([
     [['--libraries', 'flock,nope'], 'contend: invalid libraries: "nope"; allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease, truncate,'],

@@ -213,6 +213,11 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     // A module where a name belongs: the line says how an adapter of your own is given.
     [['run', '--lock', './my-lock.ts#MyLock'], `contend: invalid lock: "./my-lock.ts#MyLock" (a lock of your own is { module: './my-lock.ts', export: 'MyLock' }, or its name once registerLock() has it; on the command line, --lock-module ./my-lock.ts#MyLock and --lock with its name); allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease`],
     [['run', '--write', 'my-write.mjs'], `contend: invalid strategy: "my-write.mjs" (a strategy of your own is { module: './my-write.ts', export: 'MyWrite' }, or its name once registerWriteStrategy() has it; on the command line, --write-module ./my-write.ts#MyWrite and --write with its name); allowed: truncate, atomic, atomic-dirsync, atomic-sync, fixed-temp, write-file-atomic, atomically, steno, lowdb, conf`],
+    // A word for a number is refused by the library's own check, with its range.
+    [['sweep', '--quick', '--seed', 'x'], 'contend: invalid seed: "x"; allowed: an integer from 0 to 2147483647'],
+    // Two reports to one place: one would be lost.
+    [['sweep', '--quick', '--csv', '--json'], 'contend: options --json and --csv both print to standard output: give all but one of them a file (--csv report.csv)'],
+    [['sweep', '--quick', '--csv', 'same.out', '--json', './same.out'], 'contend: options --json and --csv name one file, ./same.out: give each a file of its own'],
     [['run', '--workers-kind', 'fiber'], 'contend: invalid worker kind: "fiber"; allowed: async, thread, process'],
     [['run', '--order', 'sideways'], 'contend: invalid order: "sideways"; allowed: force-write, force-read, as-generated'],
     [['run', '--mode', 'fast'], 'contend: invalid mode: "fast"; allowed: step, period'],

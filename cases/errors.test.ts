@@ -5,8 +5,8 @@ import { generateSchedule, InvalidOptionError, registerLock, registerWriteStrate
 import { runAudit } from '../lib/audit/index.js';
 import { runFuzz } from '../lib/fuzz/index.js';
 import { runPowerloss } from '../lib/powerloss/index.js';
-import { crashPoints, runStress } from '../lib/stress/public.js';
-import { runWorkload } from '../lib/workload/index.js';
+import { crashPoints, runStress, traceDurability } from '../lib/stress/public.js';
+import { runSweep, runWorkload, sweepConfigs } from '../lib/workload/index.js';
 import { caseDirs } from './support/leftovers.js';
 
 const CASE_KEYS = 'kind, lock, order, workers, mode, period, pattern, seed, schedule, granularity, write, lockOptions, calibrate, actionTimeoutMs, startTimeoutMs';
@@ -49,6 +49,12 @@ describe('bad options are refused before anything runs', () => {
     ['runStress', () => runStress({ trial: 3 } as never), 'invalid stress option: "trial"; allowed: strategies, scenarios, trials, kinds, seed, onProgress'],
     ['crashPoints', () => crashPoints({ strategy: 'atomic', item: 3 } as never), 'invalid crash point option: "item"; allowed: strategy, items, onPoint'],
     ['runWorkload', () => runWorkload({ writers: 1 }, { histroy: true } as never), 'invalid workload run option: "histroy"; allowed: scenario, history'],
+    // Called without their options, or with the wrong shape: bad input, not a TypeError from inside.
+    ['crashPoints()', () => crashPoints(undefined as never), 'invalid crash point options: nothing; allowed: an object of strategy, items, onPoint'],
+    ['traceDurability', () => traceDurability('atomic', { itemz: 3 } as never), 'invalid durability option: "itemz"; allowed: items'],
+    ['runSweep', () => runSweep({} as never), 'invalid sweep configs: {}; allowed: a non-empty list of workload configs, as sweepConfigs(grid) gives'],
+    ['sweepConfigs', () => sweepConfigs({ writers: [2] } as never), 'invalid sweep writerRates: nothing; allowed: a non-empty list of numbers'],
+    ['runAudit', () => runAudit({ libraries: [42] } as never), "invalid libraries: 42; allowed: a non-empty list of lock and write strategy names, or rows { name, role: 'lock' | 'writer', lockOptions? }"],
   ])('%s refuses a misspelt option before it starts, naming the ones it takes', async (_name, call, message) => {
     const before = caseDirs().length;
     const error = await (async () => call())().catch((e: unknown) => e);

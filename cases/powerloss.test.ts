@@ -248,6 +248,8 @@ describe('saves of your own (--ops)', () => {
     [['--check', `${OPS}#noSuchCheck`], `contend: no export "noSuchCheck" in check module ${OPS}; it exports ${OPS_EXPORTS}`],
     [['--check', 'no-hash'], /^contend: invalid check: "no-hash"; allowed: MODULE#EXPORT/],
     [['--dir', './cases/fixtures/no-such-dir'], 'contend: invalid dir: "./cases/fixtures/no-such-dir"; allowed: an existing directory where files can be written'],
+    [['--dir', './README.md'], /^contend: invalid dir: "\.\/README\.md" \(\S+README\.md is not a directory\); allowed: an existing directory where files can be written$/],
+    [['--ops', `${OPS}#parses`], `contend: not an adapter: ${OPS}#parses: the export is a function, not an object`],
   ])('bad input %j: one line, exit 2, before any save', (args, message) => {
     const r = contend(...args);
     expect(r.stderr.trim()).toMatch(message);

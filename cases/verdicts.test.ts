@@ -194,6 +194,8 @@ describe('bad input: one line naming what is allowed, exit status 2, nothing run
     [['run', '--period', 'abc'], 'contend: invalid period: "abc"; allowed: a number of seconds above 0, at most 3600'],
     [['run', '--workers', 'abc'], 'contend: invalid workers: "abc"; allowed: an integer from 1 to 64'],
     [['chaos', '--from', 'cases/fixtures/bad-cell.csv'], 'contend: cases/fixtures/bad-cell.csv row 2, column write_tps: "fast" is not a number'],
+    // A sweep of a lock of the user's names it; chaos must be given its module again.
+    [['chaos', '--from', 'cases/fixtures/own-lock-sweep.csv'], 'contend: invalid lock: "my-lock" (named by the best config of cases/fixtures/own-lock-sweep.csv; a lock of your own is loaded with --lock-module FILE#EXPORT, as for the sweep); allowed: none, spinlock, mutex, flock, lockfile, fs-ext, os-lock, npm-lockfile, pg-advisory, pg-advisory-xact, redis-lease, redlock, etcd-lease'],
     [['plot', 'cases/fixtures/bad-cell.csv'], 'contend: cases/fixtures/bad-cell.csv row 2, column write_tps: "fast" is not a number'],
     [['plot', 'cases/fixtures/header-only.csv'], 'contend: cases/fixtures/header-only.csv has a header and no rows: there is nothing to plot'],
     [['run', '--lock-module', './missing.ts#X'], `contend: cannot import --lock-module ./missing.ts: there is no file ${join(process.cwd(), 'missing.ts')}`],

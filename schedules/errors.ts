@@ -51,6 +51,8 @@ export function optionNames<T>(names: { [K in keyof Required<T>]: true }): reado
  * is let through, as a spread of optional fields leaves them.
  */
 export function onlyKnown<T extends object>(what: string, options: T, known: readonly string[]): T {
+  // Given nothing, or not an object: said as bad input, not as a TypeError from deep inside.
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError(`${what}s`, `an object of ${known.join(', ')}`, options);
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined && !known.includes(key)) throw new InvalidOptionError(what, known.join(', '), key);
   }

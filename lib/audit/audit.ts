@@ -3,7 +3,7 @@ import { onlyKnown, optionNames } from '../support/check.js';
 import { lockRegistry } from '../locks/registry.js';
 import { withServerUrl } from '../locks/server-lock.js';
 import { contendVersion } from '../support/paths.js';
-import { auditedLibrary, DEFAULT_LIBRARIES, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
+import { auditedLibrary, DEFAULT_LIBRARIES, librarySpecs, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
 import { LOCK_SCENARIOS } from './lock-scenarios.js';
 import { SERVER_SCENARIOS } from './server-scenarios.js';
 import { PROPERTIES, type Property, type PropertyId } from './properties.js';
@@ -29,8 +29,11 @@ export interface AuditReport {
 }
 
 export interface AuditOptions {
-  /** Rows to audit (default: DEFAULT_LIBRARIES). */
-  libraries?: LibrarySpec[];
+  /**
+   * Rows to audit (default: DEFAULT_LIBRARIES): a lock's or write strategy's name (its default rows,
+   * as the CLI's --libraries takes it), or a row of your own, `{ name, role, lockOptions? }`.
+   */
+  libraries?: (string | LibrarySpec)[];
   /** Property ids to answer (default: all). */
   properties?: string[];
   onCell?: (cell: AuditCell, done: number, total: number) => void;
@@ -55,6 +58,19 @@ export function selectProperties(ids: readonly unknown[] | undefined): Property[
   return PROPERTIES.filter((p) => ids.includes(p.id));
 }
 
+/** The rows asked for: names as --libraries takes them, rows as they are, each checked before any runs. */
+function rowsOf(given: readonly unknown[] | undefined): LibrarySpec[] {
+  if (given === undefined) return [...DEFAULT_LIBRARIES];
+  const allowed = "a non-empty list of lock and write strategy names, or rows { name, role: 'lock' | 'writer', lockOptions? }";
+  if (!Array.isArray(given) || given.length === 0) throw new InvalidOptionError('libraries', allowed, given);
+  return given.flatMap((row): LibrarySpec[] => {
+    if (typeof row === 'string') return librarySpecs([row]);
+    const { name, role } = (typeof row === 'object' && row !== null ? row : {}) as Partial<LibrarySpec>;
+    if (typeof name !== 'string' || (role !== 'lock' && role !== 'writer')) throw new InvalidOptionError('libraries', allowed, row);
+    return [row as LibrarySpec];
+  });
+}
+
 /**
  * Runs every scenario that answers a chosen property against every row, one at a time (scenarios
  * time lock takeovers; running them side by side would only blur that), and returns the table.
@@ -62,7 +78,7 @@ export function selectProperties(ids: readonly unknown[] | undefined): Property[
 export async function runAudit(options: AuditOptions = {}): Promise<AuditReport> {
   onlyKnown('audit option', options, optionNames<AuditOptions>({ libraries: true, properties: true, onCell: true }));
   const properties = selectProperties(options.properties);
-  const libraries = (options.libraries ?? DEFAULT_LIBRARIES).map(auditedLibrary);
+  const libraries = rowsOf(options.libraries).map(auditedLibrary);
   const wanted = new Set<PropertyId>(properties.map((p) => p.id));
   const scenarios = [...LOCK_SCENARIOS, ...SERVER_SCENARIOS, ...WRITER_SCENARIOS];
   const scenariosOf = (role: string, ids: ReadonlySet<PropertyId>) => scenarios.filter((s) => s.role === role && s.properties.some((p) => ids.has(p)));

@@ -79,8 +79,9 @@ function recovery(id: 'holder-killed' | 'thread-terminated'): AuditScenario {
         try {
           await holder!.call({ op: 'hold', lock: lib.ref, lockOptions: lib.lockOptions, lockPath, inThread });
         } catch (error) {
-          // A lock that cannot be held in a worker_thread has no thread to lose it with.
-          if (!inThread || (error as ContendError).code === 'E_HOST_DIED') throw error;
+          // A lock that refuses worker_threads has no thread to lose it with. Any other failure to
+          // take it (a throw, a wait that never ends) is the scenario's, and the cell an error.
+          if (!inThread || (error as ContendError).code !== 'E_UNSAFE_IN_THREAD') throw error;
           return { [id]: { verdict: 'n/a', detail: `cannot be held in a worker_thread: ${firstLine(error)}` } };
         }
         const mine = await contender(lib, lockPath, signal);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidOptionError } from '../errors.js';
+import { resolve } from 'node:path';
+import { ContendError, InvalidOptionError } from '../errors.js';
 import { checkOutputDirectory, checkOutputFile, reasonOf, writeOutput } from '../support/outputs.js';
 
 /**
@@ -47,6 +48,17 @@ const OUTPUT_DIRECTORIES = ['plot', 'out'] as const;
 
 /** Checks every output path given, before the command does any work. */
 export function checkOutputs(argv: Record<string, unknown>): void {
+  // Two reports to one place: one would be lost, or the two interleaved.
+  const given = OUTPUT_FILES.filter((o) => argv[o] !== undefined && argv[o] !== false);
+  const printed = given.filter((o) => argv[o] === '' || argv[o] === true);
+  if (printed.length > 1) {
+    throw new ContendError('E_USAGE', `options ${printed.map((o) => `--${o}`).join(' and ')} both print to standard output: give all but one of them a file (--${printed[1]} report.${printed[1] === 'markdown' ? 'md' : printed[1]})`);
+  }
+  const files = given.filter((o) => typeof argv[o] === 'string' && argv[o] !== '');
+  for (const [i, a] of files.entries()) {
+    const b = files.slice(i + 1).find((o) => resolve(argv[o] as string) === resolve(argv[a] as string));
+    if (b) throw new ContendError('E_USAGE', `options --${a} and --${b} name one file, ${String(argv[a])}: give each a file of its own`);
+  }
   for (const option of OUTPUT_FILES) {
     const path = argv[option];
     if (typeof path === 'string' && path !== '') checkOutputFile(option, path);

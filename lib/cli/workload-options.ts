@@ -38,11 +38,6 @@ export function numbers(name: string, v: unknown): number[] | undefined {
   });
 }
 
-export function number(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new InvalidOptionError(name, 'a number', v);
-  return v;
-}
 
 /** A CSV given on the command line, read and parsed. */
 export async function readCsvArg(option: string, file: string): Promise<ReturnType<typeof parseCsv>> {
@@ -56,17 +51,17 @@ export function checkPlotting(argv: Args): void {
 
 export function baseConfig(argv: Args): Partial<WorkloadConfig> {
   const config: Partial<WorkloadConfig> = {
-    duration: number('duration', argv.duration),
+    duration: argv.duration as number | undefined,
     kind: argv.kind as WorkloadConfig['kind'],
     storage: argv.storage as WorkloadConfig['storage'],
     lock: argv.lock as string,
     write: argv.write as string,
     cas: argv.cas as WorkloadConfig['cas'],
     conflict: argv.conflict as WorkloadConfig['conflict'],
-    thinkMs: number('think', argv.think),
-    maxRetries: number('retries', argv.retries),
-    keyPoolSize: number('key-pool', argv['key-pool']),
-    seed: number('seed', argv.seed),
+    thinkMs: argv.think as number | undefined,
+    maxRetries: argv.retries as number | undefined,
+    keyPoolSize: argv['key-pool'] as number | undefined,
+    seed: argv.seed as number | undefined,
   };
   return definedOnly(config);
 }

@@ -262,7 +262,7 @@ function cannotImport(option: string, where: string, error: unknown): AdapterLoa
 /** Collects what is wrong with an exported value, for one AdapterLoadError naming all of it. */
 export function adapterProblems(value: unknown, where: string, rules: [ok: (a: Record<string, unknown>) => boolean, problem: string][]): void {
   const problems: string[] = [];
-  if (!value || typeof value !== 'object') problems.push('no object exported under that name');
+  if (!value || typeof value !== 'object') problems.push(`the export is ${value === null ? 'null' : `a ${typeof value}`}, not an object`);
   else {
     const a = value as Record<string, unknown>;
     if (typeof a.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(a.name)) problems.push('name must be a lower-case word (a-z, 0-9, -)');

@@ -1,6 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tempDirectory } from '../support/cleanup.js';
+import { onlyKnown } from '../support/check.js';
 import { ContendError } from '../errors.js';
 import { strategySave } from '../writes/failure.js';
 import { fileState, makeDocument, requireSaved, type FileState } from '../writes/document.js';
@@ -60,6 +61,7 @@ export function analyzeDurability(strategy: string, steps: FsStep[], target: str
  * its durability off them.
  */
 export async function traceDurability(strategyName: string, options: { items?: number } = {}): Promise<Durability> {
+  onlyKnown('durability option', options, ['items']);
   const strategy = await writeRegistry.load(writeRegistry.resolve(strategyName).ref);
   const { dir, forget } = tempDirectory('contend-durability-');
   try {

@@ -62,8 +62,7 @@ export function checkOutputFile(option: string, path: string): void {
  * A directory for reports: it exists and takes files, or it can be made, which is tried on the
  * nearest existing ancestor (so nothing is made before the run).
  */
-export function checkOutputDirectory(option: string, path: string): void {
-  const allowed = 'a directory where files can be written (made if missing)';
+export function checkOutputDirectory(option: string, path: string, allowed = 'a directory where files can be written (made if missing)'): void {
   let existing = resolve(path);
   while (kindOf(existing) === 'missing' && dirname(existing) !== existing) existing = dirname(existing);
   if (kindOf(existing) !== 'directory') throw new InvalidOptionError(option, allowed, path, `${existing} is not a directory`);

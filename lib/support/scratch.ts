@@ -25,6 +25,6 @@ export function scratchBase(option: string, given: unknown): string {
   if (given === undefined) return fastTemp();
   const allowed = 'an existing directory where files can be written';
   if (typeof given !== 'string' || !existsSync(given)) throw new InvalidOptionError(option, allowed, given);
-  checkOutputDirectory(option, given);
+  checkOutputDirectory(option, given, allowed);
   return given;
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MAX_WORKERS } from '../../schedules/generate.js';
-import { integerIn } from '../support/check.js';
+import { integerIn, onlyKnown, optionNames } from '../support/check.js';
 import { InvalidOptionError } from '../errors.js';
 import { CHAOS_SCENARIOS, chaosScenario, type ChaosScenario } from './chaos.js';
 import { resolveWorkload, type WorkloadConfig } from './config.js';
@@ -41,7 +41,11 @@ export const QUICK_DURATION = 2;
 
 /** Every config of the grid on top of `base`, all checked before the first one runs. */
 export function sweepConfigs(grid: SweepGrid, base: Partial<WorkloadConfig> = {}): WorkloadConfig[] {
-  for (const [axis, values] of Object.entries(grid)) {
+  const axes = optionNames<SweepGrid>({ writers: true, writerRates: true, overlaps: true, readers: true, readerRates: true });
+  onlyKnown('sweep grid option', grid, axes);
+  // Every axis, each a list: one left out would be a TypeError in the loops below.
+  for (const axis of axes) {
+    const values = grid[axis as keyof SweepGrid];
     if (!Array.isArray(values) || values.length === 0) throw new InvalidOptionError(`sweep ${axis}`, 'a non-empty list of numbers', values);
   }
   const configs: WorkloadConfig[] = [];
@@ -95,6 +99,7 @@ export function rankResults(results: readonly WorkloadResult[], top = 5): Pick<S
 
 /** Runs every config, isolation checked per config, in parallel batches. */
 export async function runSweep(configs: readonly WorkloadConfig[], options: BatchOptions = {}): Promise<SweepReport> {
+  if (!Array.isArray(configs) || configs.length === 0) throw new InvalidOptionError('sweep configs', 'a non-empty list of workload configs, as sweepConfigs(grid) gives', configs);
   sweepParallel(configs, options.parallel);
   const results = await inBatches(configs.map((c) => () => runWorkload(c, { scenario: 'baseline' })), options);
   return { results, ...rankResults(results) };

@@ -2,6 +2,8 @@ import type { Argv } from 'yargs';
 import { definedOnly } from '../../support/defined.js';
 import { someOf } from '../../support/check.js';
 import { InvalidOptionError } from '../../errors.js';
+import { lockNames } from '../../locks/registry.js';
+import { writeStrategyNames } from '../../writes/index.js';
 import { CHAOS_SCENARIOS } from '../../workload/chaos.js';
 import { WORKLOAD_DEFAULTS, type WorkloadConfig } from '../../workload/config.js';
 import { configOfRow } from '../../workload/csv.js';
@@ -9,7 +11,7 @@ import { formatChaos, resultJson } from '../../workload/report.js';
 import { FULL_DURATION, QUICK_DURATION, runChaos } from '../../workload/sweep.js';
 import type { CommandFactory } from '../command.js';
 import { list, numberArg } from '../io.js';
-import { baseConfig, checkPlotting, number, onResult, output, readCsvArg, workloadOptions } from '../workload-options.js';
+import { baseConfig, checkPlotting, onResult, output, readCsvArg, workloadOptions } from '../workload-options.js';
 
 const chaos: CommandFactory = ({ fail }) => ({
   builder: (y) =>
@@ -32,14 +34,18 @@ const chaos: CommandFactory = ({ fail }) => ({
       const results = rows.filter((r) => r.isolation_ok !== 'false').sort((a, b) => Number(a.precondition_failure_rate) - Number(b.precondition_failure_rate));
       if (!results[0]) throw new InvalidOptionError('from', 'a sweep CSV with at least one config whose isolation held', argv.from);
       base = configOfRow(results[0]);
+      // A sweep of an adapter of the user's names it in the CSV; this run must load it again.
+      const from = (own: string): string => `named by the best config of ${argv.from as string}; ${own} of your own is loaded with --${own === 'a lock' ? 'lock' : 'write'}-module FILE#EXPORT, as for the sweep`;
+      if (base.lock !== undefined && !lockNames().includes(base.lock)) throw new InvalidOptionError('lock', lockNames().join(', '), base.lock, from('a lock'));
+      if (base.write !== undefined && !writeStrategyNames().includes(base.write)) throw new InvalidOptionError('write strategy', writeStrategyNames().join(', '), base.write, from('a strategy'));
       process.stderr.write(`chaos: best config of ${argv.from}: ${results[0].config_label}\n`);
     }
     const single = {
-      writers: number('writers', argv.writers),
-      writerRate: number('writer-rate', argv['writer-rate']),
-      keyOverlap: number('overlap', argv.overlap),
-      readers: number('readers', argv.readers),
-      readerRate: number('reader-rate', argv['reader-rate']),
+      writers: argv.writers as number | undefined,
+      writerRate: argv['writer-rate'] as number | undefined,
+      keyOverlap: argv.overlap as number | undefined,
+      readers: argv.readers as number | undefined,
+      readerRate: argv['reader-rate'] as number | undefined,
     };
     const config = {
       ...base,
