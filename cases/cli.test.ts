@@ -290,10 +290,18 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     expect(r.stdout).toBe('');
   });
 
-  test('a report file may be left out: --csv alone prints the CSV', () => {
-    const r = contend('sweep', '--writers', '1', '--writer-rates', '20', '--overlaps', '0.2', '--readers', '0', '--duration', '0.3', '--csv');
-    expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^config_label,num_writers,num_readers,/);
+  test('a report file may be left out: --csv alone prints the CSV, and a --json FILE beside it is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-outputs-'));
+    try {
+      const file = join(dir, 'sweep.json');
+      const r = contend('sweep', '--writers', '1', '--writer-rates', '20', '--overlaps', '0.2', '--readers', '0', '--duration', '0.3', '--csv', '--json', file);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n')[0]).toMatch(/^config_label,num_writers,num_readers,/);
+      expect(r.stderr).toContain(`written: ${file}\n`);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('results');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('--version prints the version of package.json, wherever it is typed', () => {

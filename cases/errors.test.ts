@@ -54,6 +54,7 @@ describe('bad options are refused before anything runs', () => {
     ['traceDurability', () => traceDurability('atomic', { itemz: 3 } as never), 'invalid durability option: "itemz"; allowed: items'],
     ['runSweep', () => runSweep({} as never), 'invalid sweep configs: {}; allowed: a non-empty list of workload configs, as sweepConfigs(grid) gives'],
     ['sweepConfigs', () => sweepConfigs({ writers: [2] } as never), 'invalid sweep writerRates: nothing; allowed: a non-empty list of numbers'],
+    ['runAudit, a row\'s lock options', () => runAudit({ libraries: [{ name: 'flock', role: 'lock', lockOptions: 'x' }] } as never), 'invalid lock options: "x"; allowed: an object, e.g. {"staleMs":2000}'],
     ['runAudit', () => runAudit({ libraries: [42] } as never), "invalid libraries: 42; allowed: a non-empty list of lock and write strategy names, or rows { name, role: 'lock' | 'writer', lockOptions? }"],
   ])('%s refuses a misspelt option before it starts, naming the ones it takes', async (_name, call, message) => {
     const before = caseDirs().length;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { recordIn, recordSave } from '../lib/powerloss/record.js';
 import { loadWriteStrategy } from '../lib/writes/index.js';
@@ -262,6 +262,20 @@ describe('saves of your own (--ops)', () => {
     await expect(runPowerloss({ ops: [given as string] })).rejects.toThrow(`invalid ops: ${JSON.stringify(given)}; allowed: operations of your own as { module: './save.ts', export: 'save' }, or their name once registered`);
   });
 
+  // The recording names files by absolute path; a relative --dir once matched none of them, and
+  // every state of every save was judged as if the target were missing.
+  test('a directory given relative to the working directory judges as an absolute one does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contend-powerloss-base-'));
+    try {
+      const bad = async (given: string) => (await runPowerloss({ strategies: ['atomic', 'atomic-dirsync'], dir: given })).rows.map((r) => [r.writer, r.bad]);
+      const absolute = await bad(dir);
+      expect(absolute).toEqual([['atomic', { 'acknowledged save lost': expect.any(Number) }], ['atomic-dirsync', {}]]);
+      expect(await bad(relative(process.cwd(), dir))).toEqual(absolute);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a target that is there neither before the save nor after it: an error, not a pass with nothing judged', async () => {
     await expect(runPowerloss({ ops: [{ module: OPS, export: 'misnamedTarget' }] })).rejects.toMatchObject({
       code: 'E_NOT_SAVED',
@@ -274,7 +288,7 @@ describe('saves of your own (--ops)', () => {
 
   test.each(['async', 'thread', 'process'])('a save that never returns (%s): exit 1 after --save-timeout-ms, saying so, its recorder ended', (kind) => {
     const r = contend('--ops', `${OPS}#neverReturns`, '--kind', kind, '--save-timeout-ms', '500');
-    expect(r.stderr).toBe('contend: never-returns: its save did not return within 500 ms while recorded\n');
+    expect(r.stderr).toBe(`contend: never-returns: recording its save (the recorder's start, the module's load, setup and the save) did not end within 500 ms${kind === 'async' ? '; the save runs on in this process' : ''}\n`);
     expect(r.status).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { onlyKnown, optionNames } from '../support/check.js';
-import { lockRegistry } from '../locks/registry.js';
+import { lockOptionsOf, lockRegistry } from '../locks/registry.js';
 import { withServerUrl } from '../locks/server-lock.js';
 import { contendVersion } from '../support/paths.js';
 import { auditedLibrary, DEFAULT_LIBRARIES, librarySpecs, rowLabel, type AuditedLibrary, type LibrarySpec } from './libraries.js';
@@ -63,10 +63,14 @@ function rowsOf(given: readonly unknown[] | undefined): LibrarySpec[] {
   if (given === undefined) return [...DEFAULT_LIBRARIES];
   const allowed = "a non-empty list of lock and write strategy names, or rows { name, role: 'lock' | 'writer', lockOptions? }";
   if (!Array.isArray(given) || given.length === 0) throw new InvalidOptionError('libraries', allowed, given);
+  // Names alone in one call, so that every package missing is said in one message.
+  if (given.every((row) => typeof row === 'string')) return librarySpecs(given as string[]);
   return given.flatMap((row): LibrarySpec[] => {
     if (typeof row === 'string') return librarySpecs([row]);
-    const { name, role } = (typeof row === 'object' && row !== null ? row : {}) as Partial<LibrarySpec>;
+    const { name, role, lockOptions } = (typeof row === 'object' && row !== null ? row : {}) as Partial<LibrarySpec>;
     if (typeof name !== 'string' || (role !== 'lock' && role !== 'writer')) throw new InvalidOptionError('libraries', allowed, row);
+    // Checked as --lock-options is, before the first scenario.
+    if (role === 'lock') lockOptionsOf(lockRegistry.lookup(name).adapter, lockOptions);
     return [row as LibrarySpec];
   });
 }

@@ -22,6 +22,17 @@ export const list = (v: unknown): string[] | undefined => (v === undefined ? und
 /** The file `--json FILE` names; undefined for `--json` alone (print it) or no --json. */
 export const jsonFileOf = (json: unknown): string | undefined => (typeof json === 'string' && json !== '' ? json : undefined);
 
+/**
+ * Another report took standard output (a CSV, Markdown): the JSON goes only where --json names a
+ * file, said on stderr.
+ */
+export async function jsonBeside(json: unknown, value: unknown): Promise<void> {
+  const file = jsonFileOf(json);
+  if (file === undefined) return;
+  await writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');
+  process.stderr.write(`written: ${file}\n`);
+}
+
 /** Text by default; JSON with --json, or into the file --json names (the text is printed then too). */
 export async function emit(json: unknown, value: unknown, text: string): Promise<void> {
   const file = jsonFileOf(json);
@@ -31,7 +42,6 @@ export async function emit(json: unknown, value: unknown, text: string): Promise
   } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
   else process.stdout.write(text + '\n');
 }
-
 
 /** A file named on the command line, read; one that cannot be is bad input, not a crash. */
 export async function readInput(option: string, file: string, what: string): Promise<string> {

@@ -141,6 +141,9 @@ async function loadModules(argv: Record<string, unknown>): Promise<void> {
   for (const spec of writes ?? []) await writeRegistry.register(await moduleReference('write-module', spec), spec);
 }
 
+/** The command's exit status once its work is done, before the clean-up. */
+let settled: number | undefined;
+
 export async function main(args: string[]): Promise<number> {
   // Answered before any command is looked for, as other tools answer it, wherever it is typed.
   if (args.includes('--version')) {
@@ -211,6 +214,7 @@ export async function main(args: string[]): Promise<number> {
   }
   // The exit status is settled before the clean-up: nothing the clean-up does can turn it into a 0.
   process.exitCode = exitCode;
+  settled = exitCode;
   // Nor keep the command from ending: a thread stuck in a native call cannot be terminated, and
   // would hold the process (and the pool's destroy) for ever. Unref'd: it only fires then.
   setTimeout(() => process.exit(exitCode), CLEAN_UP_GRACE_MS).unref();
@@ -242,6 +246,8 @@ function endOnClosedOutput(): void {
  */
 function endOnStall(): () => void {
   const stalled = (): void => {
+    // The work is done and its status settled: what is left to await is the clean-up's.
+    if (settled !== undefined) process.exit(settled);
     process.stderr.write("contend: the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)\n");
     process.exit(1);
   };

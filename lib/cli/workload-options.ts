@@ -10,7 +10,7 @@ import { plotResults, requirePlotting } from '../workload/plot.js';
 import { progressLine } from '../workload/report.js';
 import type { WorkloadResult } from '../workload/run.js';
 import type { Args } from './command.js';
-import { emit, list, numberArg, readInput } from './io.js';
+import { emit, jsonBeside, list, numberArg, readInput } from './io.js';
 
 // Values are checked by the library, so the CLI and the library give the same error.
 export const workloadOptions = (y: Argv): Argv =>
@@ -37,7 +37,6 @@ export function numbers(name: string, v: unknown): number[] | undefined {
     return n;
   });
 }
-
 
 /** A CSV given on the command line, read and parsed. */
 export async function readCsvArg(option: string, file: string): Promise<ReturnType<typeof parseCsv>> {
@@ -74,8 +73,10 @@ export async function output(argv: Args, results: WorkloadResult[], json: unknow
     const report = await plotResults(parseCsv(csv), argv.plot as string, title);
     process.stderr.write(`plots: ${report.plots.map((p) => p.path).join(', ')}, ${join(argv.plot as string, 'report.html')}\n`);
   }
-  if (argv.csv === true || argv.csv === '') process.stdout.write(csv);
-  else await emit(argv.json, json, `${text}${typeof argv.csv === 'string' ? `\ncsv: ${argv.csv}` : ''}`);
+  if (argv.csv === true || argv.csv === '') {
+    process.stdout.write(csv);
+    await jsonBeside(argv.json, json);
+  } else await emit(argv.json, json, `${text}${typeof argv.csv === 'string' ? `\ncsv: ${argv.csv}` : ''}`);
   if (results.some((r) => !r.isolation.ok)) fail();
 }
 

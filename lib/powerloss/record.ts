@@ -292,6 +292,15 @@ function revive(reply: RecordReply, name: string): Recording {
   };
 }
 
+/** A recording past its limit; `abandoned` when the save could not be ended (it runs in this thread). */
+export class RecordingTimeout extends ContendError {
+  readonly abandoned: boolean;
+  constructor(name: string, ms: number, kind: WorkerKind) {
+    super('E_RECORD', `${name}: recording its save (the recorder's start, the module's load, setup and the save) did not end within ${ms} ms${kind === 'async' ? '; the save runs on in this process' : ''}`);
+    this.abandoned = kind === 'async';
+  }
+}
+
 /**
  * Records the order's save in an async task of this thread, a worker_thread or a child process:
  * each records the calls of its own thread, so a save that behaves alike gives the same operations.
@@ -300,7 +309,7 @@ function revive(reply: RecordReply, name: string): Recording {
 export async function recordIn(kind: WorkerKind, order: RecordOrder, name: string, timeoutMs: number): Promise<Recording> {
   // A save that never returns would hold the run for ever (or end it, in this thread, with Node's
   // exit status 13 and no word): its recorder is ended past the limit, and the run with an error.
-  const hung = (): ContendError => new ContendError('E_RECORD', `${name}: its save did not return within ${timeoutMs} ms while recorded`);
+  const hung = (): ContendError => new RecordingTimeout(name, timeoutMs, kind);
   if (kind === 'async') return revive(await settledWithin(recordOrder(order), timeoutMs, hung), name);
   if (kind === 'thread') {
     const { runPinned } = await import('../hosts/pools.js');

@@ -9,7 +9,7 @@ import { resolveWriteStrategy, writeRegistry, writeStrategyNames } from '../writ
 import type { ModuleRef } from '../modules/registry.js';
 import { checkStates, defaultCheck, type JudgedState } from './judge.js';
 import { crashStates, persistedWhole, type LogicalOp } from './model.js';
-import { imageOf, recordIn } from './record.js';
+import { imageOf, recordIn, RecordingTimeout } from './record.js';
 import { powerlossOpsRegistry, type CrashCheck } from './ops.js';
 import type { RecordSubject } from './protocol.js';
 import { integerIn, MAX_TIMER_MS, oneOf, onlyKnown, optionNames } from '../support/check.js';
@@ -38,8 +38,9 @@ export interface PowerlossOptions {
    */
   dir?: string;
   /**
-   * How long one save may take while it is recorded, ms (default 30,000): a save that has not
-   * returned by then ends the run with an error, its recorder ended.
+   * How long recording one save may take, ms (default 30,000): the recorder's start, the module's
+   * load, `setup` and the save. Past it the run ends with an error; a thread or process recorder is
+   * ended, while an async save runs on in this process, which cannot stop it.
    */
   saveTimeoutMs?: number;
 }
@@ -169,10 +170,15 @@ async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck |
   const { dir, forget: forgetDir } = tempDirectory('contend-powerloss-', base);
   const { dir: scratch, forget: forgetScratch } = tempDirectory('contend-powerloss-state-', base);
   const forget = [forgetDir, forgetScratch];
+  // A save abandoned past its limit may still write into its directory: removed at exit then too.
+  let abandoned = false;
   try {
     const subject = 'strategy' in writer.subject ? { ...writer.subject, target: join(dir, writer.subject.target) } : writer.subject;
     if ('strategy' in subject) writeFileSync(subject.target, OLD);
-    const recording = await recordIn(kind, { subject, dir }, writer.name, saveTimeoutMs);
+    const recording = await recordIn(kind, { subject, dir }, writer.name, saveTimeoutMs).catch((error: unknown) => {
+      abandoned = error instanceof RecordingTimeout && error.abandoned;
+      throw error;
+    });
     const recordMs = performance.now() - started;
     const target = writer.target === undefined ? undefined : join(dir, writer.target);
     const before = target === undefined ? undefined : recording.initial.entries.has(target) ? recording.initial.contents.get(recording.initial.entries.get(target)!)!.toString('utf8') : undefined;
@@ -216,7 +222,7 @@ async function powerlossOf(writer: Writer, kind: WorkerKind, check: CrashCheck |
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
-    for (const f of forget) f();
+    if (!abandoned) for (const f of forget) f();
   }
 }
 

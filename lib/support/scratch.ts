@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
 import { checkOutputDirectory } from './outputs.js';
 
@@ -26,5 +27,6 @@ export function scratchBase(option: string, given: unknown): string {
   const allowed = 'an existing directory where files can be written';
   if (typeof given !== 'string' || !existsSync(given)) throw new InvalidOptionError(option, allowed, given);
   checkOutputDirectory(option, given, allowed);
-  return given;
+  // Absolute: paths recorded under it are compared with paths joined to it.
+  return resolve(given);
 }

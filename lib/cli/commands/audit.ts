@@ -2,7 +2,7 @@ import { formatAudit, formatAuditMarkdown, librarySpecs, propertyIds, runAudit, 
 import { InvalidOptionError } from '../../errors.js';
 import { writeOutput } from '../../support/outputs.js';
 import type { CommandFactory } from '../command.js';
-import { emit, list, parseJsonOption } from '../io.js';
+import { emit, jsonBeside, list, parseJsonOption } from '../io.js';
 
 const audit: CommandFactory = ({ fail }) => ({
   builder: (y) =>
@@ -32,7 +32,10 @@ const audit: CommandFactory = ({ fail }) => ({
       if (typeof argv.markdown === 'string' && argv.markdown !== '') {
         await writeOutput('markdown', argv.markdown, `${markdown}\n`);
         process.stderr.write(`written: ${argv.markdown}\n`);
-      } else if (!argv.json) return void process.stdout.write(`${markdown}\n`);
+      } else {
+        process.stdout.write(`${markdown}\n`);
+        return jsonBeside(argv.json, report);
+      }
     }
     await emit(argv.json, report, formatAudit(report));
   },
