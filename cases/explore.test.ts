@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -494,3 +495,17 @@ describe('an actor that never reaches its next point is a fault, not a search wi
     }
   });
 });
+
+// Thread actors answer through shared memory, in microtasks: a long search once let the event loop
+// turn only every few seconds, and Ctrl-C took up to two minutes. The deadline is 60 times what
+// the answer takes on a loaded machine: it only separates "at once" from "when the search ends".
+test.each(['thread', 'process'] as const)('%s: Ctrl-C in the middle of a long search ends explore at once, with 130', async (kind) => {
+  const child = spawn(process.execPath, ['dist/lib/cli/main.js', 'explore', '--lock', 'flock', '--kind', kind, '--search', 'random', '--budget', '1000000'], { stdio: 'ignore' });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const [code, signal] = await exited;
+  clearTimeout(timer);
+  expect({ code, signal }).toEqual({ code: 130, signal: null });
+}, 90_000);

@@ -9,6 +9,10 @@ const LENGTH = 1;
 const HEADER = 8;
 const SIZE = 1 << 20;
 const SPIN = 2000;
+const YIELD_MS = 20;
+
+/** When the explorer's thread last let its event loop turn, by any reader. */
+let lastTurn = performance.now();
 
 /** Shared memory for one thread's messages to the explorer, one at a time. */
 export const newMailbox = (): SharedArrayBuffer => new SharedArrayBuffer(HEADER + SIZE);
@@ -36,6 +40,12 @@ export function mailboxReader(box: SharedArrayBuffer): { next(stopped: () => Err
   let seen = 0;
   return {
     async next(stopped) {
+      // Messages that come at once resolve in microtasks, and a search of thousands of steps
+      // would never let the event loop turn: no signal (Ctrl-C), no timer. It turns every YIELD_MS.
+      if (performance.now() - lastTurn > YIELD_MS) {
+        await tick();
+        lastTurn = performance.now();
+      }
       for (;;) {
         // A step is often over within microseconds: a short spin spares the futex's sleep and wake-up.
         for (let spin = 0; spin < SPIN && Atomics.load(cells, SEQ) === seen; spin++);
@@ -47,6 +57,7 @@ export function mailboxReader(box: SharedArrayBuffer): { next(stopped: () => Err
         const why = stopped();
         if (why) throw why;
         await tick();
+        lastTurn = performance.now();
       }
     },
   };
