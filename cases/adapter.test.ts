@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AdapterLoadError, lockNames, registerLock, runCase, runMatrix, unregisterLock } from '../lib/index.js';
 import { builtinLocks } from '../lib/locks/index.js';
@@ -86,6 +87,20 @@ describe('registration checks the adapter', () => {
     await expect(registerLock({ module: './cases/fixtures/no-such-lock.ts', export: 'X' })).rejects.toThrow(
       `cannot import lock adapter module ./cases/fixtures/no-such-lock.ts: there is no file ${join(process.cwd(), 'cases/fixtures/no-such-lock.ts')}`,
     );
+  });
+  test('a name registered from another module is refused; the same module again is the same adapter', async () => {
+    await registerLock({ module: FIXTURE.href, export: 'ExclusiveFileLockAdapter' });
+    const dir = mkdtempSync(join(tmpdir(), 'contend-other-'));
+    try {
+      const other = join(dir, 'other.mjs');
+      writeFileSync(other, "export const Other = { name: 'excl', description: 'another', excludes: { async: false, thread: false, process: false }, create: () => ({ tryAcquire: () => true, acquire: async () => {}, release() {} }) };\n");
+      await expect(registerLock({ module: other, export: 'Other' })).rejects.toThrow(`a lock adapter named "excl" is registered already, from ${FIXTURE.href}#ExclusiveFileLockAdapter; give yours another name`);
+      // A path without ./ names a file that is there, as on the command line.
+      expect((await registerLock({ module: 'cases/fixtures/excl-lock.ts', export: 'ExclusiveFileLockAdapter' })).name).toBe('excl');
+    } finally {
+      unregisterLock('excl');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   test('a built-in name cannot be taken', async () => {
     const module = new URL('./fixtures/faulty-locks.ts', import.meta.url).href;

@@ -137,6 +137,12 @@ describe('validation', () => {
     expect(() => validateSchedule(one({ worker: 2, op: 'resume' }))).toThrow('a resume only after a paused write of the same worker');
     expect(validateSchedule(one({ worker: 1, op: 'write', pause: 'write#2' }, { worker: 2, op: 'read' }, { worker: 1, op: 'resume' })).ticks).toHaveLength(3);
   });
+  // Each kind failed otherwise at the action itself: a throw, a thread that ended, a 10 s hang.
+  test('nothing of a worker after its exit, another worker\'s actions still', () => {
+    expect(() => validateSchedule(one({ worker: 1, op: 'exit' }, { worker: 1, op: 'write' }))).toThrow(`invalid schedule.ticks[1].actions[0]: "'write' of worker 1"; allowed: no action of a worker after its exit`);
+    expect(() => validateSchedule(one({ worker: 1, op: 'exit' }, { worker: 1, op: 'exit' }))).toThrow('allowed: no action of a worker after its exit');
+    expect(validateSchedule(one({ worker: 1, op: 'exit' }, { worker: 2, op: 'write' })).ticks).toHaveLength(2);
+  });
   test('a worker outside the schedule is refused', () => {
     expect(() =>
       validateSchedule({ workers: 2, period: 1, ticks: [{ at: 0, actions: [{ worker: 3, op: 'write' }] }] }),

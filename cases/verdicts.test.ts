@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -64,6 +64,17 @@ describe.each(['async', 'thread', 'process'] as const)('%s workers', (kind) => {
     const [code] = (await once(cli, 'close')) as [number | null];
     expect(stderr).toBe('');
     expect(code).toBe(1);
+  });
+
+  test('its stdout on a full disk: exit status 1, said in one line, not a stack', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'run', '--workers-kind', kind, '--lock', 'flock'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      expect(r.stderr).toBe('contend: the report could not be written to standard output: ENOSPC\n');
+      expect(r.status).toBe(1);
+    } finally {
+      closeSync(full);
+    }
   });
 
   test('a failing case with --json FILE: the report is written, and the status is still 1', () => {

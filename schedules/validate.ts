@@ -7,8 +7,9 @@ const MAX_AT = 7 * 24 * 3600;
 
 /**
  * Checks a schedule that came from outside (a JSON file, a hand-written literal): worker numbers
- * in range, known ops, ticks in time order, pauses only on writes, and every resume after a paused
- * write of the same worker. A worker may read without having written: a pure reader.
+ * in range, known ops, ticks in time order, pauses only on writes, every resume after a paused
+ * write of the same worker, and nothing of a worker after its exit. A worker may read without
+ * having written: a pure reader.
  */
 export function validateSchedule(input: unknown): Schedule {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidOptionError('schedule', 'an object { workers, period, ticks }', input);
@@ -20,6 +21,8 @@ export function validateSchedule(input: unknown): Schedule {
   if (!Array.isArray(s.ticks)) throw new InvalidOptionError('schedule.ticks', 'an array of { at, actions }', s.ticks);
   let previous = -Infinity;
   const paused = new Set<number>();
+  // A worker that has exited has no actor left to take an action.
+  const exited = new Set<number>();
   for (const [i, tick] of s.ticks.entries()) {
     if (typeof tick?.at !== 'number' || !(tick.at >= previous) || !(tick.at >= 0 && tick.at <= MAX_AT)) {
       throw new InvalidOptionError(`schedule.ticks[${i}].at`, `a number of seconds from 0 to ${MAX_AT}, not before the previous tick`, tick?.at);
@@ -32,6 +35,8 @@ export function validateSchedule(input: unknown): Schedule {
         throw new InvalidOptionError(`${where}.worker`, `an integer from 1 to ${workers}`, a?.worker);
       }
       if (!OPS.includes(a.op as Op)) throw new InvalidOptionError(`${where}.op`, OPS.join(', '), a?.op);
+      if (exited.has(a.worker)) throw new InvalidOptionError(`${where}`, "no action of a worker after its exit", `'${a.op}' of worker ${a.worker}`);
+      if (a.op === 'exit') exited.add(a.worker);
       if (a.pause !== undefined) {
         if (a.op !== 'write') throw new InvalidOptionError(`${where}.pause`, 'a pause on a write only', a.pause);
         if (typeof a.pause !== 'string' || !/^[a-z][a-zA-Z]*(#[1-9]\d*)?$/.test(a.pause)) {

@@ -233,7 +233,8 @@ export async function main(args: string[]): Promise<number> {
 function endOnClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      // Any other failure to write the report (a full disk: ENOSPC) is said in one line, not a stack.
+      if (error.code !== 'EPIPE' && stream === process.stdout) process.stderr.write(`contend: the report could not be written to standard output: ${error.code ?? error.message}\n`);
       process.exit(1);
     });
   }

@@ -160,11 +160,13 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
    * A module is a path (relative to the working directory, as on the command line), a file URL or
    * a package name.
    * @param label how the user named the module (`./my-lock.ts#MyLock`), for messages
+   * @param replace another adapter of the same name may be replaced: one given with a run, not registered
    */
-  async register(ref: ModuleRef, label?: string): Promise<T> {
+  async register(ref: ModuleRef, label?: string, { replace = false } = {}): Promise<T> {
     const { module, export: name } = this.checkRef(ref, "{ module, export } naming your own adapter, e.g. { module: './my-adapter.ts', export: 'MyAdapter' }");
     label ??= `${module}#${name}`;
-    const path = RELATIVE.test(module) ? resolve(module) : module;
+    // As on the command line (moduleReference): `./x`, `../x`, or a file that is there is a path.
+    const path = RELATIVE.test(module) || (!isAbsolute(module) && !/^[a-z]+:/.test(module) && existsSync(resolve(module))) ? resolve(module) : module;
     const url = isAbsolute(path) ? pathToFileURL(path).href : path;
     // Said as the CLI says it, not in the words of whichever loader would have tried it.
     const file = url.startsWith('file:') ? fileURLToPath(url) : undefined;
@@ -174,6 +176,12 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
     const adapter = await this.load(normalised, label);
     if (this.builtins.has(adapter.name)) {
       throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is built in; give yours another name`);
+    }
+    // The same module again is the same adapter; another registered under its name would silently
+    // take its place. One given with a run (`replace`) is that run's adapter by that name.
+    const earlier = this.user.get(adapter.name)?.source;
+    if (!replace && earlier && (earlier.module !== url || earlier.export !== name)) {
+      throw new AdapterLoadError(`a ${this.option} adapter named "${adapter.name}" is registered already, from ${earlier.module}#${earlier.export}; give yours another name`);
     }
     this.user.set(adapter.name, { adapter, ref: normalised, source: { module: url, export: name } });
     return adapter;
@@ -185,7 +193,7 @@ export class AdapterRegistry<T extends { name: string; package?: string }> {
    */
   async named(value: unknown): Promise<unknown> {
     if (typeof value !== 'object' || value === null) return value;
-    return (await this.register(this.checkRef(value, 'a name, or { module, export } naming your own adapter'))).name;
+    return (await this.register(this.checkRef(value, 'a name, or { module, export } naming your own adapter'), undefined, { replace: true })).name;
   }
 
   /** A reference as the library takes one: both fields strings (the CLI's MODULE#EXPORT is parsed before). */
