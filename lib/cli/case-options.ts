@@ -11,7 +11,7 @@ import { numberArg, parseJsonOption } from './io.js';
 // and their defaults are the library's, so an option given can be told from one left out.
 export const caseOptions = (y: Argv): Argv =>
   y
-    .option('workers', { ...numberArg, describe: 'number of actors (default 5; a --schedule file has its own)' })
+    .option('workers', { ...numberArg, describe: 'number of actors (default 5; a schedule file given to run has its own)' })
     .option('mode', { type: 'string', describe: `driver mode: ${MODES.join(', ')} (default step)` })
     .option('period', { ...numberArg, describe: 'seconds between ticks (period mode sleeps it; default 2)' })
     .option('pattern', { type: 'string', describe: `schedule pattern: ${PATTERNS.join(', ')} (default staggered)` })

@@ -7,7 +7,7 @@ export const lockRegistry = new AdapterRegistry<LockAdapter>(
   'lock',
   builtinLocks,
   lockLoader,
-  "a lock of your own is { module: './my-lock.ts', export: 'MyLock' }, or its name once registerLock() has it; on the command line, --lock-module ./my-lock.ts#MyLock and --lock with its name",
+  "a lock of your own is { module: './my-lock.ts', export: 'MyLock' }, or its name once registerLock() has it; on the command line, --lock-module ./my-lock.ts#MyLock, then its name",
 );
 
 /** Every lock name a case may use: the built-ins, then those registered in this process. */

@@ -32,7 +32,7 @@ export const writeRegistry = new AdapterRegistry<WriteStrategy>(
   'write strategy',
   builtinWrites,
   strategyLoader,
-  "a strategy of your own is { module: './my-write.ts', export: 'MyWrite' }, or its name once registerWriteStrategy() has it; on the command line, --write-module ./my-write.ts#MyWrite and --write with its name",
+  "a strategy of your own is { module: './my-write.ts', export: 'MyWrite' }, or its name once registerWriteStrategy() has it; on the command line, --write-module ./my-write.ts#MyWrite, then its name",
 );
 
 export const writeStrategyNames = (): string[] => writeRegistry.names();
