@@ -29,15 +29,17 @@ export const jsonFileOf = (json: unknown): string | undefined => (typeof json ==
 export async function jsonBeside(json: unknown, value: unknown): Promise<void> {
   const file = jsonFileOf(json);
   if (file === undefined) return;
-  await writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');
+  await writeJson(file, value);
   process.stderr.write(`written: ${file}\n`);
 }
+
+const writeJson = (file: string, value: unknown): Promise<void> => writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');
 
 /** Text by default; JSON with --json, or into the file --json names (the text is printed then too). */
 export async function emit(json: unknown, value: unknown, text: string): Promise<void> {
   const file = jsonFileOf(json);
   if (file !== undefined) {
-    await writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');
+    await writeJson(file, value);
     process.stdout.write(`${text}\nwritten: ${file}\n`);
   } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
   else process.stdout.write(text + '\n');

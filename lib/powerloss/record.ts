@@ -310,15 +310,17 @@ export async function recordIn(kind: WorkerKind, order: RecordOrder, name: strin
   // A save that never returns would hold the run for ever (or end it, in this thread, with Node's
   // exit status 13 and no word): its recorder is ended past the limit, and the run with an error.
   const hung = (): ContendError => new RecordingTimeout(name, timeoutMs, kind);
+  const endedWithin = <R>(ended: Promise<R>, kill: () => Promise<unknown>): Promise<R> =>
+    settledWithin(ended, timeoutMs, hung).catch(async (error: unknown) => {
+      await kill();
+      throw error;
+    });
   if (kind === 'async') return revive(await settledWithin(recordOrder(order), timeoutMs, hung), name);
   if (kind === 'thread') {
     const { runPinned } = await import('../hosts/pools.js');
     let reply: RecordReply | undefined;
     const run = runPinned('powerloss-recorder', { order }, (m) => (reply = m));
-    const why = await settledWithin(run.ended, timeoutMs, hung).catch(async (error: unknown) => {
-      await run.kill();
-      throw error;
-    });
+    const why = await endedWithin(run.ended, () => run.kill());
     if (!reply) throw new ContendError('E_RECORD', `${name}: the recording thread ended without a reply${why ? `: ${why}` : ''}`);
     return revive(reply, name);
   }
@@ -329,10 +331,7 @@ export async function recordIn(kind: WorkerKind, order: RecordOrder, name: strin
   let reply: RecordReply | undefined;
   host.onMessage((m) => (reply = m));
   host.send(order);
-  const how = await settledWithin(host.exited, timeoutMs, hung).catch(async (error: unknown) => {
-    await host.kill();
-    throw error;
-  });
+  const how = await endedWithin(host.exited, () => host.kill());
   await host.closed;
   if (!reply) throw new ContendError('E_RECORD', `${name}: the recording process ended without a reply: ${how}`);
   return revive(reply, name);

@@ -219,7 +219,8 @@ let handlesWrapped = false;
 function wrapHandles(handle: object): void {
   if (handlesWrapped) return;
   handlesWrapped = true;
-  wrapHandleMethods(Object.getPrototypeOf(handle) as Record<string, AnyFn>, (method) => typeof (Object.getPrototypeOf(handle) as Record<string, unknown>)[method] === 'function');
+  const proto = Object.getPrototypeOf(handle) as Record<string, AnyFn>;
+  wrapHandleMethods(proto, (method) => typeof proto[method] === 'function');
 }
 
 // Node 20 makes a FileHandle's `close` a field of each handle (an arrow function), not a method

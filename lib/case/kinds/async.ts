@@ -1,7 +1,8 @@
 import { Actor } from '../actor.js';
 import { describeThrown, toErrorInfo, type ActorSpec } from '../protocol.js';
 import { ChannelFault, CLOSE_GRACE_MS, started, withinTime, type ActorChannel } from './channel.js';
-import { reportOfStall, watchLoop, type BlockedLoop } from './watchdog.js';
+import { watchLoop, type BlockedLoop } from './watchdog.js';
+import { settledWithin } from '../../support/deadline.js';
 
 export interface AsyncActorOptions {
   shared: SharedArrayBuffer;
@@ -11,6 +12,9 @@ export interface AsyncActorOptions {
   /** How long adapter code may keep this thread's event loop blocked before it is stopped, ms. */
   blockedLimitMs: number;
 }
+
+/** How long the watchdog's report of a stall may take to be read once the loop runs again, ms. */
+const REPORT_GRACE_MS = 1_000;
 
 function blockedDetail(b: BlockedLoop): string {
   const where = b.inCall ? `its ${b.call}() did not return` : `nothing ran since its ${b.call}(), the last adapter call`;
@@ -46,9 +50,11 @@ export async function startAsyncActor(spec: ActorSpec, options: AsyncActorOption
   // A time-out that came due while adapter code held the loop is the block's: its report, posted
   // before the watchdog's interrupt, is read in the loop's next turns. A stall outside any adapter
   // call (a long GC, a stopped process) leaves a hang a hang.
-  const explainHang = (hang: ChannelFault, since: number): Promise<ChannelFault> => {
+  const explainHang = async (hang: ChannelFault, since: number): Promise<ChannelFault> => {
+    if (!watch.stalledSince(since)) return hang;
     const report = blocked ? Promise.resolve(blocked) : nextBlock.catch((fault: ChannelFault) => fault);
-    return reportOfStall(watch, since, report.then((fault) => (inCall.has(fault) ? fault : undefined)), hang);
+    const fault = await settledWithin(report, REPORT_GRACE_MS, () => hang).catch(() => hang);
+    return inCall.has(fault) ? fault : hang;
   };
   const startedAt = Date.now();
   let actor: Actor;

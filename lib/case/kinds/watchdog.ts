@@ -256,26 +256,6 @@ class LoopWatchdog {
 
 let watchdog: LoopWatchdog | undefined;
 
-/** How long the watchdog's report of a stall may take to be read once the loop runs again, ms. */
-const REPORT_GRACE_MS = 1_000;
-
-/**
- * What a time-out armed at `since` was, when it came due: a timer that comes due while adapter
- * code holds the loop fires in the loop's first turn after the interrupt, before the watchdog's
- * report is read. Then the report (`report`, which settles with it, or with undefined for a stall
- * outside adapter code) is the fault; otherwise, or if none comes in time, the `hang`.
- */
-export async function reportOfStall<T>(watch: LoopWatch, since: number, report: Promise<T | undefined>, hang: T): Promise<T> {
-  if (!watch.stalledSince(since)) return hang;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), REPORT_GRACE_MS)));
-  try {
-    return (await Promise.race([report, late])) ?? hang;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const unwatched: LoopWatch = { enter: () => () => {}, stalledSince: () => false, stop: () => {} };
 
 /**
