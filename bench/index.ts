@@ -351,7 +351,7 @@ try {
     // Started after startup, which comes first: hosts starting meanwhile would be in its cold starts.
     // Hosts for any actor, since some sections run locks on a server.
     if (name !== 'startup' && !warmed) {
-      prewarmProcesses(8, false);
+      await prewarmProcesses(8, false);
       warmed = true;
     }
     await run();

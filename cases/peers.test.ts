@@ -118,6 +118,24 @@ console.log(JSON.stringify({ locks, before, after: cached(), blocked }));`,
   expect(result.after).toEqual([expect.stringContaining('/node_modules/lockfile/')]);
 });
 
+test('importing the built contend starts no worker kind: child_process and the inspector load with the first case', () => {
+  const dir = sandbox();
+  const result = evaluate<{ atImport: string[]; afterCase: string[]; races: boolean[] }>(
+    dir,
+    `const loaded = () => process.moduleLoadList.filter((m) => /^NativeModule (child_process|inspector)$/.test(m));
+const contend = await import(${JSON.stringify(pathToFileURL(join(dir, 'dist/lib/index.js')).href)});
+const atImport = loaded();
+const results = [await contend.runCase({ kind: 'async', lock: 'mutex', workers: 2 }), await contend.runCase({ kind: 'process', lock: 'flock', workers: 2 })];
+await contend.closePools();
+console.log(JSON.stringify({ atImport, afterCase: loaded(), races: results.map((r) => r.race) }));`,
+  );
+  expect(result.atImport).toEqual([]);
+  // The same watch sees them once cases have run: an async case's watchdog, a process case's hosts.
+  expect(result.afterCase.sort()).toEqual(['NativeModule child_process', 'NativeModule inspector']);
+  // And the kinds loaded on demand still run: neither lock lets a race through.
+  expect(result.races).toEqual([false, false]);
+});
+
 describe('without the optional peers installed', () => {
   let dir: string;
   beforeAll(() => {

@@ -81,7 +81,7 @@ export async function runMatrix(options: MatrixOptions = {}, onRow?: (row: Matri
   const step = resolved.every((c) => c.mode === 'step');
   const processCase = resolved.filter((c) => c.kind === 'process');
   if (processCase.length && step) {
-    prewarmProcesses(
+    await prewarmProcesses(
       Math.max(...processCase.map((c) => c.workers)),
       processCase.every((c) => ownFileCode({ lock: c.ref, write: c.writeRef })),
     );

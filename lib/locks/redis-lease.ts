@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { redisClient } from './redis-client.js';
 import { checkServerLockOptions, SERVER_LOCK_DEFAULTS, fenceKey, serverLock, serverLockKey, type LeaseLockOptions } from './server-lock.js';
 import type { LockAdapter } from './types.js';
@@ -26,7 +25,7 @@ export const RedisLeaseAdapter: LockAdapter<LeaseLockOptions> = {
     const { url, ttlMs } = options;
     const client = await redisClient(url, NEEDED_BY, options);
     const key = serverLockKey(ctx);
-    const token = randomUUID();
+    const token = crypto.randomUUID();
     return serverLock(ctx, options, {
       take: async () => (await client.set(key, token, 'PX', ttlMs, 'NX')) === 'OK',
       unlock: () => client.eval(RELEASE, 1, key, token),

@@ -1,7 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// Loaded when the first directory is registered: importing contend (which imports this module)
+// loads no child_process, and with it net, dgram and the streams.
+const childProcess = (): typeof import('node:child_process') => process.getBuiltinModule('node:child_process');
 
 /**
  * Last-resort clean-up: whatever way the driver's process ends — a normal exit, process.exit(), or
@@ -78,7 +82,7 @@ export function tempDirectory(prefix: string, base = tmpdir()): { dir: string; f
  * removed then), not when it ended cleanly (it removed the segment itself).
  */
 export function removeSharedMemoryAtExit(id: number): (removeNow: boolean) => void {
-  const remove = (): void => void spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
+  const remove = (): void => void childProcess().spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
   const forget = removedAtExit(`shm:${id}`, remove);
   return (removeNow) => {
     if (removeNow) remove();
@@ -128,7 +132,7 @@ function tellCleaner(line: string): void {
 function startCleaner(): ChildProcess | null {
   try {
     // Named in its argv (`contend-cleanup <pid>`), for whoever looks at the process list.
-    const child = spawn('sh', ['-c', CLEANER, 'contend-cleanup', String(process.pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    const child = childProcess().spawn('sh', ['-c', CLEANER, 'contend-cleanup', String(process.pid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
     // A cleaner that could not start or was killed costs the last-resort removal only.
     child.on('error', () => {});
     child.stdin!.on('error', () => {});

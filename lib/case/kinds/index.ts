@@ -2,18 +2,26 @@ import { AdapterLoadError, InvalidOptionError, WorkerFaultError, type WorkerFaul
 import { WORKER_KINDS, type WorkerKind } from '../../locks/types.js';
 import { hostEntry } from '../../hosts/entry.js';
 import type { ActorSpec } from '../protocol.js';
-import { startAsyncActor } from './async.js';
 import { ChannelFault, type ActorChannel } from './channel.js';
-import { startProcessActor } from './process.js';
-import { startThreadActor } from './thread.js';
-
-import { closeThreadPool } from './thread.js';
-import { closeProcessPool } from './process.js';
 import { stopSharedServers } from '../../servers/shared.js';
+import { closeThreadPool } from '../../hosts/pools.js';
 
-export { closeThreadPool } from './thread.js';
-export { closeProcessPool, prewarmProcesses } from './process.js';
 export { ChannelFault, type ActorChannel } from './channel.js';
+
+// Each kind loads when a case first needs it: importing contend, or running async cases only,
+// loads no host launcher or inspector watchdog (a dozen modules, child_process and inspector
+// among them).
+let asyncKind: Promise<typeof import('./async.js')> | undefined;
+let threadKind: Promise<typeof import('./thread.js')> | undefined;
+let processKind: Promise<typeof import('./process.js')> | undefined;
+const loadAsync = (): Promise<typeof import('./async.js')> => (asyncKind ??= import('./async.js'));
+const loadThread = (): Promise<typeof import('./thread.js')> => (threadKind ??= import('./thread.js'));
+const loadProcess = (): Promise<typeof import('./process.js')> => (processKind ??= import('./process.js'));
+
+/** Starts process hosts ahead of the cases that will need them (runMatrix does, in step mode). */
+export async function prewarmProcesses(count: number, filesOnly: boolean): Promise<void> {
+  (await loadProcess()).prewarmProcesses(count, filesOnly);
+}
 
 /**
  * Ends the idle worker threads and process hosts that contend keeps warm between cases, and the
@@ -21,7 +29,9 @@ export { ChannelFault, type ActorChannel } from './channel.js';
  * you are done (contend/vitest does it after each file).
  */
 export async function closePools(): Promise<void> {
-  await Promise.all([closeThreadPool(), closeProcessPool(), stopSharedServers()]);
+  // The thread pools serve explore, the workload and powerloss too; the process kind's hosts exist
+  // only once that kind was loaded.
+  await Promise.all([closeThreadPool(), processKind?.then((k) => k.closeProcessPool()), stopSharedServers()]);
 }
 
 export function validateKind(kind: unknown): WorkerKind {
@@ -48,18 +58,12 @@ export async function startActors(kind: WorkerKind, specs: ActorSpec[], { signal
   // The case's memory for in-memory locks: seen by every async actor and every thread alike.
   const shared = new SharedArrayBuffer(64);
   const local = new Map<string, unknown>();
-  const started = await Promise.allSettled(
-    specs.map((spec) => {
-      switch (kind) {
-        case 'async':
-          return startAsyncActor(spec, { shared, local, signal, startTimeoutMs, blockedLimitMs: actionTimeoutMs });
-        case 'thread':
-          return startThreadActor(spec, shared, startTimeoutMs);
-        case 'process':
-          return startProcessActor(spec, startTimeoutMs);
-      }
-    }),
-  );
+  const start = await (kind === 'async'
+    ? loadAsync().then(({ startAsyncActor }) => (spec: ActorSpec) => startAsyncActor(spec, { shared, local, signal, startTimeoutMs, blockedLimitMs: actionTimeoutMs }))
+    : kind === 'thread'
+      ? loadThread().then(({ startThreadActor }) => (spec: ActorSpec) => startThreadActor(spec, shared, startTimeoutMs))
+      : loadProcess().then(({ startProcessActor }) => (spec: ActorSpec) => startProcessActor(spec, startTimeoutMs)));
+  const started = await Promise.allSettled(specs.map((spec) => start(spec)));
   const faults: WorkerFault[] = [];
   const channels: ActorChannel[] = [];
   started.forEach((result, i) => {

@@ -2,8 +2,6 @@ import { runPinned } from '../../hosts/pools.js';
 import type { ActorSpec } from '../protocol.js';
 import { ChannelFault, CLOSE_GRACE_MS, PendingReplies, readiness, started, withinTime, type ActorChannel } from './channel.js';
 
-export { closeThreadPool } from '../../hosts/pools.js';
-
 export async function startThreadActor(spec: ActorSpec, shared: SharedArrayBuffer, startTimeoutMs: number): Promise<ActorChannel> {
   const pending = new PendingReplies();
   const start = readiness();
