@@ -109,9 +109,14 @@ test('contend matrix: a lying lock fails every case of every kind, exit status 1
 
 test('contend matrix on a full disk: every row an ERROR with ENOSPC, none a FAIL, exit status 1', () => {
   const r = contend('matrix', '--locks', 'flock', '--kinds', 'async,process', '--write-module', FULL_DISK, '--write', 'full-disk', '--json');
-  const report = JSON.parse(r.stdout) as { rows: { verdict: string; error?: string }[]; failed: number };
+  const report = JSON.parse(r.stdout) as { rows: { verdict: string; error?: string; expected: string[]; ms: number }[]; failed: number };
   expect(report.rows.map((row) => row.verdict)).toEqual(['error', 'error', 'error', 'error']);
-  for (const row of report.rows) expect(row.error).toMatch(/^worker 1 threw during 'write': Error: ENOSPC/);
+  for (const row of report.rows) {
+    expect(row.error).toMatch(/^worker 1 threw during 'write': Error: ENOSPC/);
+    // No run ended, yet the row says what flock was expected to give, and how long the run took to err.
+    expect(row.expected).toEqual(Array(5).fill('intact'));
+    expect(row.ms).toBeGreaterThan(0);
+  }
   expect(r.code).toBe(1);
 });
 

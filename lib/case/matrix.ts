@@ -7,7 +7,7 @@ import type { Outcome } from './outcome.js';
 import { integerIn, onlyKnown, optionNames, someOf } from '../support/check.js';
 import { checkCpuLoad, withCpuLoad } from '../support/load.js';
 import { resolveCase, type CaseOptions } from './options.js';
-import { runCase, type CaseResult } from './run-case.js';
+import { expectationOf, runCase, type CaseResult } from './run-case.js';
 import { writeRegistry } from '../writes/index.js';
 import { counted } from '../support/counted.js';
 
@@ -177,11 +177,14 @@ async function runCases(cases: MatrixCase[], repeat: number, phases: number[][][
 
 async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
   const runs: Outcome[][] = [];
-  let expected: Outcome[] = [];
+  // Known before any run: a row whose case errors still says what it expected.
+  let expected = expectationOf(resolveCase(c)).predicted;
   let total = 0;
   let last: CaseResult | undefined;
   let error: string | undefined;
+  let errorMs = 0;
   for (let i = 0; i < repeat && !error; i++) {
+    const started = performance.now();
     try {
       last = await runCase(c);
       expected = last.predicted;
@@ -189,6 +192,7 @@ async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
       runs.push(last.outcomes);
     } catch (e) {
       error = (e as Error).message;
+      errorMs = performance.now() - started;
     }
   }
   const same = runs.every((r) => sameVector(r, expected));
@@ -198,7 +202,8 @@ async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
     runs,
     verdict: error ? 'error' : same ? 'pass' : 'fail',
     ...(error ? { error } : {}),
-    ms: runs.length ? total / runs.length : 0,
+    // The runs that ended, or, when none did, how long the one that errored took to.
+    ms: runs.length ? total / runs.length : errorMs,
     ...(last ? { last } : {}),
   };
 }

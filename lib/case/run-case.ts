@@ -44,6 +44,15 @@ export interface CaseResult {
 }
 
 /**
+ * What the case's lock and kind imply: whether a race is expected, and the outcome vector the
+ * schedule gives then. Known before the case runs, so a case that errors still says what it expected.
+ */
+export function expectationOf(resolved: ResolvedCase, schedule: Schedule = resolved.ordered): { expectedRace: boolean; predicted: Outcome[] } {
+  const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
+  return { expectedRace, predicted: predictOutcomes(schedule, !expectedRace) };
+}
+
+/**
  * Runs one case: builds the schedule, starts one actor per worker under the chosen kind, drives the
  * schedule, and returns the outcome vector. Every thread, process and temporary file is gone when it
  * returns or throws; a thrown ContendError carries the replay literal.
@@ -85,7 +94,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
       await closeAll(letGo());
       const reads = [...session.reads].sort((a, b) => a.worker - b.worker);
       const outcomes = reads.map((r) => r.outcome);
-      const expectedRace = expectsRace(resolved.adapter.excludes, resolved.kind, resolved.workers);
+      const { expectedRace, predicted } = expectationOf(resolved, schedule);
       const { adapter: _a, ref: _r, writeRef: _w, lockSource: _ls, writeSource: _ws, ...plain } = resolved;
       return {
         case: { ...plain, ordered: schedule },
@@ -94,7 +103,7 @@ export async function runCase(options: CaseOptions): Promise<CaseResult> {
         writeFailures: session.writeFailures,
         race: outcomes.some((o) => o !== 'intact'),
         expectedRace,
-        predicted: predictOutcomes(schedule, !expectedRace),
+        predicted,
         trace: session.trace,
         ms: performance.now() - started,
         driveMs,
