@@ -333,6 +333,11 @@ describe('bad input: one error naming what is allowed, before any actor starts',
     [{ lock: 'flock', replay: [1, 3] }, /invalid replay/],
     [{ ops: ops('increment'), strategy: 'truncate' }, /invalid subject: "ops and strategy"/],
     [{ lock: 'flock', stretchClock: 'yes' as never }, /invalid stretchClock: "yes"; allowed: true or false/],
+    // An option of another search is refused, not dropped: dfs is exhaustive and takes no seed.
+    [{ lock: 'flock', seed: 'x' }, /^invalid seed: "x" \(search dfs takes no seed\); allowed: seed with search pct or random$/],
+    [{ lock: 'flock', search: 'pct', preemptions: 3 }, /^invalid preemptions: 3 \(search pct takes no preemptions\); allowed: preemptions with search dfs$/],
+    [{ lock: 'flock', search: 'random', depth: 3 }, /^invalid depth: 3 \(search random takes no depth\); allowed: depth with search pct$/],
+    [{ lock: 'flock', replay: [1, 2], seed: 'x' }, /^invalid seed: "x"; allowed: none with replay, which reruns one schedule; seed is for search pct or random$/],
   ])('%j', async (options, message) => {
     await expect(explore(options)).rejects.toThrow(message);
   });

@@ -202,6 +202,8 @@ describe('bad input: one line naming what is allowed, exit status 2, nothing run
     [['matrix', '--cpu-load', '1000'], /^contend: invalid cpu-load \(busy threads, at most 4 per core\): 1000; allowed: an integer from 0 to \d+$/],
     [['stress', '--seed', 'abc'], 'contend: invalid seed: "abc"; allowed: an integer from -9007199254740991 to 9007199254740991'],
     [['fuzz', '--seed', 'abc'], 'contend: invalid seed: "abc"; allowed: an integer from -9007199254740991 to 9007199254740991'],
+    [['explore', '--lock', 'flock', '--seed', '7'], 'contend: invalid seed: "7" (search dfs takes no seed); allowed: seed with search pct or random'],
+    [['explore', '--lock', 'flock', '--search', 'pct', '--preemptions', '3'], 'contend: invalid preemptions: 3 (search pct takes no preemptions); allowed: preemptions with search dfs'],
     [['audit', '--libraries', 'lockfile', '--lock-options', '{"staleMs":-5}'], 'contend: invalid lockfile lock option staleMs: -5; allowed: an integer from 2000 to 2147483647'],
     [['audit', '--libraries', 'lockfile', '--lock-options', '{"stale":5000}'], 'contend: invalid lockfile lock option: "stale"; allowed: staleMs, updateMs, maxPollMs'],
     [['audit', '--libraries', 'flock', '--lock-options', '{"maxPollMs":"8"}'], 'contend: invalid flock lock option maxPollMs: "8"; allowed: a finite number'],

@@ -151,6 +151,13 @@ const KNOWN_OPTIONS = optionNames<ExploreOptions>({
   stepTimeoutMs: true,
 });
 
+/** The options only some searches take (`reduce` is every search's: shrinking a failure is a dfs). */
+const SEARCH_OPTIONS: ReadonlyArray<readonly ['preemptions' | 'depth' | 'seed', readonly SearchName[]]> = [
+  ['preemptions', ['dfs']],
+  ['depth', ['pct']],
+  ['seed', ['pct', 'random']],
+];
+
 /** Every option checked, and the user's modules registered, before any actor starts. */
 async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   onlyKnown('explore option', options, KNOWN_OPTIONS);
@@ -159,6 +166,14 @@ async function resolveOptions(options: ExploreOptions): Promise<Resolved> {
   const kind = oneOf('kind', WORKER_KINDS, options.kind ?? 'thread');
   const workers = integerIn('workers', options.workers ?? 2, 2, 16);
   const search = oneOf('search', SEARCHES, options.search ?? 'dfs');
+  // An option of another search would be dropped without a word, and the run would not be the one
+  // asked for (a seed given to dfs, which is exhaustive; a bound given to pct). A replay runs no search.
+  for (const [key, takers] of SEARCH_OPTIONS) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (options.replay !== undefined) throw new InvalidOptionError(key, `none with replay, which reruns one schedule; ${key} is for search ${takers.join(' or ')}`, value);
+    if (!takers.includes(search)) throw new InvalidOptionError(key, `${key} with search ${takers.join(' or ')}`, value, `search ${search} takes no ${key}`);
+  }
   const preemptions = integerIn('preemptions', options.preemptions ?? 2, 0, 1000);
   const reduce = options.reduce ?? true;
   if (typeof reduce !== 'boolean') throw new InvalidOptionError('reduce', 'true or false', reduce);
