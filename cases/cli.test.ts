@@ -33,6 +33,14 @@ describe('contend run', () => {
     expect(JSON.parse(r.stdout).race).toBe(false);
   });
 
+  test.each(['async', 'thread', 'process'])("%s: what an adapter prints reaches stderr, and stdout stays the report's", (kind) => {
+    const r = contend('run', '--lock-module', 'cases/fixtures/console-lock.ts#ConsoleLockAdapter', '--lock', 'console', '--workers-kind', kind, '--workers', '3', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).outcomes).toHaveLength(3);
+    const said = r.stderr.split('\n').filter((line) => line.startsWith('console lock: ')).sort();
+    expect(said).toEqual([1, 2, 3].flatMap((n) => [`console lock: ${kind} worker ${n} made me`, `console lock: ${kind} worker ${n} warns`]));
+  });
+
   test('a lock of your own through --lock-module', () => {
     const r = contend('run', '--lock-module', 'cases/fixtures/excl-lock.ts#ExclusiveFileLockAdapter', '--lock', 'excl', '--workers-kind', 'process');
     expect(r.stderr).toBe('');

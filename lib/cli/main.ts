@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type yargsModule from 'yargs';
 import type { Argv } from 'yargs';
 import { exitOnSignals } from '../support/cleanup.js';
+import { sendConsoleTo } from '../support/console.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
 import { checkOutputs, OUTPUT_FILES } from './io.js';
@@ -200,6 +201,10 @@ export async function main(args: string[]): Promise<number> {
       const { builder, handler } = loadCommand(nameOf(entry.command))(context);
       cli.command(entry.command, entry.describe, (y) => (commandArgs = requireValues(builder(y), entry.command)), async (argv) => {
         ran = true;
+        // Async workers run in this process: what their adapters print goes to stderr, as threads'
+        // and processes' does, and stdout carries the report only (yargs' help, printed before any
+        // handler, stays on stdout).
+        sendConsoleTo(process.stderr);
         await handler(argv);
       });
     }

@@ -129,7 +129,10 @@ export function launch<H extends HostName>(host: H, options: LaunchOptions = {})
   const argv = options.strace ? tiedToParent(['strace', ...options.strace, '--', ...node]) : node;
   type In = ToHost<H>;
   type Out = FromHost<H>;
-  const stdio: StdioOptions = ['ignore', 'ignore', 'pipe', 'ipc', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')];
+  // What the host's code prints (its console writes to its stdout: parentChannel) reaches the user
+  // on this process's stderr, never in a report on its stdout. Its stderr is what Node writes when
+  // it fails: kept for the report of its end.
+  const stdio: StdioOptions = ['ignore', 2, 'pipe', 'ipc', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')];
   let child: ChildProcess;
   try {
     const env = options.env ?? process.env;

@@ -1,6 +1,7 @@
 import { MessageChannel, threadId, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { MAX_WORKERS } from '../../schedules/generate.js';
+import { sendConsoleTo } from '../support/console.js';
 import { lazyRequire } from '../support/lazy.js';
 import { hostEntry } from './entry.js';
 import type { FromHost, TaskOf, ThreadHostName, ToHost } from './messages.js';
@@ -52,6 +53,8 @@ export interface PinnedTask {
  */
 export async function servePinned<T extends PinnedTask>(task: T, serve: (task: T) => Promise<void>): Promise<void> {
   Atomics.store(task.threadCell, 0, threadId);
+  // A thread's stdout is the driver's: what the task's code prints must not land in a report there.
+  sendConsoleTo(process.stderr);
   try {
     await serve(task);
   } finally {
