@@ -114,7 +114,7 @@ function refuseMistypedValues(args: readonly string[], argv: Record<string, unkn
   const name = nameOf(command);
   const emptyReport = (option: string): boolean => args.some((a, i) => a === `--${option}=` || (a === `--${option}` && args[i + 1] === ''));
   for (const key of valuedOptions(y, command)) {
-    if (argv[key] === '') throw new ContendError('E_USAGE', `option --${key} of contend ${name} needs a value (see contend ${name} --help)`);
+    if (argv[key] === '') throw new ContendError('E_USAGE', (require('./unknown.js') as typeof import('./unknown.js')).needsValue(key, `contend ${name}`));
   }
   const empty = OUTPUT_FILES.find(emptyReport);
   if (empty) throw new ContendError('E_USAGE', `option --${empty} of contend ${name} names no file: give one, or --${empty} alone to print the report`);

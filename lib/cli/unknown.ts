@@ -40,6 +40,9 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** An option given without its value, as yargs finds it (nothing follows) and as main does (`--locks ''`). */
+export const needsValue = (option: string, where: string): string => `option --${option} of ${where} needs a value (see ${where} --help)`;
+
 /**
  * yargs' refusal of an unknown option or word, said as every other bad input is: what was not
  * understood, and what is allowed (the command's options, or the commands). Any other yargs
@@ -49,7 +52,7 @@ export function explainUsage(message: string, { args, typedCommand, usage, optio
   const command = usage?.split(' ')[0];
   const where = command ? `contend ${command}` : 'contend';
   const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
-  if (noValue) return `option --${noValue[1]} of ${where} needs a value (see ${where} --help)`;
+  if (noValue) return needsValue(noValue[1]!, where);
   if (/^Not enough non-option arguments/.test(message) && usage) return `missing argument of ${where}; usage: contend ${usage}`;
   const together = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message);
   if (together) return `options --${together[1]} and --${together[2]} of ${where} cannot be given together (see ${where} --help)`;
