@@ -37,8 +37,17 @@ describe('contend run', () => {
     const r = contend('run', '--lock-module', 'cases/fixtures/console-lock.ts#ConsoleLockAdapter', '--lock', 'console', '--workers-kind', kind, '--workers', '3', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).outcomes).toHaveLength(3);
-    const said = r.stderr.split('\n').filter((line) => line.startsWith('console lock: ')).sort();
+    const said = r.stderr.split('\n').filter((line) => line.startsWith('console lock: ') && !line.endsWith('module loaded')).sort();
     expect(said).toEqual([1, 2, 3].flatMap((n) => [`console lock: ${kind} worker ${n} made me`, `console lock: ${kind} worker ${n} warns`]));
+    // The module's own top-level line too, printed where the command line loads it before any case.
+    expect(r.stderr).toContain('console lock: module loaded\n');
+  });
+
+  test('a process host that prints why it ends, and ends: the fault report quotes it', () => {
+    const r = contend('run', '--lock-module', 'cases/fixtures/console-lock.ts#DyingConsoleLockAdapter', '--lock', 'console-dying', '--workers-kind', 'process', '--workers', '3', '--json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^contend: worker 2 died during 'start': process \d+ exited with code 7; stderr: console lock: worker 2 cannot reach its lock server$/m);
   });
 
   test('a lock of your own through --lock-module', () => {

@@ -168,6 +168,10 @@ export async function main(args: string[]): Promise<number> {
     .middleware(async (argv) => {
       if (commandArgs && chosen) refuseMistypedValues(args, argv, commandArgs, chosen.command);
       checkOutputs(argv);
+      // Async workers run in this process, and the user's modules load here: what they print goes
+      // to stderr, as threads' and processes' does, and stdout carries the report only. (yargs has
+      // printed any help by now, on stdout.)
+      sendConsoleTo(process.stderr);
       await loadModules(argv);
     })
     .demandCommand(1, `name a command: ${COMMANDS.map((c) => nameOf(c.command)).join(', ')}`)
@@ -201,10 +205,6 @@ export async function main(args: string[]): Promise<number> {
       const { builder, handler } = loadCommand(nameOf(entry.command))(context);
       cli.command(entry.command, entry.describe, (y) => (commandArgs = requireValues(builder(y), entry.command)), async (argv) => {
         ran = true;
-        // Async workers run in this process: what their adapters print goes to stderr, as threads'
-        // and processes' does, and stdout carries the report only (yargs' help, printed before any
-        // handler, stays on stdout).
-        sendConsoleTo(process.stderr);
         await handler(argv);
       });
     }

@@ -1,4 +1,4 @@
-import { sendConsoleTo } from '../support/console.js';
+import { bothOf, sendConsoleTo } from '../support/console.js';
 import type { FromHost, HostName, ToHost } from './messages.js';
 
 // The host's side of launch(), in a module of its own: a host loads this, not the spawning side
@@ -34,9 +34,10 @@ export function parentChannel<H extends HostName>(host: H, { startedBy, onDiscon
     process.stderr.write(`contend ${host.replace('-', ' ')}: start me through ${startedBy} (an IPC channel is needed)\n`);
     process.exit(2);
   }
-  // Its stdout is the driver's stderr (launch): what the host's code prints is seen as it comes,
-  // and its own stderr keeps what Node writes when it fails, for the fault report.
-  sendConsoleTo(process.stdout);
+  // Its stdout is the driver's stderr (launch): what the host's code prints is seen as it comes.
+  // Its own stderr is kept for the report of its end: Node's words when it fails, and the errors
+  // the host's code printed (also seen as they come), which often say why.
+  sendConsoleTo(process.stdout, bothOf(process.stdout, process.stderr));
   if (onDisconnect) process.on('disconnect', onDisconnect);
   return {
     post: (message) => new Promise((resolve) => send(message, undefined, {}, () => resolve())),
