@@ -104,15 +104,25 @@ test('async workers: an adapter that busy-waits is interrupted, reported by work
 test('contend matrix: a lying lock fails every case of every kind, exit status 1', () => {
   const r = contend('matrix', '--lock-module', LIAR, '--locks', 'liar');
   expect(r.stdout).toMatch(/^0 passed, 6 failed in /m);
+  // Each failed row says how to rerun it, and its replay gives the same FAIL.
+  const reruns = r.stdout.split('to rerun a row that did not pass:\n')[1]!.split('\n\n')[0]!.split('\n');
+  expect(reruns.map((line) => line.split(':')[0])).toEqual(['  async liar force-write', '  async liar force-read', '  thread liar force-write', '  thread liar force-read', '  process liar force-write', '  process liar force-read']);
+  const replay = /contend run --replay '(.*)'$/.exec(reruns[5]!)![1]!;
+  const again = contend('run', '--replay', replay);
+  expect(again.stdout).toMatch(/^verdict +FAIL/m);
+  expect(again.code).toBe(1);
   expect(r.code).toBe(1);
 });
 
 test('contend matrix on a full disk: every row an ERROR with ENOSPC, none a FAIL, exit status 1', () => {
   const r = contend('matrix', '--locks', 'flock', '--kinds', 'async,process', '--write-module', FULL_DISK, '--write', 'full-disk', '--json');
-  const report = JSON.parse(r.stdout) as { rows: { verdict: string; error?: string; expected: string[]; ms: number }[]; failed: number };
+  const report = JSON.parse(r.stdout) as { rows: { verdict: string; error?: string; code?: string; replay?: string; expected: string[]; ms: number }[]; failed: number; errors: number };
   expect(report.rows.map((row) => row.verdict)).toEqual(['error', 'error', 'error', 'error']);
+  expect([report.failed, report.errors]).toEqual([4, 4]);
   for (const row of report.rows) {
     expect(row.error).toMatch(/^worker 1 threw during 'write': Error: ENOSPC/);
+    expect(row.code).toBe('E_WORKER_FAULT');
+    expect(row.replay).toMatch(/^runCase\(\{.*"write":\{"module":.*\ncontend run --replay '/);
     // No run ended, yet the row says what flock was expected to give, and how long the run took to err.
     expect(row.expected).toEqual(Array(5).fill('intact'));
     expect(row.ms).toBeGreaterThan(0);
@@ -204,6 +214,8 @@ describe('bad input: one line naming what is allowed, exit status 2, nothing run
     [['fuzz', '--seed', 'abc'], 'contend: invalid seed: "abc"; allowed: an integer from -9007199254740991 to 9007199254740991'],
     [['explore', '--lock', 'flock', '--seed', '7'], 'contend: invalid seed: "7" (search dfs takes no seed); allowed: seed with search pct or random'],
     [['explore', '--lock', 'flock', '--search', 'pct', '--preemptions', '3'], 'contend: invalid preemptions: 3 (search pct takes no preemptions); allowed: preemptions with search dfs'],
+    [['explore', '--replay', '{"strategy":"truncate","kind":"async","workers":2,"replay":[1,2]}', '--depth', '5'], 'contend: options --replay and --depth of contend explore cannot be given together (see contend explore --help)'],
+    [['explore', '--replay', '{"strategy":"truncate","kind":"async","workers":2,"replay":[1,2]}', '--no-reduce'], 'contend: options --replay and --reduce of contend explore cannot be given together (see contend explore --help)'],
     [['audit', '--libraries', 'lockfile', '--lock-options', '{"staleMs":-5}'], 'contend: invalid lockfile lock option staleMs: -5; allowed: an integer from 2000 to 2147483647'],
     [['audit', '--libraries', 'lockfile', '--lock-options', '{"stale":5000}'], 'contend: invalid lockfile lock option: "stale"; allowed: staleMs, updateMs, maxPollMs'],
     [['audit', '--libraries', 'flock', '--lock-options', '{"maxPollMs":"8"}'], 'contend: invalid flock lock option maxPollMs: "8"; allowed: a finite number'],

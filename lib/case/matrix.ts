@@ -10,6 +10,7 @@ import { resolveCase, type CaseOptions } from './options.js';
 import { expectationOf, runCase, type CaseResult } from './run-case.js';
 import { writeRegistry } from '../writes/index.js';
 import { counted } from '../support/counted.js';
+import { ContendError } from '../errors.js';
 
 export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'order'> {
   kinds?: WorkerKind[];
@@ -38,7 +39,14 @@ export interface MatrixRow {
   runs: Outcome[][];
   verdict: 'pass' | 'fail' | 'error';
   error?: string;
-  /** Mean wall time of one run, ms; in step mode a case shares the machine with cases of the other kinds. */
+  /** The error's code, when contend raised it (E_WORKER_FAULT, …). */
+  code?: string;
+  /** What reruns the case of a row that did not pass: its runCase() literal, the CLI's --replay, its schedule. */
+  replay?: string;
+  /**
+   * Mean wall time of one run, ms (in step mode a case shares the machine with cases of the other
+   * kinds); for a row whose every run errored, how long its run took to.
+   */
   ms: number;
   last?: CaseResult;
   /** The exploration of this row's lock and kind, when the lock claims to exclude the kind. */
@@ -181,7 +189,7 @@ async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
   let expected = expectationOf(resolveCase(c)).predicted;
   let total = 0;
   let last: CaseResult | undefined;
-  let error: string | undefined;
+  let error: (Error & { code?: unknown; replay?: string }) | undefined;
   let errorMs = 0;
   for (let i = 0; i < repeat && !error; i++) {
     const started = performance.now();
@@ -191,17 +199,19 @@ async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
       total += last.ms;
       runs.push(last.outcomes);
     } catch (e) {
-      error = (e as Error).message;
+      error = e as Error;
       errorMs = performance.now() - started;
     }
   }
   const same = runs.every((r) => sameVector(r, expected));
+  const replay = error ? error.replay : same ? undefined : last?.replay;
   return {
     options: c,
     expected,
     runs,
     verdict: error ? 'error' : same ? 'pass' : 'fail',
-    ...(error ? { error } : {}),
+    ...(error ? { error: error.message, ...(error instanceof ContendError ? { code: error.code } : {}) } : {}),
+    ...(replay !== undefined ? { replay } : {}),
     // The runs that ended, or, when none did, how long the one that errored took to.
     ms: runs.length ? total / runs.length : errorMs,
     ...(last ? { last } : {}),

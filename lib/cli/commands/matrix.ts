@@ -34,10 +34,22 @@ const matrix: CommandFactory = ({ fail }) => ({
     );
     const ms = performance.now() - started;
     const failed = rows.filter((r) => r.verdict !== 'pass').length;
+    const errors = rows.filter((r) => r.verdict === 'error').length;
     const explored = new Set(rows.flatMap((r) => (r.explored ? [`${r.options.lock} (${r.options.kind}): ${r.explored.schedules} schedules${r.explored.stretched ? ` (with ${r.explored.stretched})` : ''}${r.explored.broken ? `, broken: ${r.explored.broken}` : ', none forbidden'}`] : [])));
-    const text = `${formatMatrix(rows)}\n${explored.size ? `\nexplored, 2 actors within 2 preemptions:\n${[...explored].map((e) => `  ${e}`).join('\n')}\n` : ''}\n${rows.length - failed} passed, ${failed} failed in ${(ms / 1000).toFixed(2)} s`;
+    // The replay's command-line form: its runCase() literal and schedule are in --json.
+    const reruns = rows.flatMap((r) => {
+      const command = r.replay?.split('\n').find((line) => line.startsWith('contend run --replay '));
+      return command ? [`  ${r.options.kind} ${r.options.lock} ${r.options.order ?? 'force-write'}: ${command}`] : [];
+    });
+    const text = [
+      formatMatrix(rows),
+      ...(explored.size ? ['', 'explored, 2 actors within 2 preemptions:', ...[...explored].map((e) => `  ${e}`)] : []),
+      ...(reruns.length ? ['', 'to rerun a row that did not pass:', ...reruns] : []),
+      '',
+      `${rows.length - failed} passed, ${failed} failed${errors ? ` (${errors} of them with an error)` : ''} in ${(ms / 1000).toFixed(2)} s`,
+    ].join('\n');
     const json = rows.map(({ last: _last, ...r }) => r);
-    await emit(argv.json, { rows: json, ms, passed: rows.length - failed, failed }, text);
+    await emit(argv.json, { rows: json, ms, passed: rows.length - failed, failed, errors }, text);
     if (failed) fail();
   },
 });
