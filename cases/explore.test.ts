@@ -65,6 +65,18 @@ describe('every interleaving, counted', () => {
   });
 });
 
+test("doc/explore.md's sample failure is what explore prints for that lock: its header and every timeline line it shows", async () => {
+  const r = await explore({ lock: CHECK_THEN_ACT, kind: 'process', workers: 2 });
+  const doc = readFileSync('doc/explore.md', 'utf8');
+  const from = doc.indexOf('$ npx contend explore --lock-module ./my-lock.ts#CheckThenActLockAdapter --kind process');
+  const shown = doc.slice(from, doc.indexOf('```', from)).split('\n');
+  expect(shown).toContain(`FAIL: ${r.failure!.outcome}, in ${r.failure!.steps.length} steps with ${r.failure!.preemptions} preemptions:`);
+  const steps = shown.filter((line) => /^ +\d+ /.test(line));
+  expect(steps.length).toBeGreaterThan(5);
+  const timeline = r.failure!.timeline.split('\n');
+  for (const line of steps) expect(timeline).toContain(line);
+});
+
 describe.each(['thread', 'process'] as const)('found in every run, %s actors', (kind) => {
   test('the check-then-act lock: forbidden, shrunk to at most 2 preemptions, and its replay gives the same outcome 100 times out of 100', async () => {
     const r = await explore({ lock: CHECK_THEN_ACT, kind, workers: 2 });
@@ -405,6 +417,11 @@ describe('the CLI', () => {
       expect(bad.stdout, bad.stderr).toMatch(/^FAIL: threw ENOENT, in \d+ steps with 2 preemptions:$/m);
       expect(bad.stdout).toMatch(/^contend explore --replay '\{"lock":\{"module":.*"replay":\[[\d,]+\]\}'$/m);
       expect(bad.status).toBe(1);
+      // The printed replay reruns that one schedule, and says so: no search, no bound.
+      const again = contend('--replay', /^contend explore --replay '(.*)'$/m.exec(bad.stdout)![1]!);
+      expect(again.stdout).toMatch(new RegExp(`^explored check-then-act with 2 ${kind} actors \\(replay\\): 1 run of the replayed schedule in `, 'm'));
+      expect(again.stdout).toMatch(/^FAIL: threw ENOENT, in \d+ steps with 2 preemptions:$/m);
+      expect(again.status).toBe(1);
     }
     expect(good.stdout, good.stderr).toMatch(/^PASS: no forbidden outcome in any schedule within the bound$/m);
     expect(good.status).toBe(0);

@@ -20,12 +20,16 @@ function parseReplay(text: string): ExploreOptions {
   throw new InvalidOptionError('replay', 'the JSON object a failure printed, as in explore({...}) or contend explore --replay \'{...}\'', text);
 }
 
+const pick = <K extends keyof ExploreOptions>(key: K, value: unknown): Partial<ExploreOptions> => (value === undefined ? {} : ({ [key]: value } as Partial<ExploreOptions>));
+
+/** Where a run's files live and how long a step may take: a replay's too (the literal says neither). */
+const placeOf = (argv: Args): Partial<ExploreOptions> => ({ ...pick('dir', argv.dir), ...pick('stepTimeoutMs', argv['step-timeout-ms']) });
+
 async function optionsOf(argv: Args): Promise<ExploreOptions> {
-  if (typeof argv.replay === 'string') return parseReplay(argv.replay);
+  if (typeof argv.replay === 'string') return { ...parseReplay(argv.replay), ...placeOf(argv) };
   const registered = argv['lock-module'] as string[] | undefined;
   // --lock-module alone explores the lock it loaded; the CLI registered it under its own name.
   const lock = argv.lock ?? (registered?.length === 1 ? await lockNameOf(registered[0]!) : undefined);
-  const pick = <K extends keyof ExploreOptions>(key: K, value: unknown): Partial<ExploreOptions> => (value === undefined ? {} : ({ [key]: value } as Partial<ExploreOptions>));
   return {
     ...pick('lock', lock),
     ...pick('lockOptions', argv['lock-options'] === undefined ? undefined : parseJsonOption('lock-options', argv['lock-options'])),
@@ -41,9 +45,8 @@ async function optionsOf(argv: Args): Promise<ExploreOptions> {
     ...pick('budget', argv.budget),
     ...pick('time', argv.time),
     ...pick('seed', argv.seed === undefined ? undefined : String(argv.seed)),
-    ...pick('dir', argv.dir),
     ...pick('stopAtFailure', argv['stop-at-failure']),
-    ...pick('stepTimeoutMs', argv['step-timeout-ms']),
+    ...placeOf(argv),
   };
 }
 
@@ -54,9 +57,11 @@ async function lockNameOf(spec: string): Promise<string> {
 }
 
 function report(r: ExploreResult): string {
+  // A replay searched nothing: it reran one schedule, as many times as its budget says.
+  const replayed = r.search === 'replay';
   const width = Math.max(7, ...r.outcomes.map((o) => o.outcome.length));
   const lines = [
-    `explored ${r.subject} with ${counted(r.workers, `${r.kind} actor`)} (${r.search}): ${counted(r.schedules, 'schedule')}${r.exhaustive ? ', every one within the bound' : ''}${r.pruned ? `; reduction skipped ${counted(r.pruned, 'choice')}` : ''}${r.redundant ? `, ${counted(r.redundant, 'run')} cut short as reorderings` : ''} in ${(r.ms / 1000).toFixed(1)} s`,
+    `explored ${r.subject} with ${counted(r.workers, `${r.kind} actor`)} (${r.search}): ${replayed ? `${counted(r.schedules, 'run')} of the replayed schedule` : `${counted(r.schedules, 'schedule')}${r.exhaustive ? ', every one within the bound' : ''}`}${r.pruned ? `; reduction skipped ${counted(r.pruned, 'choice')}` : ''}${r.redundant ? `, ${counted(r.redundant, 'run')} cut short as reorderings` : ''} in ${(r.ms / 1000).toFixed(1)} s`,
     ...(r.guarantee ? [`pct: ${r.guarantee}`] : []),
     '',
     `${'outcome'.padEnd(width)}  ${'count'.padStart(7)}  grade`,
@@ -65,7 +70,7 @@ function report(r: ExploreResult): string {
   ];
   if (r.failure) {
     lines.push(`FAIL: ${r.failure.outcome}, in ${counted(r.failure.steps.length, 'step')} with ${counted(r.failure.preemptions, 'preemption')}:`, r.failure.timeline, '', 'replay:', r.failure.replay);
-  } else lines.push(`PASS: no forbidden outcome${r.exhaustive ? ' in any schedule within the bound' : ` in ${counted(r.schedules, 'schedule')}`}`);
+  } else lines.push(`PASS: no forbidden outcome${replayed ? ` in ${counted(r.schedules, 'run')} of the replayed schedule` : r.exhaustive ? ' in any schedule within the bound' : ` in ${counted(r.schedules, 'schedule')}`}`);
   lines.push(`not seen: ${r.unseen}`);
   return lines.join('\n');
 }
@@ -92,7 +97,8 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
       .option('step-timeout-ms', { ...numberArg, describe: 'how long an actor may run from one point to its next before it is reported hung (default 10000)' })
       .option('replay', { type: 'string', describe: 'rerun the schedule a failure printed' })
       .option('timeline', { type: 'string', describe: "write the failing schedule's timeline to FILE (.svg, or .html with the text too)" })
-      .conflicts('replay', ['lock', 'lock-options', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'budget', 'seed'])
+      // The literal says what to rerun, and how many times: every option of a search would be dropped.
+      .conflicts('replay', ['lock', 'lock-options', 'strategy', 'ops', 'kind', 'workers', 'search', 'preemptions', 'reduce', 'depth', 'max-steps', 'budget', 'time', 'seed', 'stop-at-failure'])
       .example('$0 explore --lock-module ./my-lock.ts#MyLock --kind process', 'every interleaving of 2 processes taking your lock')
       .example('$0 explore --strategy truncate --kind thread', 'what readers can see of a truncating save')
       .example('$0 explore --ops ./counter.ts#increment --search pct --budget 500', 'your own operations, sampled by PCT'),
