@@ -5,22 +5,20 @@ import type { ActorSpec } from '../protocol.js';
 import { ChannelFault, type ActorChannel } from './channel.js';
 import { stopSharedServers } from '../../servers/shared.js';
 import { closeThreadPool } from '../../hosts/pools.js';
+import { once } from '../../support/memo.js';
 
 export { ChannelFault, type ActorChannel } from './channel.js';
 
-// Each kind loads when a case first needs it: importing contend, or running async cases only,
-// loads no host launcher or inspector watchdog (a dozen modules, child_process and inspector
-// among them).
-let asyncKind: Promise<typeof import('./async.js')> | undefined;
-let threadKind: Promise<typeof import('./thread.js')> | undefined;
-let processKind: Promise<typeof import('./process.js')> | undefined;
-const loadAsync = (): Promise<typeof import('./async.js')> => (asyncKind ??= import('./async.js'));
-const loadThread = (): Promise<typeof import('./thread.js')> => (threadKind ??= import('./thread.js'));
-const loadProcess = (): Promise<typeof import('./process.js')> => (processKind ??= import('./process.js'));
+// Each kind loads when a case first needs it: importing contend loads none of them (a dozen
+// modules, with child_process and the inspector), and async cases alone load no host launcher.
+// An import that failed is forgotten, so that the next case tries again.
+const asyncKind = once(() => import('./async.js'));
+const threadKind = once(() => import('./thread.js'));
+const processKind = once(() => import('./process.js'));
 
 /** Starts process hosts ahead of the cases that will need them (runMatrix does, in step mode). */
 export async function prewarmProcesses(count: number, filesOnly: boolean): Promise<void> {
-  (await loadProcess()).prewarmProcesses(count, filesOnly);
+  (await processKind.get()).prewarmProcesses(count, filesOnly);
 }
 
 /**
@@ -31,7 +29,7 @@ export async function prewarmProcesses(count: number, filesOnly: boolean): Promi
 export async function closePools(): Promise<void> {
   // The thread pools serve explore, the workload and powerloss too; the process kind's hosts exist
   // only once that kind was loaded.
-  await Promise.all([closeThreadPool(), processKind?.then((k) => k.closeProcessPool()), stopSharedServers()]);
+  await Promise.all([closeThreadPool(), processKind.made()?.then((k) => k.closeProcessPool(), () => undefined), stopSharedServers()]);
 }
 
 export function validateKind(kind: unknown): WorkerKind {
@@ -59,10 +57,10 @@ export async function startActors(kind: WorkerKind, specs: ActorSpec[], { signal
   const shared = new SharedArrayBuffer(64);
   const local = new Map<string, unknown>();
   const start = await (kind === 'async'
-    ? loadAsync().then(({ startAsyncActor }) => (spec: ActorSpec) => startAsyncActor(spec, { shared, local, signal, startTimeoutMs, blockedLimitMs: actionTimeoutMs }))
+    ? asyncKind.get().then(({ startAsyncActor }) => (spec: ActorSpec) => startAsyncActor(spec, { shared, local, signal, startTimeoutMs, blockedLimitMs: actionTimeoutMs }))
     : kind === 'thread'
-      ? loadThread().then(({ startThreadActor }) => (spec: ActorSpec) => startThreadActor(spec, shared, startTimeoutMs))
-      : loadProcess().then(({ startProcessActor }) => (spec: ActorSpec) => startProcessActor(spec, startTimeoutMs)));
+      ? threadKind.get().then(({ startThreadActor }) => (spec: ActorSpec) => startThreadActor(spec, shared, startTimeoutMs))
+      : processKind.get().then(({ startProcessActor }) => (spec: ActorSpec) => startProcessActor(spec, startTimeoutMs)));
   const started = await Promise.allSettled(specs.map((spec) => start(spec)));
   const faults: WorkerFault[] = [];
   const channels: ActorChannel[] = [];
