@@ -10,7 +10,8 @@ let redirected = false;
  * prints reaches the user on the driver's stderr from every kind of worker. The command line and
  * every thread task send both to stderr; a process host sends its console to its stdout, which
  * launch made the driver's stderr, and its errors to its own stderr as well, which the fault report
- * of its end quotes. Only the writing methods are replaced: profile, timeStamp and the rest stay.
+ * of its end quotes. The console object stays; its methods become the new Console's, and those a
+ * Console lacks (profile, timeStamp) stay as they were.
  */
 export function sendConsoleTo(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream = stdout): void {
   if (redirected) return;
@@ -24,9 +25,11 @@ export function sendConsoleTo(stdout: NodeJS.WritableStream, stderr: NodeJS.Writ
 /** A stream that writes what it is given to each of `streams`, in order. */
 export function bothOf(...streams: NodeJS.WritableStream[]): NodeJS.WritableStream {
   return new Writable({
+    // Done at once, not at the last stream's callback (the next tick): a write that waited would
+    // be lost to a process.exit() right after it, which is when what a host says matters most.
     write(chunk: Buffer, _encoding, done) {
-      for (const stream of streams.slice(0, -1)) stream.write(chunk);
-      streams.at(-1)!.write(chunk, done);
+      for (const stream of streams) stream.write(chunk);
+      done();
     },
   });
 }
