@@ -365,6 +365,8 @@ describe('verdicts use it: no PASS and no "yes" for a lock explore can break', (
       for (const row of rows.filter((r) => r.verdict === 'fail')) {
         expect(row.runs[0]).toEqual(['intact', 'intact', 'intact', 'intact', 'intact']);
         expect(row.error).toMatch(/^explore broke it: threw ENOENT, 2 preemptions \(contend explore --replay '\{.*"replay":\[[\d,]+\]\}'\)$/);
+        // Its replay is explore's: the case itself passed.
+        expect(row.replay).toMatch(/^explore\(\{.*\}\)\ncontend explore --replay '/);
       }
       const stepOnly = await runMatrix({ locks: [adapter.name], orders: ['force-write'], explore: false });
       expect(stepOnly.every((r) => r.verdict === 'pass')).toBe(true);

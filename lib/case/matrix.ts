@@ -41,7 +41,11 @@ export interface MatrixRow {
   error?: string;
   /** The error's code, when contend raised it (E_WORKER_FAULT, …). */
   code?: string;
-  /** What reruns the case of a row that did not pass: its runCase() literal, the CLI's --replay, its schedule. */
+  /**
+   * What reruns a row that did not pass: its case's runCase() literal, the CLI's `contend run
+   * --replay` and its schedule; or, for a row explore broke, explore()'s literal and `contend
+   * explore --replay`.
+   */
   replay?: string;
   /**
    * Mean wall time of one run, ms (in step mode a case shares the machine with cases of the other
@@ -134,6 +138,8 @@ async function exploreClaims(rows: MatrixRow[]): Promise<void> {
       if (result.failure) {
         row.verdict = 'fail';
         row.error = `explore broke it: ${result.failure.outcome}, ${counted(result.failure.preemptions, 'preemption')} (${explored.replay})`;
+        // What reruns it is the schedule explore found: its case passed.
+        row.replay = result.failure.replay;
       }
     }
   }

@@ -55,7 +55,7 @@ const describeExploration = (r: ExploreResult): string =>
   [
     `${r.subject}, ${counted(r.workers, `${r.kind} actor`)}, ${counted(r.schedules, 'schedule')} (${r.search}${r.exhaustive && r.search !== 'replay' ? ', all within the bound' : ''}):`,
     ...r.outcomes.map((o) => `  ${String(o.count).padStart(7)}  ${o.grade.padEnd(11)}  ${o.outcome}`),
-    ...(r.failure ? [`first forbidden, shrunk to ${counted(r.failure.preemptions, 'preemption')}:`, r.failure.timeline, 'replay:', r.failure.replay] : []),
+    ...(r.failure ? [r.search === 'replay' ? `forbidden, with ${counted(r.failure.preemptions, 'preemption')}:` : `first forbidden, shrunk to ${counted(r.failure.preemptions, 'preemption')}:`, r.failure.timeline, 'replay:', r.failure.replay] : []),
   ].join('\n');
 
 expect.extend({

@@ -36,9 +36,9 @@ const matrix: CommandFactory = ({ fail }) => ({
     const failed = rows.filter((r) => r.verdict !== 'pass').length;
     const errors = rows.filter((r) => r.verdict === 'error').length;
     const explored = new Set(rows.flatMap((r) => (r.explored ? [`${r.options.lock} (${r.options.kind}): ${r.explored.schedules} schedules${r.explored.stretched ? ` (with ${r.explored.stretched})` : ''}${r.explored.broken ? `, broken: ${r.explored.broken}` : ', none forbidden'}`] : [])));
-    // The replay's command-line form: its runCase() literal and schedule are in --json.
+    // The replay's command-line form: its literal for the library (and a case's schedule) are in --json.
     const reruns = rows.flatMap((r) => {
-      const command = r.replay?.split('\n').find((line) => line.startsWith('contend run --replay '));
+      const command = r.replay?.split('\n').find((line) => /^contend (run|explore) --replay /.test(line));
       return command ? [`  ${r.options.kind} ${r.options.lock} ${r.options.order ?? 'force-write'}: ${command}`] : [];
     });
     const text = [
