@@ -262,7 +262,7 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
   });
 
   const COMMAND_NAMES = 'schedule, run, matrix, explore, locks, crashpoints, stress, fuzz, powerloss, durability, audit, sweep, chaos, plot';
-  const RUN_OPTIONS = '--json, --lock-module, --write-module, --workers, --mode, --period, --pattern, --seed, --granularity, --write, --calibrate, --lock-options, --workers-kind, --lock, --order, --trace, --schedule, --replay';
+  const RUN_OPTIONS = '--json, --lock-module, --write-module, --workers, --mode, --period, --pattern, --seed, --granularity, --write, --calibrate, --lock-options, --workers-kind (or --kind), --lock, --order, --trace, --schedule, --replay';
   test.each([
     [['run', '--wrokers', '3'], `unknown option --wrokers for contend run; allowed: ${RUN_OPTIONS}`],
     [['run', '--kinds', 'thread'], `unknown option --kinds for contend run (did you mean --workers-kind?); allowed: ${RUN_OPTIONS}`],
@@ -335,6 +335,15 @@ describe('bad input: one clear line naming the allowed values, exit 2, nothing r
     const r = contend('run', '--kind', 'thread', '--lock', 'mutex');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('thread × mutex × force-write');
+  });
+
+  test('explore and powerloss take --workers-kind for --kind, as run names it', () => {
+    const explored = contend('explore', '--workers-kind', 'process', '--lock', 'flock', '--workers', '2', '--json');
+    expect(explored.code).toBe(0);
+    expect(JSON.parse(explored.stdout)).toMatchObject({ kind: 'process', verdict: 'pass' });
+    const refused = contend('powerloss', '--workers-kind', 'fibre');
+    expect(refused.stderr).toMatch(/^contend: invalid kind: "fibre"; allowed: async, thread, process/);
+    expect(refused.code).toBe(2);
   });
 });
 

@@ -81,10 +81,16 @@ const optionTable = (y: Argv): OptionTable => (y as unknown as { getOptions(): O
  * The long options a command takes, as typed (kebab-case), without its positionals (`<file>` of
  * `plot <file>`) and aliases.
  */
-function commandOptions(y: Argv, command = ''): string[] {
+function commandOptions(y: Argv, command = ''): { options: string[]; aliases: Record<string, string[]> } {
   const { key, alias } = optionTable(y);
   const skipped = new Set([...Object.values(alias).flat(), ...positionals(command), 'help', 'version']);
-  return Object.keys(key).filter((k) => k.length > 1 && !skipped.has(k) && !/[A-Z]/.test(k));
+  const options = Object.keys(key).filter((k) => k.length > 1 && !skipped.has(k) && !/[A-Z]/.test(k));
+  // An option's other long names (run's --workers-kind is also --kind), said beside it in a refusal.
+  const aliases = Object.fromEntries(options.flatMap((k) => {
+    const others = (alias[k] ?? []).filter((a) => a.length > 1 && !/[A-Z]/.test(a));
+    return others.length ? [[k, others]] : [];
+  }));
+  return { options, aliases };
 }
 
 const positionals = (command: string): string[] => [...command.matchAll(/[<[](\w+)[\]>]/g)].map((m) => m[1]!);
@@ -185,7 +191,7 @@ export async function main(args: string[]): Promise<number> {
       // A command's own error passes as it is; yargs' parser refuses input with a YError of its
       // own (`--workers` with no value), which is bad input like any message it gives.
       if (error && error.name !== 'YError') throw error;
-      const usage: UsageContext = { args, typedCommand: firstWord, options: commandOptions(commandArgs ?? cli, chosen?.command), commands: COMMANDS.map((c) => nameOf(c.command)) };
+      const usage: UsageContext = { args, typedCommand: firstWord, ...commandOptions(commandArgs ?? cli, chosen?.command), commands: COMMANDS.map((c) => nameOf(c.command)) };
       // Loaded only when something was not understood.
       const { explainUsage } = require('./unknown.js') as typeof import('./unknown.js');
       throw new ContendError('E_USAGE', explainUsage(message ?? error?.message ?? '', chosen ? { ...usage, usage: chosen.command } : usage));

@@ -8,6 +8,8 @@ export interface UsageContext {
   usage?: string;
   /** Its options (long names), or the global ones when no command was named. */
   options: readonly string[];
+  /** The other long names of those that have some. */
+  aliases?: Readonly<Record<string, readonly string[]>>;
   commands: readonly string[];
 }
 
@@ -48,7 +50,7 @@ export const needsValue = (option: string, where: string): string => `option --$
  * understood, and what is allowed (the command's options, or the commands). Any other yargs
  * message is returned as it is.
  */
-export function explainUsage(message: string, { args, typedCommand, usage, options, commands }: UsageContext): string {
+export function explainUsage(message: string, { args, typedCommand, usage, options, aliases = {}, commands }: UsageContext): string {
   const command = usage?.split(' ')[0];
   const where = command ? `contend ${command}` : 'contend';
   const noValue = /^Not enough arguments following: (\S+)$/.exec(message);
@@ -56,7 +58,7 @@ export function explainUsage(message: string, { args, typedCommand, usage, optio
   if (/^Not enough non-option arguments/.test(message) && usage) return `missing argument of ${where}; usage: contend ${usage}`;
   const together = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message);
   if (together) return `options --${together[1]} and --${together[2]} of ${where} cannot be given together (see ${where} --help)`;
-  const listed = options.map((o) => `--${o}`).join(', ');
+  const listed = options.map((o) => `--${o}${aliases[o] ? ` (or ${aliases[o].map((a) => `--${a}`).join(', ')})` : ''}`).join(', ');
   const suggested = /^Did you mean (\S+)\?$/.exec(message);
   if (suggested) {
     const typed = typedCommand();

@@ -16,7 +16,7 @@ import { emit, jsonBeside, list, numberArg, readInput } from './io.js';
 export const workloadOptions = (y: Argv): Argv =>
   y
     .option('duration', { ...numberArg, describe: 'seconds per run' })
-    .option('kind', { type: 'string', describe: `clients run as: ${CLIENT_KINDS.join(', ')} (default ${WORKLOAD_DEFAULTS.kind})` })
+    .option('kind', { alias: 'workers-kind', type: 'string', describe: `clients run as: ${CLIENT_KINDS.join(', ')} (default ${WORKLOAD_DEFAULTS.kind})` })
     .option('storage', { type: 'string', describe: `${STORAGES.join(', ')} (memory: no I/O, the harness's own ceiling; default ${WORKLOAD_DEFAULTS.storage})` })
     .option('lock', { type: 'string', describe: `lock around the compare-and-swap (see \`contend locks\`; default ${WORKLOAD_DEFAULTS.lock})` })
     .option('write', { type: 'string', describe: `write strategy of the manifest: ${writeStrategyNames().join(', ')} (default ${WORKLOAD_DEFAULTS.write})` })

@@ -82,7 +82,7 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
       .option('lock-options', { type: 'string', describe: 'the lock\'s options as JSON (see `contend locks`)' })
       .option('strategy', { type: 'string', describe: 'explore a write strategy (with --lock: the actor saves with it)' })
       .option('ops', { type: 'string', describe: 'explore operations of your own: MODULE#EXPORT (see doc/explore.md)' })
-      .option('kind', { type: 'string', describe: `where actors run: ${WORKER_KINDS.join(', ')} (default thread)` })
+      .option('kind', { alias: 'workers-kind', type: 'string', describe: `where actors run: ${WORKER_KINDS.join(', ')} (default thread)` })
       .option('workers', { ...numberArg, describe: 'actors (default 2)' })
       .option('search', { type: 'string', describe: `${SEARCHES.join(', ')} (default dfs)` })
       .option('preemptions', { ...numberArg, describe: 'dfs: most preemptions per schedule (default 2)' })

@@ -38,7 +38,7 @@ const powerloss: CommandFactory = ({ fail }) => ({
       .option('strategies', { type: 'string', describe: `comma list of ${writeStrategyNames().join(', ')} (default: every one installed, unless --ops is given)` })
       .option('ops', { type: 'string', array: true, describe: 'a save of your own (PowerlossOps): MODULE#EXPORT (see doc/powerloss.md)' })
       .option('check', { type: 'string', describe: 'judge each state with a function of your own: MODULE#EXPORT' })
-      .option('kind', { type: 'string', describe: `where each save runs while recorded: ${WORKER_KINDS.join(', ')} (default async)` })
+      .option('kind', { alias: 'workers-kind', type: 'string', describe: `where each save runs while recorded: ${WORKER_KINDS.join(', ')} (default async)` })
       .option('dir', { type: 'string', describe: "directory for the save's files and the states checked (default /dev/shm where there is one)" })
       .option('save-timeout-ms', { ...numberArg, describe: "how long recording one save may take (the recorder's start, the module's load, setup, the save) before the run ends with an error (default 30000)" })
       .example('$0 powerloss', "every crash state a power cut can leave of each strategy's save")
