@@ -46,7 +46,7 @@ describe('contend run', () => {
   test('a process host that prints why it ends, and ends: the fault report quotes it', () => {
     const r = contend('run', '--lock-module', 'cases/fixtures/console-lock.ts#DyingConsoleLockAdapter', '--lock', 'console-dying', '--workers-kind', 'process', '--workers', '3', '--json');
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_WORKER_FAULT', faults: [{ worker: 2, action: 'start', reason: 'died' }] });
     // Both lines, though the process ended right after them.
     expect(r.stderr).toMatch(/^contend: worker 2 died during 'start': process \d+ exited with code 7; stderr: console lock: worker 2 cannot reach its lock server\nconsole lock: worker 2 saw ECONNREFUSED$/m);
   });

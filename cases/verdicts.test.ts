@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -128,6 +128,30 @@ test('contend matrix on a full disk: every row an ERROR with ENOSPC, none a FAIL
     expect(row.ms).toBeGreaterThan(0);
   }
   expect(r.code).toBe(1);
+});
+
+test('a run that errors still gives --json a document: the code, each fault and the replay, on stdout or in the file named', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'contend-json-error-'));
+  try {
+    const printed = contend('run', '--write-module', FULL_DISK, '--write', 'full-disk', '--json');
+    expect(printed.code).toBe(1);
+    const { error } = JSON.parse(printed.stdout) as { error: { code: string; message: string; faults: { worker: number; action: string }[]; replay: string } };
+    expect(error.code).toBe('E_WORKER_FAULT');
+    expect(error.faults[0]).toMatchObject({ worker: 1, action: 'write' });
+    expect(error.message).toMatch(/^worker 1 threw during 'write': Error: ENOSPC/);
+    expect(error.replay).toMatch(/^runCase\(/);
+    // The same error is said on stderr, as without --json.
+    expect(printed.stderr).toMatch(/^contend: worker 1 threw during 'write': Error: ENOSPC/);
+    const file = join(tmp, 'run.json');
+    const written = contend('run', '--write-module', FULL_DISK, '--write', 'full-disk', '--json', file);
+    expect(written.code).toBe(1);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { error: { code: string } }).error.code).toBe('E_WORKER_FAULT');
+    // Bad input gets no document: nothing ran.
+    const bad = contend('run', '--lock', 'nope', '--json');
+    expect([bad.code, bad.stdout]).toEqual([2, '']);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('a report that cannot be written after the run is an error of the run: exit status 1, one line', () => {

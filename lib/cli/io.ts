@@ -30,7 +30,35 @@ export async function jsonBeside(json: unknown, value: unknown): Promise<void> {
   const file = jsonFileOf(json);
   if (file === undefined) return;
   await writeJson(file, value);
+  delivered = true;
   process.stderr.write(`written: ${file}\n`);
+}
+
+/** Whether the command's JSON report went out: an error after it needs no report of its own. */
+let delivered = false;
+
+/**
+ * What --json gives when the command ended in an error before its report: a JSON document still,
+ * `{"error": {"code", "message", "faults"?, "replay"?}}`, so that a program reading it finds why
+ * rather than nothing to parse. A failure to write it is left unsaid: the error is on stderr.
+ */
+export async function emitError(json: unknown, error: Error & { code?: unknown; faults?: unknown; replay?: unknown }): Promise<void> {
+  if (delivered || json === undefined || json === false) return;
+  const value = {
+    error: {
+      ...(typeof error.code === 'string' ? { code: error.code } : {}),
+      message: error.message,
+      ...(Array.isArray(error.faults) ? { faults: error.faults } : {}),
+      ...(typeof error.replay === 'string' ? { replay: error.replay } : {}),
+    },
+  };
+  const file = jsonFileOf(json);
+  try {
+    if (file !== undefined) await writeJson(file, value);
+    else process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  } catch {
+    // said on stderr already, as the error itself
+  }
 }
 
 const writeJson = (file: string, value: unknown): Promise<void> => writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');
@@ -43,6 +71,7 @@ export async function emit(json: unknown, value: unknown, text: string): Promise
     process.stdout.write(`${text}\nwritten: ${file}\n`);
   } else if (json) process.stdout.write(JSON.stringify(value, null, 2) + '\n');
   else process.stdout.write(text + '\n');
+  delivered = true;
 }
 
 /** A file named on the command line, read; one that cannot be is bad input, not a crash. */

@@ -6,7 +6,7 @@ import { exitOnSignals } from '../support/cleanup.js';
 import { sendConsoleTo } from '../support/console.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
-import { checkOutputs, OUTPUT_FILES } from './io.js';
+import { checkOutputs, emitError, OUTPUT_FILES } from './io.js';
 import type { UsageContext } from './unknown.js';
 
 const require = createRequire(import.meta.url);
@@ -159,6 +159,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   let exitCode = 0;
+  // What --json named, once the command's options are checked.
+  let jsonAsked: unknown;
   const context: CommandContext = { fail: () => void (exitCode = 1) };
   // Only the command named is loaded; the others are listed by name, for help and for yargs' checks.
   // Which one it is, yargs says, given the options that may come before it: `--json locks run`
@@ -174,6 +176,7 @@ export async function main(args: string[]): Promise<number> {
     .middleware(async (argv) => {
       if (commandArgs && chosen) refuseMistypedValues(args, argv, commandArgs, chosen.command);
       checkOutputs(argv);
+      jsonAsked = argv.json;
       // Async workers run in this process, and the user's modules load here: what they print goes
       // to stderr, as threads' and processes' does, and stdout carries the report only. (yargs has
       // printed any help by now, on stdout.)
@@ -222,6 +225,8 @@ export async function main(args: string[]): Promise<number> {
     // Bad input is said in one line; a failure of the run comes with what reruns it.
     if (e.replay && exitCode === 1) process.stderr.write(`replay: ${e.replay}\n`);
     if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
+    // A run that failed still gives --json a document to read; bad input is refused before any.
+    if (exitCode === 1) await emitError(jsonAsked, e);
   }
   // The exit status is settled before the clean-up: nothing the clean-up does can turn it into a 0.
   process.exitCode = exitCode;
