@@ -56,12 +56,27 @@ describe('the packed package in a project of its own', () => {
     }
   }, 120_000);
 
-  test('its types check without the optional peers, library files included (skipLibCheck off)', () => {
+  test('its types check without the optional peers, library files included (skipLibCheck off), and under the strictest settings', () => {
     // Every entry a user may import; none of pg, ioredis, etcd3, vega… is installed in the project.
     const entries = ['contend', 'contend/writes', 'contend/audit', 'contend/workload', 'contend/fuzz', 'contend/explore', 'contend/powerloss', 'contend/vitest'];
-    writeFileSync(join(project, 'entries.ts'), entries.map((e, i) => `import * as e${i} from '${e}';\n`).join('') + `export const all = [${entries.map((_, i) => `e${i}`).join(', ')}];\n`);
+    // And what a user of the strictest settings writes: lists kept as constants, options that may be
+    // undefined, the built-in locks' options and the error classes by name.
+    const usage = `import { runMatrix, runCase, MissingServerError, ServerTimeoutError, type CaseOptions, type FlockOptions, type ResolvedCase } from 'contend';
+import { explore, type ExploreOptions } from 'contend/explore';
+import { RecordingTimeout } from 'contend/powerloss';
+const KINDS = ['thread', 'process'] as const;
+const LOCKS = ['none', 'flock'] as const;
+export const matrix = () => runMatrix({ kinds: KINDS, locks: LOCKS, workers: process.env.W ? Number(process.env.W) : undefined });
+const maybeSeed: number | undefined = undefined;
+const options: CaseOptions = { kind: 'async', lock: 'flock', seed: maybeSeed, lockOptions: { maxPollMs: 5 } satisfies Partial<FlockOptions> };
+export const one = async (): Promise<ResolvedCase['kind']> => (await runCase(options)).case.kind;
+const search: ExploreOptions = { lock: 'flock', depth: undefined, dir: process.env.DIR };
+export const explored = () => explore(search);
+export const classes = [MissingServerError, ServerTimeoutError, RecordingTimeout];
+`;
+    writeFileSync(join(project, 'entries.ts'), entries.map((e, i) => `import * as e${i} from '${e}';\n`).join('') + `export const all = [${entries.map((_, i) => `e${i}`).join(', ')}];\n` + usage);
     const config = {
-      compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+      compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
       files: ['entries.ts'],
     };
     writeFileSync(join(project, 'tsconfig.entries.json'), JSON.stringify(config));
@@ -164,6 +179,9 @@ describe('the main entry and its subpaths', () => {
       expect(main).not.toContain(internal);
     }
     expect(main).toEqual(expect.arrayContaining(['runCase', 'runMatrix', 'registerLock', 'registerWriteStrategy', 'JsonFileStore', 'closePools', 'ContendError']));
+    // Every error class a caller can meet, to catch by class as well as by code.
+    expect(main).toEqual(expect.arrayContaining(['AdapterLoadError', 'DeadlockError', 'InvalidOptionError', 'MissingPeerError', 'MissingServerError', 'ServerTimeoutError', 'WorkerFaultError']));
+    expect(Object.keys(await import('../lib/powerloss/index.js'))).toContain('RecordingTimeout');
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(Object.keys(manifest.exports)).toEqual(['.', './writes', './audit', './workload', './fuzz', './explore', './powerloss', './vitest', './package.json']);
   });

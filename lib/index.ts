@@ -15,7 +15,7 @@ export { OPS, ORDERINGS, PATTERNS, type Action, type Op, type Ordering, type Pat
 
 // Cases: one schedule run by actors of one worker kind under one lock, and the outcome vector expected.
 export { runCase, type CaseResult } from './case/run-case.js';
-export { MODES, type CaseOptions, type Mode } from './case/options.js';
+export { MODES, type CaseOptions, type Mode, type ResolvedCase } from './case/options.js';
 export { GRANULARITIES, type Granularity } from './case/protocol.js';
 export { OUTCOMES, formatVector, type Outcome } from './case/outcome.js';
 export { expectsRace, predictOutcomes } from './case/rule.js';
@@ -38,6 +38,12 @@ export {
   OsLockAdapter,
   SpinlockAdapter,
 } from './locks/index.js';
+// The options of the built-in locks, as `lockOptions` takes them (`contend locks` lists their defaults).
+export type { FlockOptions } from './locks/flock.js';
+export type { LockfileOptions } from './locks/lockfile.js';
+export type { NpmLockfileOptions } from './locks/npm-lockfile.js';
+export type { SpinlockOptions } from './locks/spinlock.js';
+export type { LeaseLockOptions, ServerLockOptions } from './locks/server-lock.js';
 export { WORKER_KINDS, type AdapterRef, type Excludes, type Lock, type LockAdapter, type LockContext, type WorkerKind } from './locks/types.js';
 export { fdLock, type FdLockCalls } from './locks/fd-lock.js';
 export { AtomicsMutex } from './locks/atomics-mutex.js';
@@ -72,3 +78,5 @@ export {
   type FaultReason,
   type WorkerFault,
 } from './errors.js';
+export { MissingServerError } from './servers/binaries.js';
+export { ServerTimeoutError } from './locks/server-lock.js';

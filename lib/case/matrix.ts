@@ -13,20 +13,20 @@ import { counted } from '../support/counted.js';
 import { ContendError } from '../errors.js';
 
 export interface MatrixOptions extends Omit<CaseOptions, 'kind' | 'lock' | 'order'> {
-  kinds?: WorkerKind[];
-  locks?: string[];
-  orders?: Ordering[];
+  kinds?: readonly WorkerKind[] | undefined;
+  locks?: readonly string[] | undefined;
+  orders?: readonly Ordering[] | undefined;
   /** Run every case this many times; a case passes only if every run gives the expected vector. */
-  repeat?: number;
+  repeat?: number | undefined;
   /** Keep this many busy threads running meanwhile (default 0): outcomes must not change. */
-  cpuLoad?: number;
+  cpuLoad?: number | undefined;
   /**
    * Also explore each lock of yours that claims to exclude a kind (2 actors of that kind, every
    * interleaving of their fs calls within 2 preemptions, contend/explore): its rows pass only if
    * the exploration finds no forbidden outcome either. Default true. The built-in locks are
    * explored so by contend's own test suite (2 and 3 actors), which a run need not repeat.
    */
-  explore?: boolean;
+  explore?: boolean | undefined;
 }
 
 /** One case of the matrix: its lock by name, as the matrix lists the registered ones. */

@@ -24,32 +24,32 @@ export interface CaseOptions {
    */
   lock: string | ModuleRef;
   /** Order of the actions inside one tick (default force-write, as in the AppCache lock tests). */
-  order?: Ordering;
+  order?: Ordering | undefined;
   /** Number of actors (default 5, as in the AppCache lock tests). */
-  workers?: number;
+  workers?: number | undefined;
   /** `step` (default): deterministic, no sleeps. `period`: wall clock, as in the AppCache lock tests. */
-  mode?: Mode;
+  mode?: Mode | undefined;
   /** Seconds between ticks (default 2, as in the AppCache lock tests; only period mode sleeps it). */
-  period?: number;
-  pattern?: Pattern;
-  seed?: number;
+  period?: number | undefined;
+  pattern?: Pattern | undefined;
+  seed?: number | undefined;
   /** A schedule of your own instead of a generated one. */
-  schedule?: Schedule;
-  granularity?: Granularity;
+  schedule?: Schedule | undefined;
+  granularity?: Granularity | undefined;
   /** How each write saves the shared file: a write strategy's name (default truncate, a plain overwrite), or your own by module and export. */
-  write?: string | ModuleRef;
+  write?: string | ModuleRef | undefined;
   /** Options handed to the lock adapter, over its defaults. */
-  lockOptions?: Record<string, unknown>;
+  lockOptions?: Record<string, unknown> | undefined;
   /** Period mode: raise the period when a read+write takes more than a tenth of it (default true). */
-  calibrate?: boolean;
+  calibrate?: boolean | undefined;
   /** A worker that does not answer a command for this long is reported hung and ended, ms. */
-  actionTimeoutMs?: number;
+  actionTimeoutMs?: number | undefined;
   /**
    * A worker whose lock is not made this long after the worker came up and loaded its adapters is
    * reported hung at start, ms (default 20 s). The coming up itself (a cold process or thread
    * start, slow on a busy machine) is not counted: it has a bound of its own, 2 minutes.
    */
-  startTimeoutMs?: number;
+  startTimeoutMs?: number | undefined;
 }
 
 const CASE_OPTIONS = optionNames<CaseOptions>({

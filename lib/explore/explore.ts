@@ -24,8 +24,8 @@ export type Named = string | ModuleRef;
 
 export interface ExploreOptions {
   /** A lock adapter under the standard actor (acquire, save, read back, release). */
-  lock?: Named;
-  lockOptions?: Record<string, unknown>;
+  lock?: Named | undefined;
+  lockOptions?: Record<string, unknown> | undefined;
   /**
    * Explore the lock with its stale time, lease and renewal (`staleMs`, `ttlMs`, `updateMs`)
    * scaled together until it expires after an hour (default false). A schedule run call by call
@@ -33,42 +33,42 @@ export interface ExploreOptions {
    * runs of a schedule and not others; the search then stops as nondeterministic. The result's
    * `stretched` says what was scaled; the replay literal carries the options explored.
    */
-  stretchClock?: boolean;
+  stretchClock?: boolean | undefined;
   /** A write strategy: the subject itself, or with `lock` the lock subject's way of saving (default truncate). */
-  strategy?: Named;
+  strategy?: Named | undefined;
   /** Operations of your own (ExploreOps), by module and export. */
-  ops?: Named;
+  ops?: Named | undefined;
   /** Where the actors run: async (one thread), thread (worker_threads), process (default thread). */
-  kind?: WorkerKind;
+  kind?: WorkerKind | undefined;
   /** Actors, 2 by default. */
-  workers?: number;
-  search?: SearchName;
+  workers?: number | undefined;
+  search?: SearchName | undefined;
   /** dfs: the most preemptions a schedule may have (default 2). */
-  preemptions?: number;
+  preemptions?: number | undefined;
   /** dfs: skip schedules that only reorder calls on unrelated paths (default true). */
-  reduce?: boolean;
+  reduce?: boolean | undefined;
   /** pct: the bug depth d it aims at (default 2). */
-  depth?: number;
+  depth?: number | undefined;
   /** The most steps of one schedule, beyond which it is cut (default 1000). */
-  maxSteps?: number;
+  maxSteps?: number | undefined;
   /** The most schedules to run (default: dfs until done, up to 100,000; pct and random 1,000). */
-  budget?: number;
+  budget?: number | undefined;
   /** The most seconds to run; counts then depend on the machine's speed. */
-  time?: number;
+  time?: number | undefined;
   /** pct and random: what seeds their random choices (default "contend"). */
-  seed?: string;
+  seed?: string | undefined;
   /** Stop at the first forbidden outcome instead of counting to the end of the budget. */
-  stopAtFailure?: boolean;
+  stopAtFailure?: boolean | undefined;
   /** Rerun exactly one schedule, as a failure's replay literal gives it; `budget` times (default once), search aside. */
-  replay?: number[];
+  replay?: number[] | undefined;
   /**
    * Where the actors' files live. By default a directory in /dev/shm (a tmpfs) where there is one:
    * every schedule rewrites the files, and on a disk that costs several times more; what the
    * calls do to each other is the same on any local file system.
    */
-  dir?: string;
+  dir?: string | undefined;
   /** Called after each schedule, for progress. */
-  onProgress?: (progress: { schedules: number; failures: number }) => void;
+  onProgress?: ((progress: { schedules: number; failures: number }) => void) | undefined;
   /**
    * How long an actor may run from one point to its next, ms (default 10,000): past it, the actor
    * is reported hung and the exploration ends with that fault. An async actor whose code holds the
@@ -76,7 +76,7 @@ export interface ExploreOptions {
    * on stderr.
    * Points are fs calls and lock entries, so an actor's move between two is short.
    */
-  stepTimeoutMs?: number;
+  stepTimeoutMs?: number | undefined;
 }
 
 export interface OutcomeCount {

@@ -61,7 +61,7 @@ export interface ExploreOps {
    */
   check(ctx: CheckContext): boolean | string | Promise<boolean | string>;
   /** Grades of the names `check` returns; a name in none of the lists is forbidden. Without it, every name is acceptable. */
-  outcomes?: { acceptable?: string[]; interesting?: string[]; forbidden?: string[] };
+  outcomes?: { acceptable?: readonly string[]; interesting?: readonly string[]; forbidden?: readonly string[] };
 }
 
 function checkOps(value: unknown, where: string): ExploreOps {

@@ -5,4 +5,4 @@
 export { runPowerloss, type PowerlossOptions, type PowerlossReport, type PowerlossRow, type Named } from './run.js';
 export type { PowerlossOps, SaveContext, CrashCheck, CrashCheckContext, CrashVerdict } from './ops.js';
 export { crashStates, type CrashState, type CrashStates, type CrashOptions, type LogicalOp, type FsImage, type WriteFate } from './model.js';
-export { recordSave, type Recording } from './record.js';
+export { recordSave, RecordingTimeout, type Recording } from './record.js';
