@@ -80,13 +80,19 @@ export const classes = [MissingServerError, ServerTimeoutError, RecordingTimeout
       files: ['entries.ts'],
     };
     writeFileSync(join(project, 'tsconfig.entries.json'), JSON.stringify(config));
+    // A project that names no global types (the default of TypeScript 6 and later): contend's own
+    // declarations bring Node's, which they are written against.
+    writeFileSync(join(project, 'imports-only.ts'), entries.map((e, i) => `import * as e${i} from '${e}';\n`).join('') + `export const all = [${entries.map((_, i) => `e${i}`).join(', ')}];\n`);
+    writeFileSync(join(project, 'tsconfig.no-types.json'), JSON.stringify({ compilerOptions: { ...config.compilerOptions, types: [] }, files: ['imports-only.ts'] }));
     try {
       const r = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.entries.json']);
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);
+      const bare = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.no-types.json']);
+      expect(bare.stdout + bare.stderr).toBe('');
+      expect(bare.status).toBe(0);
     } finally {
-      rmSync(join(project, 'entries.ts'));
-      rmSync(join(project, 'tsconfig.entries.json'));
+      for (const file of ['entries.ts', 'tsconfig.entries.json', 'imports-only.ts', 'tsconfig.no-types.json']) rmSync(join(project, file));
     }
   }, 120_000);
 

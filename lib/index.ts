@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * contend's main entry: cases (schedules, actors, the matrix), lock adapters, write strategies and
  * the JSON store. The systems around them are on subpaths: `contend/writes` (stress, crash points,

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** `contend/audit`: npm's locks and JSON writers (and your own) against the audit's properties (doc/audit.md). */
 export { runAudit, selectProperties, type AuditCell, type AuditOptions, type AuditReport } from './audit.js';
 export { formatAudit, formatAuditMarkdown } from './format.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `contend/explore`: every interleaving of real actors down to the fs call, counted, with the
  * first forbidden schedule shrunk and replayable.

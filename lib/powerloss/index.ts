@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `contend/powerloss`: every state a power cut can leave of a save, computed from the save's own
  * fs calls (ALICE's model, doc/powerloss.md), and judged.

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** `contend/writes`: what SIGKILL, contention and crashes do to each write strategy (doc/strategies.md). */
 export { crashPoints, type CrashPoint, type CrashPointOptions, type CrashTable, type FileState } from './crashpoints.js';
 export { traceDurability, type Durability } from './durability.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `contend/vitest`: matchers for a case's result, and the clean-up of contend's warm threads and
  * processes after a test file. Importing it adds the matchers to vitest's `expect`:

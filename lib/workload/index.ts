@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** `contend/workload`: fleets of writers and readers on an optimistic manifest, sweeps, chaos and plots (doc/workload.md). */
 export {
   CAS_MODES,
