@@ -177,4 +177,8 @@ test('a save that never returns: the command says the run stopped, exit 1', () =
     'contend: the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)\n',
   );
   expect(r.status).toBe(1);
+  // With --json, the same end is a document to read.
+  const json = spawnSync(process.execPath, ['dist/lib/cli/main.js', 'durability', '--write-module', './cases/fixtures/env-strategies.ts#NeverReturns', '--strategies', 'never-returns', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'E_STALLED', message: expect.stringMatching(/^the run stopped before its end: /) } });
+  expect(json.status).toBe(1);
 });

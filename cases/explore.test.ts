@@ -440,6 +440,12 @@ describe('the CLI', () => {
       expect(drawn).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       expect(drawn).toContain('increment, 2 process actors: lost update');
       expect(drawn.match(/<rect /g)).toHaveLength(4);
+      // Beside --json on stdout, what was written is said on stderr, and stdout stays one document.
+      const html = join(dir, 'schedule.html');
+      const withJson = contend('--ops', `${OPS}#increment`, '--kind', 'process', '--timeline', html, '--json');
+      expect(withJson.status).toBe(1);
+      expect(JSON.parse(withJson.stdout).verdict).toBe('fail');
+      expect(withJson.stderr).toContain(`timeline: ${html}`);
       const bad = contend('--ops', `${OPS}#increment`, '--timeline', join(dir, 'missing', 'x.svg'));
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/^contend: invalid timeline: /);

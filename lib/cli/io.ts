@@ -1,3 +1,4 @@
+import { writeFileSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ContendError, InvalidOptionError } from '../errors.js';
@@ -44,14 +45,7 @@ let delivered = false;
  */
 export async function emitError(json: unknown, error: Error & { code?: unknown; faults?: unknown; replay?: unknown }): Promise<void> {
   if (delivered || json === undefined || json === false) return;
-  const value = {
-    error: {
-      ...(typeof error.code === 'string' ? { code: error.code } : {}),
-      message: error.message,
-      ...(Array.isArray(error.faults) ? { faults: error.faults } : {}),
-      ...(typeof error.replay === 'string' ? { replay: error.replay } : {}),
-    },
-  };
+  const value = errorDocument(error);
   const file = jsonFileOf(json);
   try {
     if (file !== undefined) await writeJson(file, value);
@@ -59,6 +53,30 @@ export async function emitError(json: unknown, error: Error & { code?: unknown; 
   } catch {
     // said on stderr already, as the error itself
   }
+}
+
+/** emitError's document, written before a process.exit() that no await would outlive (a stalled run). */
+export function emitErrorNow(json: unknown, error: Error & { code?: unknown }): void {
+  if (delivered || json === undefined || json === false) return;
+  const text = JSON.stringify(errorDocument(error), null, 2) + '\n';
+  const file = jsonFileOf(json);
+  try {
+    if (file !== undefined) writeFileSync(file, text);
+    else writeSync(1, text);
+  } catch {
+    // said on stderr already, as the error itself
+  }
+}
+
+function errorDocument(error: Error & { code?: unknown; faults?: unknown; replay?: unknown }): { error: Record<string, unknown> } {
+  return {
+    error: {
+      ...(typeof error.code === 'string' ? { code: error.code } : {}),
+      message: error.message,
+      ...(Array.isArray(error.faults) ? { faults: error.faults } : {}),
+      ...(typeof error.replay === 'string' ? { replay: error.replay } : {}),
+    },
+  };
 }
 
 const writeJson = (file: string, value: unknown): Promise<void> => writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');

@@ -6,7 +6,7 @@ import { exitOnSignals } from '../support/cleanup.js';
 import { sendConsoleTo } from '../support/console.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
-import { checkOutputs, emitError, OUTPUT_FILES } from './io.js';
+import { checkOutputs, emitError, emitErrorNow, OUTPUT_FILES } from './io.js';
 import type { UsageContext } from './unknown.js';
 
 const require = createRequire(import.meta.url);
@@ -150,6 +150,8 @@ async function loadModules(argv: Record<string, unknown>): Promise<void> {
 
 /** The command's exit status once its work is done, before the clean-up. */
 let settled: number | undefined;
+/** What --json named, once the command's options are checked: where an error's document goes. */
+let jsonAsked: unknown;
 
 export async function main(args: string[]): Promise<number> {
   // Answered before any command is looked for, as other tools answer it, wherever it is typed.
@@ -159,8 +161,6 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   let exitCode = 0;
-  // What --json named, once the command's options are checked.
-  let jsonAsked: unknown;
   const context: CommandContext = { fail: () => void (exitCode = 1) };
   // Only the command named is loaded; the others are listed by name, for help and for yargs' checks.
   // Which one it is, yargs says, given the options that may come before it: `--json locks run`
@@ -265,7 +265,9 @@ function endOnStall(): () => void {
   const stalled = (): void => {
     // The work is done and its status settled: what is left to await is the clean-up's.
     if (settled !== undefined) process.exit(settled);
-    process.stderr.write("contend: the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)\n");
+    const error = new ContendError('E_STALLED', 'the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)');
+    process.stderr.write(`contend: ${error.message}\n`);
+    emitErrorNow(jsonAsked, error);
     process.exit(1);
   };
   process.once('beforeExit', stalled);

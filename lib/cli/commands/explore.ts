@@ -121,12 +121,14 @@ const exploreCommand: CommandFactory = ({ fail }) => ({
     if (progress) process.stderr.write('\r\x1b[K');
     await emit(argv.json, result, report(result));
     if (timelineFile !== undefined) {
+      // Beside a JSON report on stdout, what was written is said on stderr: stdout stays one document.
+      const say = argv.json === true ? process.stderr : process.stdout;
       if (result.failure) {
         const title = `${result.subject}, ${counted(result.workers, `${result.kind} actor`)}: ${result.failure.outcome}`;
         const draw = timelineFile.endsWith('.svg') ? timelineSvg : timelineHtml;
         await writeOutput('timeline', timelineFile, draw(result.failure.steps, result.workers, title));
-        process.stdout.write(`timeline: ${timelineFile}\n`);
-      } else process.stdout.write(`timeline: none written, no schedule failed\n`);
+        say.write(`timeline: ${timelineFile}\n`);
+      } else say.write(`timeline: none written, no schedule failed\n`);
     }
     if (result.verdict === 'fail') fail();
   },
