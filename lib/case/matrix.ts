@@ -191,8 +191,7 @@ async function runCases(cases: MatrixCase[], repeat: number, phases: number[][][
 
 async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
   const runs: Outcome[][] = [];
-  // Known before any run: a row whose case errors still says what it expected.
-  let expected = expectationOf(resolveCase(c)).predicted;
+  let expected: Outcome[] = [];
   let total = 0;
   let last: CaseResult | undefined;
   let error: (Error & { code?: unknown; replay?: string }) | undefined;
@@ -209,6 +208,8 @@ async function runRow(c: MatrixCase, repeat: number): Promise<MatrixRow> {
       errorMs = performance.now() - started;
     }
   }
+  // A row whose case errored before any run ended still says what it expected: known before a run.
+  if (!last) expected = expectationOf(resolveCase(c)).predicted;
   const same = runs.every((r) => sameVector(r, expected));
   const replay = error ? error.replay : same ? undefined : last?.replay;
   return {

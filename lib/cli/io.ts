@@ -1,4 +1,4 @@
-import { writeFileSync, writeSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ContendError, InvalidOptionError } from '../errors.js';
@@ -41,35 +41,12 @@ let delivered = false;
 /**
  * What --json gives when the command ended in an error before its report: a JSON document still,
  * `{"error": {"code", "message", "faults"?, "replay"?}}`, so that a program reading it finds why
- * rather than nothing to parse. A failure to write it is left unsaid: the error is on stderr.
+ * rather than nothing to parse. Written synchronously: a stalled run calls it right before
+ * process.exit(). A failure to write it is left unsaid: the error is on stderr.
  */
-export async function emitError(json: unknown, error: Error & { code?: unknown; faults?: unknown; replay?: unknown }): Promise<void> {
+export function emitError(json: unknown, error: Error & { code?: unknown; faults?: unknown; replay?: unknown }): void {
   if (delivered || json === undefined || json === false) return;
-  const value = errorDocument(error);
-  const file = jsonFileOf(json);
-  try {
-    if (file !== undefined) await writeJson(file, value);
-    else process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-  } catch {
-    // said on stderr already, as the error itself
-  }
-}
-
-/** emitError's document, written before a process.exit() that no await would outlive (a stalled run). */
-export function emitErrorNow(json: unknown, error: Error & { code?: unknown }): void {
-  if (delivered || json === undefined || json === false) return;
-  const text = JSON.stringify(errorDocument(error), null, 2) + '\n';
-  const file = jsonFileOf(json);
-  try {
-    if (file !== undefined) writeFileSync(file, text);
-    else writeSync(1, text);
-  } catch {
-    // said on stderr already, as the error itself
-  }
-}
-
-function errorDocument(error: Error & { code?: unknown; faults?: unknown; replay?: unknown }): { error: Record<string, unknown> } {
-  return {
+  const document = {
     error: {
       ...(typeof error.code === 'string' ? { code: error.code } : {}),
       message: error.message,
@@ -77,6 +54,14 @@ function errorDocument(error: Error & { code?: unknown; faults?: unknown; replay
       ...(typeof error.replay === 'string' ? { replay: error.replay } : {}),
     },
   };
+  const text = JSON.stringify(document, null, 2) + '\n';
+  const file = jsonFileOf(json);
+  try {
+    if (file !== undefined) writeFileSync(file, text);
+    else process.stdout.write(text);
+  } catch {
+    // said on stderr already, as the error itself
+  }
 }
 
 const writeJson = (file: string, value: unknown): Promise<void> => writeOutput('json', file, JSON.stringify(value, null, 2) + '\n');

@@ -6,7 +6,7 @@ import { exitOnSignals } from '../support/cleanup.js';
 import { sendConsoleTo } from '../support/console.js';
 import { ContendError, InvalidOptionError } from '../errors.js';
 import type { CommandContext, CommandFactory } from './command.js';
-import { checkOutputs, emitError, emitErrorNow, OUTPUT_FILES } from './io.js';
+import { checkOutputs, emitError, OUTPUT_FILES } from './io.js';
 import type { UsageContext } from './unknown.js';
 
 const require = createRequire(import.meta.url);
@@ -226,7 +226,7 @@ export async function main(args: string[]): Promise<number> {
     if (e.replay && exitCode === 1) process.stderr.write(`replay: ${e.replay}\n`);
     if (!(error instanceof ContendError)) process.stderr.write(`${e.stack}\n`);
     // A run that failed still gives --json a document to read; bad input is refused before any.
-    if (exitCode === 1) await emitError(jsonAsked, e);
+    if (exitCode === 1) emitError(jsonAsked, e);
   }
   // The exit status is settled before the clean-up: nothing the clean-up does can turn it into a 0.
   process.exitCode = exitCode;
@@ -267,7 +267,7 @@ function endOnStall(): () => void {
     if (settled !== undefined) process.exit(settled);
     const error = new ContendError('E_STALLED', 'the run stopped before its end: it awaits something that will never settle (a save, a lock call or a check of yours that returns a promise nothing resolves, with nothing else to wait for)');
     process.stderr.write(`contend: ${error.message}\n`);
-    emitErrorNow(jsonAsked, error);
+    emitError(jsonAsked, error);
     process.exit(1);
   };
   process.once('beforeExit', stalled);
